@@ -1,0 +1,135 @@
+// Runs x.py in a cheap copy of the checkout with bootstrap.py's `run` patched to record, and
+// returns the validated records. The source root is only read.
+import { mkdir, realpath, symlink } from "node:fs/promises";
+import { join } from "node:path";
+import * as v from "valibot";
+import { BOOTSTRAP_PY, CHANNEL_FILE, assertRustCheckout, patchBootstrap } from "./checkout.ts";
+import { NixifyError } from "./errors.ts";
+import { xpyEnv } from "./env.ts";
+import { log } from "./log.ts";
+import { makeOverlay } from "./overlay.ts";
+import { spawn, tail } from "./process.ts";
+import { RecordSchema, issueText, type Record } from "./schema.ts";
+
+export type CaptureMode = "first" | "all";
+
+export type CaptureOptions = {
+  root: string;
+  /** An empty temp folder that gen owns and removes. */
+  tempDir: string;
+  mode: CaptureMode;
+  xpyArgs: string[];
+  /** Text of the config to use instead of the checkout's own config.toml. */
+  config?: string;
+  buildDir?: string;
+};
+
+export type Capture = {
+  records: Record[];
+  /** Files gen supplied in the copy, relative path -> content (they must reach the steps too). */
+  supplied: Map<string, string>;
+  channel: string;
+  channelSupplied: boolean;
+  /** The absolute paths of this run, for the symbolizer. */
+  paths: { overlay: string; root: string; rootReal: string; work: string; build: string; buildReal: string; home: string; tmp: string };
+  seconds: { copy: number; xpy: number };
+};
+
+/** channel = "..." from a config's [rust] section. */
+function channelOfConfig(config: string | undefined): string | undefined {
+  return config ? /^\s*channel\s*=\s*"([^"]+)"/m.exec(config)?.[1] : undefined;
+}
+
+export async function capture(opts: CaptureOptions): Promise<Capture> {
+  const { root, tempDir } = opts;
+  await assertRustCheckout(root);
+  const python = Bun.which("python3");
+  if (!python) throw new NixifyError("pythonMissing", "python3 is not installed or not on PATH", "install python3 (Debian: apt-get install python3)");
+
+  const copyStart = performance.now();
+  const bootstrapFile = join(root, BOOTSTRAP_PY);
+  const files = new Map<string, string>([
+    [BOOTSTRAP_PY, patchBootstrap(await Bun.file(bootstrapFile).text(), bootstrapFile)],
+    ["x.py", await Bun.file(join(root, "x.py")).text()],
+  ]);
+  const supplied = new Map<string, string>();
+  const config = opts.config ?? (await Bun.file(join(root, "config.toml")).text().catch(() => undefined));
+  if (opts.config !== undefined) supplied.set("config.toml", opts.config);
+  const channelFile = Bun.file(join(root, CHANNEL_FILE));
+  const channelSupplied = !(await channelFile.exists());
+  const channel = channelSupplied ? (channelOfConfig(config) ?? "dev") : (await channelFile.text()).trim();
+  if (channelSupplied) {
+    supplied.set(CHANNEL_FILE, `${channel}\n`);
+    log.warn(`${CHANNEL_FILE} is missing in the checkout; gen supplies one with "${channel}" (in its copy and in the steps)`);
+  }
+  for (const [rel, content] of supplied) files.set(rel, content);
+
+  const overlay = join(tempDir, "src");
+  const work = join(tempDir, "work");
+  const home = join(tempDir, "home");
+  const tmp = join(tempDir, "tmp");
+  await makeOverlay(root, overlay, files);
+  const build = join(work, "build");
+  await Promise.all([mkdir(work, { recursive: true }), mkdir(home), mkdir(tmp)]);
+  let buildReal = build;
+  if (opts.buildDir) {
+    // x.py resolves its default build dir against the cwd; a link keeps that default and the
+    // bootstrap's own path logic, while the files land where the user asked.
+    await mkdir(opts.buildDir, { recursive: true });
+    buildReal = await realpath(opts.buildDir);
+    await symlink(buildReal, build);
+  }
+  const copySeconds = (performance.now() - copyStart) / 1000;
+
+  const recordFile = join(tempDir, "records.jsonl");
+  const env = xpyEnv(process.env, {
+    HOME: home,
+    TMPDIR: tmp,
+    NIXIFY_RECORD_FILE: recordFile,
+    NIXIFY_MODE: opts.mode,
+  });
+  log.debug(`running python3 x.py ${opts.xpyArgs.join(" ")} in ${work}`);
+  const xpyStart = performance.now();
+  const result = await spawn([python, join(overlay, "x.py"), ...opts.xpyArgs], { cwd: work, env });
+  const xpySeconds = (performance.now() - xpyStart) / 1000;
+  log.debug(result.stdout + result.stderr);
+  if (result.code !== 0) {
+    throw new NixifyError(
+      "xpyFailed",
+      `x.py ${opts.xpyArgs.join(" ")} failed with exit code ${result.code}: ${tail(result.stderr || result.stdout, 1) || "(no output)"}`,
+      "run with --verbose to see everything x.py printed",
+    );
+  }
+  const records = await readRecords(recordFile);
+  if (records.length === 0) {
+    throw new NixifyError("xpyFailed", "x.py finished without calling run: there is no command to turn into a step", "check the x.py arguments (after --)");
+  }
+  return {
+    records,
+    supplied,
+    channel,
+    channelSupplied,
+    paths: { overlay, root, rootReal: await realpath(root), work, build, buildReal, home, tmp },
+    seconds: { copy: copySeconds, xpy: xpySeconds },
+  };
+}
+
+/** Parses and validates the JSON lines the recorder wrote; the first bad one stops gen. */
+export async function readRecords(file: string): Promise<Record[]> {
+  const text = await Bun.file(file).text().catch(() => "");
+  const records: Record[] = [];
+  const lines = text.split("\n");
+  for (const [i, line] of lines.entries()) {
+    if (line.trim() === "") continue;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch (e) {
+      throw new NixifyError("invalidRecord", `${file}:${i + 1}: not JSON (${(e as Error).message})`);
+    }
+    const parsed = v.safeParse(RecordSchema, json);
+    if (!parsed.success) throw new NixifyError("invalidRecord", `${file}:${i + 1}: ${issueText(parsed.issues)}`);
+    records.push(parsed.output);
+  }
+  return records;
+}

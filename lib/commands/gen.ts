@@ -1,0 +1,46 @@
+import { defineCommand } from "citty";
+import { gen } from "../gen.ts";
+import { log } from "../log.ts";
+import { outputArgs, runReporting } from "./shared.ts";
+
+export default defineCommand({
+  meta: {
+    name: "gen",
+    description:
+      "Record the commands x.py would run in a Rust checkout and write them as a tree of Nix flakes, one step per command. The checkout is only read.",
+  },
+  args: {
+    src: { type: "string", valueHint: "DIR", description: "Rust checkout to read (default: the current folder if it is one, else the embedded sample tree)" },
+    out: { type: "string", valueHint: "DIR", default: "./bootstrap", description: "Where to write the tree; an existing folder is replaced only if gen made it" },
+    mode: { type: "enum", options: ["first", "all"], default: "all", description: "all: record every call and let bootstrap.py go on as if each succeeded; first: record the first call and stop" },
+    config: { type: "string", valueHint: "FILE", description: "config.toml for x.py (default: the checkout's own config.toml, if any)" },
+    "build-dir": { type: "string", valueHint: "DIR", description: "Writable build dir for the recorded x.py run (default: a temp folder)" },
+    system: { type: "string", valueHint: "SYSTEM", description: "Nix system of the steps (default: from build.build in the config, else this machine)" },
+    force: { type: "boolean", description: "Replace --out even if nixify-rust did not generate it" },
+    ...outputArgs,
+  },
+  async run({ args }) {
+    await runReporting(args, async () => {
+      const xpyArgs = args._.length > 0 ? args._ : ["build"];
+      const result = await gen({
+        src: args.src,
+        out: args.out,
+        mode: args.mode === "first" ? "first" : "all",
+        config: args.config,
+        buildDir: args["build-dir"],
+        system: args.system,
+        xpyArgs,
+        force: Boolean(args.force),
+      });
+      const { manifest, seconds } = result;
+      const kinds = new Map<string, number>();
+      for (const s of manifest.steps) kinds.set(`${s.emoji} ${s.kind}`, (kinds.get(`${s.emoji} ${s.kind}`) ?? 0) + 1);
+      log.success(
+        `${manifest.steps.length} steps written to ${result.out} in ${seconds.total.toFixed(2)}s (x.py ${seconds.xpy.toFixed(2)}s): ${[...kinds].map(([k, n]) => `${n} ${k}`).join(", ")}`,
+      );
+      for (const s of manifest.steps) log.info(`  ${s.id} ${s.emoji} ${s.label}${s.deps.length ? ` <- ${s.deps.join(" ")}` : ""}`);
+      log.info(`build the last step with: nix build path:${result.out}`);
+      if (args.json) process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
+    });
+  },
+});

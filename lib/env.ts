@@ -1,0 +1,43 @@
+// Which environment variables may reach x.py, a record and a .nix file. x.py starts from an
+// allow-list (so secrets never reach it), and records are scrubbed again on the way out.
+
+/** Passed from the user's environment to x.py when set. */
+const ALLOWED = [
+  "PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ",
+  "RUSTFLAGS", "RUSTFLAGS_BOOTSTRAP", "RUSTDOCFLAGS", "CARGOFLAGS", "RUST_BACKTRACE",
+  "RUST_BOOTSTRAP_CONFIG", "CC", "CXX", "AR", "CFLAGS", "CXXFLAGS", "LDFLAGS",
+];
+
+/** Names that look like credentials; they never pass, whatever else says. */
+const SECRET = /TOKEN|SECRET|PASSW|KEY|CREDENTIAL|AUTH|COOKIE|SESSION|^SSH_|^GPG_|^AWS_|^GITHUB_|^GH_|^CLOUDSDK_|^AZURE_|^NPM_|^DOCKER_/i;
+
+/** Machine- or run-specific: dropped from records because Nix supplies its own. */
+const MACHINE = /^(HOME|PWD|OLDPWD|SHLVL|SHELL|TERM|USER|LOGNAME|TMPDIR|TEMP|TMP|PATH|CARGO_HOME|BOOTSTRAP_PARENT_ID|_|SSL_CERT_FILE|SSL_CERT_DIR|CURL_CA_BUNDLE|REQUESTS_CA_BUNDLE|NIX_SSL_CERT_FILE)$|^(XDG_|RUSTUP_|PYENV_|_PYENV_|PIP_|NIXIFY_)/;
+
+export function isSecretName(name: string): boolean {
+  return SECRET.test(name);
+}
+
+/** The environment x.py runs with: the allow-list of the user's, plus what gen sets. */
+export function xpyEnv(
+  from: { [name: string]: string | undefined },
+  set: { [name: string]: string },
+): { [name: string]: string } {
+  const env: { [name: string]: string } = {};
+  for (const name of ALLOWED) {
+    const value = from[name];
+    if (value !== undefined && !isSecretName(name)) env[name] = value;
+  }
+  return { ...env, ...set };
+}
+
+/** A record's environment as it may be written: no secrets, nothing machine-specific, sorted. */
+export function scrubRecordEnv(env: { [name: string]: string }): { [name: string]: string } {
+  const out: { [name: string]: string } = {};
+  for (const name of Object.keys(env).sort()) {
+    if (isSecretName(name) || MACHINE.test(name)) continue;
+    // The step's own python3 comes from Nix; the path of ours would not exist there.
+    out[name] = name === "BOOTSTRAP_PYTHON" ? "python3" : env[name]!;
+  }
+  return out;
+}

@@ -1,0 +1,13 @@
+import { createConsola, LogLevels } from "consola";
+
+// One logger, on stderr, so stdout carries only data (--json).
+export const log = createConsola({
+  stdout: process.stderr,
+  stderr: process.stderr,
+  formatOptions: { date: false },
+});
+
+export function setVerbosity(opts: { verbose?: boolean; quiet?: boolean }): void {
+  if (opts.verbose) log.level = LogLevels.debug;
+  else if (opts.quiet) log.level = LogLevels.error;
+}

@@ -1,0 +1,88 @@
+// The single definition of what gen reads (records from the patched bootstrap.py) and what it
+// writes (the steps.json manifest). Types are inferred from these schemas; nothing else declares them.
+import * as v from "valibot";
+
+export const RECORD_SCHEMA_VERSION = 1;
+export const MANIFEST_SCHEMA_VERSION = 1;
+
+const NonEmpty = v.pipe(v.string(), v.minLength(1));
+const Seq = v.pipe(v.number(), v.integer(), v.minValue(1));
+const Env = v.record(v.string(), v.string());
+
+/** One call of bootstrap.py's `run`: a process it would have started. */
+export const InvocationRecordSchema = v.strictObject({
+  type: v.literal("rust_compiler_invocation"),
+  schema: v.literal(RECORD_SCHEMA_VERSION),
+  seq: Seq,
+  command: NonEmpty,
+  args: v.array(v.string()),
+  env: Env,
+  cwd: NonEmpty,
+  site: v.string(),
+  isBootstrap: v.boolean(),
+});
+
+/** One call of bootstrap.py's `unpack`: a stage0 tarball extracted into the build dir. */
+export const UnpackRecordSchema = v.strictObject({
+  type: v.literal("unpack"),
+  schema: v.literal(RECORD_SCHEMA_VERSION),
+  seq: Seq,
+  tarball: NonEmpty,
+  dest: NonEmpty,
+  match: v.nullable(v.string()),
+  site: v.string(),
+});
+
+export const RecordSchema = v.variant("type", [InvocationRecordSchema, UnpackRecordSchema]);
+export type InvocationRecord = v.InferOutput<typeof InvocationRecordSchema>;
+export type UnpackRecord = v.InferOutput<typeof UnpackRecordSchema>;
+export type Record = v.InferOutput<typeof RecordSchema>;
+
+export const STEP_KINDS = ["download", "unpack", "cargo", "rustc", "bootstrap", "other"] as const;
+export const StepKindSchema = v.picklist(STEP_KINDS);
+export type StepKind = v.InferOutput<typeof StepKindSchema>;
+
+export const StepIdSchema = v.pipe(v.string(), v.regex(/^step\d{3,}$/, "a step id is stepNNN"));
+
+const Sha256 = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, "a sha256 is 64 hex digits"));
+
+export const StepSchema = v.strictObject({
+  id: StepIdSchema,
+  index: Seq,
+  kind: StepKindSchema,
+  emoji: NonEmpty,
+  label: NonEmpty,
+  prime: v.pipe(v.number(), v.integer(), v.minValue(2)),
+  /** prime × the primes of the direct dependencies, as a decimal string (it outgrows 2^53). */
+  composite: v.pipe(v.string(), v.regex(/^\d+$/)),
+  deps: v.array(StepIdSchema),
+  command: NonEmpty,
+  args: v.array(v.string()),
+  env: Env,
+  cwd: NonEmpty,
+  site: v.string(),
+  /** For downloads: what Nix fetches instead of running curl. */
+  fetch: v.optional(v.strictObject({ url: NonEmpty, sha256: Sha256, name: NonEmpty })),
+});
+export type Step = v.InferOutput<typeof StepSchema>;
+
+export const ManifestSchema = v.strictObject({
+  schema: v.literal(MANIFEST_SCHEMA_VERSION),
+  generator: v.literal("nixify-rust"),
+  version: NonEmpty,
+  system: NonEmpty,
+  mode: v.picklist(["first", "all"]),
+  xpyArgs: v.array(v.string()),
+  source: v.strictObject({ sample: v.boolean(), channel: NonEmpty, channelSupplied: v.boolean() }),
+  placeholders: v.record(v.string(), v.string()),
+  steps: v.array(StepSchema),
+});
+export type Manifest = v.InferOutput<typeof ManifestSchema>;
+
+/** The schema's first complaint, in one line. */
+export function issueText(issues: readonly v.BaseIssue<unknown>[]): string {
+  const first = issues[0];
+  if (!first) return "invalid";
+  const path = first.path?.map((p) => String(p.key)).join(".");
+  return path ? `${path}: ${first.message}` : first.message;
+}

@@ -1,0 +1,54 @@
+// An offline stand-in for the nixpkgs input: a flake whose legacyPackages.<system> names the
+// machine's own tools by their install prefix (PATH gets "<prefix>/bin"). rustc and cargo come
+// from the real toolchain (rustc --print sysroot), never rustup's shims.
+import { mkdir } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { NixifyError } from "./errors.ts";
+import { attrs, lambda, renderFile, str, type Nix } from "./nix.ts";
+import { spawn } from "./process.ts";
+import { VERSION } from "./render-tree.ts";
+
+// nixpkgs attribute -> a program it provides.
+const TOOLS: Array<[string, string]> = [
+  ["bash", "bash"], ["coreutils", "cp"], ["gnutar", "tar"], ["xz", "xz"], ["gzip", "gzip"],
+  ["gnused", "sed"], ["gnugrep", "grep"], ["findutils", "find"], ["diffutils", "diff"],
+  ["gawk", "awk"], ["gnumake", "make"], ["cmake", "cmake"], ["pkg-config", "pkg-config"], ["cc", "cc"],
+];
+
+async function output(argv: string[]): Promise<string | undefined> {
+  if (!Bun.which(argv[0]!)) return undefined;
+  const r = await spawn(argv);
+  return r.code === 0 ? r.stdout.trim() : undefined;
+}
+
+/** Install prefixes of the host's tools, keyed by nixpkgs attribute. */
+export async function hostToolchain(): Promise<Map<string, string>> {
+  const prefixes = new Map<string, string>();
+  for (const [attr, program] of TOOLS) {
+    const path = Bun.which(program);
+    if (path) prefixes.set(attr, dirname(dirname(path)));
+  }
+  const sysroot = await output(["rustc", "--print", "sysroot"]);
+  if (!sysroot) throw new NixifyError("badInput", "no rustc found on this machine for the offline toolchain", "install Rust, or run verify without --offline against a real nixpkgs");
+  prefixes.set("rustc", sysroot);
+  const cargoInSysroot = await Bun.file(join(sysroot, "bin", "cargo")).exists();
+  const cargo = cargoInSysroot ? sysroot : await output(["sh", "-c", 'dirname "$(dirname "$(command -v cargo)")"']);
+  if (cargo) prefixes.set("cargo", cargo);
+  const python = await output(["python3", "-c", "import sys; print(sys.executable)"]);
+  if (python) prefixes.set("python3", dirname(dirname(python)));
+  return prefixes;
+}
+
+/** Writes the stand-in flake into `dir` for `system`. */
+export async function writeStandIn(dir: string, system: string): Promise<void> {
+  const tools = await hostToolchain();
+  const pkgs: Record<string, Nix> = {};
+  for (const [attr, prefix] of tools) if (attr !== "cc") pkgs[attr] = str(prefix);
+  pkgs.stdenv = attrs({ cc: str(tools.get("cc") ?? "/usr") });
+  const flake = attrs({
+    description: str("Offline stand-in for nixpkgs: the machine's own tools, written by nixify-rust"),
+    outputs: lambda({ names: ["self"] }, attrs({ legacyPackages: attrs({ [system]: attrs(pkgs) }) })),
+  });
+  await mkdir(dir, { recursive: true });
+  await Bun.write(join(dir, "flake.nix"), renderFile(flake, VERSION));
+}

@@ -1,0 +1,146 @@
+// Records become steps: a stable id, a kind with its emoji, a short label, a prime, and the
+// steps each one depends on, found by file flow (a step that names a path another step writes).
+import { basename } from "node:path";
+import { NixifyError } from "./errors.ts";
+import type { Record, Step, StepKind } from "./schema.ts";
+import { checksumFor } from "./stage0.ts";
+
+export const KIND_EMOJI: { [K in StepKind]: string } = {
+  download: "📥",
+  unpack: "📦",
+  cargo: "🚚",
+  rustc: "🦀",
+  bootstrap: "🥾",
+  other: "⚙️",
+};
+
+const DOWNLOADERS = new Set(["curl", "wget", "PowerShell.exe"]);
+const OUTPUT_FLAGS = new Set(["-o", "--out-dir", "--target-dir", "--output", "--out"]);
+
+export function stepId(index: number): string {
+  return `step${String(index).padStart(3, "0")}`;
+}
+
+/** The first `n` primes. */
+export function primes(n: number): number[] {
+  const found: number[] = [];
+  for (let candidate = 2; found.length < n; candidate++) {
+    if (found.every((p) => p * p > candidate || candidate % p !== 0)) found.push(candidate);
+  }
+  return found;
+}
+
+function kindOf(record: Record): StepKind {
+  if (record.type === "unpack") return "unpack";
+  const program = basename(record.command);
+  if (DOWNLOADERS.has(program)) return "download";
+  if (record.isBootstrap) return "bootstrap";
+  if (program === "cargo") return "cargo";
+  if (program === "rustc" || program === "rustdoc") return "rustc";
+  return "other";
+}
+
+function valueAfter(args: string[], flags: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (flags.includes(arg) && i + 1 < args.length) return args[i + 1];
+    for (const flag of flags) if (arg.startsWith(`${flag}=`)) return arg.slice(flag.length + 1);
+  }
+  return undefined;
+}
+
+function labelOf(record: Record, kind: StepKind): string {
+  if (record.type === "unpack") return `unpack ${basename(record.tarball)}`;
+  const args = record.args;
+  if (kind === "download") return `download ${basename(args.find((a) => /^https?:\/\//.test(a)) ?? "file")}`;
+  if (kind === "rustc") return `rustc ${valueAfter(args, ["--crate-name"]) ?? basename(args.find((a) => a.endsWith(".rs")) ?? "")}`.trim();
+  if (kind === "cargo") {
+    const manifest = valueAfter(args, ["--manifest-path"]);
+    const what = manifest ? basename(manifest.replace(/\/Cargo\.toml$/, "")) : (valueAfter(args, ["-p", "--package"]) ?? "");
+    return `cargo ${args[0] ?? ""} ${what}`.trim();
+  }
+  return `${kind} ${basename(record.command)} ${args[0] ?? ""}`.trim();
+}
+
+/** Paths a record writes, as far as its command line says. */
+function outputsOf(record: Record): string[] {
+  if (record.type === "unpack") return [record.dest];
+  const outs: string[] = [];
+  for (let i = 0; i + 1 < record.args.length; i++) {
+    if (OUTPUT_FLAGS.has(record.args[i]!)) outs.push(record.args[i + 1]!);
+  }
+  for (const arg of record.args) {
+    const m = /^(--out-dir|--target-dir)=(.+)$/.exec(arg);
+    if (m) outs.push(m[2]!);
+  }
+  if (record.env.CARGO_TARGET_DIR) outs.push(record.env.CARGO_TARGET_DIR);
+  return outs.filter((p) => p.startsWith("@build@") || p.startsWith("@work@"));
+}
+
+/** Path-like pieces a record mentions: its command, args and env values, split at = : , and spaces. */
+function mentionsOf(record: Record): string[] {
+  const texts =
+    record.type === "unpack"
+      ? [record.tarball]
+      : [record.command, record.cwd, ...record.args, ...Object.values(record.env)];
+  return texts.flatMap((t) => t.split(/[=:,\s]/)).filter((t) => t.startsWith("@"));
+}
+
+function within(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(`${dir}/`);
+}
+
+/** Records (already symbolic and scrubbed) become the manifest's steps. */
+export function buildSteps(records: Record[], checksums: Map<string, string>): Step[] {
+  const ps = primes(records.length);
+  const steps: Step[] = [];
+  const outputs: string[][] = [];
+  records.forEach((record, i) => {
+    const kind = kindOf(record);
+    const deps = new Set<number>();
+    const mentions = mentionsOf(record);
+    for (let j = 0; j < i; j++) {
+      if (outputs[j]!.some((out) => mentions.some((m) => within(m, out)))) deps.add(j);
+    }
+    if (record.type === "unpack") {
+      // The download wrote to a temp name; the tarball it became carries the URL's file name.
+      const name = basename(record.tarball);
+      steps.forEach((s, j) => s.fetch?.name === name && deps.add(j));
+    }
+    const depIds = [...deps].sort((a, b) => a - b);
+    const composite = depIds.reduce((acc, j) => acc * BigInt(ps[j]!), BigInt(ps[i]!));
+    const step: Step = {
+      id: stepId(i + 1),
+      index: i + 1,
+      kind,
+      emoji: KIND_EMOJI[kind],
+      label: labelOf(record, kind),
+      prime: ps[i]!,
+      composite: composite.toString(),
+      deps: depIds.map((j) => stepId(j + 1)),
+      command: record.type === "unpack" ? "unpack" : record.command,
+      args: record.type === "unpack" ? [record.tarball, record.dest, record.match ?? ""] : record.args,
+      env: record.type === "unpack" ? {} : record.env,
+      cwd: record.type === "unpack" ? "@work@" : record.cwd,
+      site: record.site,
+    };
+    if (kind === "download" && record.type !== "unpack") step.fetch = fetchOf(record.args, checksums);
+    steps.push(step);
+    outputs.push(outputsOf(record));
+  });
+  return steps;
+}
+
+function fetchOf(args: string[], checksums: Map<string, string>): NonNullable<Step["fetch"]> {
+  const url = args.find((a) => /^https?:\/\//.test(a));
+  if (!url) throw new NixifyError("badInput", `a download step names no URL: ${args.join(" ")}`);
+  const sha256 = checksumFor(url, checksums);
+  if (!sha256) {
+    throw new NixifyError(
+      "badInput",
+      `cannot hash download ${url}: it is not listed in src/stage0 or src/stage0.json`,
+      "configure a local toolchain (build.rustc, build.cargo) or use a checkout whose stage0 list has it",
+    );
+  }
+  return { url, sha256, name: basename(new URL(url).pathname) };
+}

@@ -1,0 +1,25 @@
+// Absolute paths of this run (temp copy, source root, build dir, home) become placeholders that
+// the generated Nix maps back, so the same checkout gives the same bytes from any temp dir.
+
+export const PLACEHOLDERS = {
+  "@src@": "the source tree (the checkout, with the files gen supplies)",
+  "@build@": "the build dir, inside the step's output",
+  "@work@": "the folder x.py runs in; the build dir is @work@/build",
+  "@home@": "a private HOME for the step",
+  "@tmp@": "the step's temp folder",
+} as const;
+
+export type Placeholder = keyof typeof PLACEHOLDERS;
+
+/** Replaces each path (longest first, so nested ones win) by its placeholder. */
+export function makeSymbolizer(paths: Array<[string, Placeholder]>): (text: string) => string {
+  const ordered = paths
+    .filter(([path]) => path.length > 1)
+    .sort((a, b) => b[0].length - a[0].length);
+  return (text) => {
+    let out = text;
+    for (const [path, placeholder] of ordered) out = out.split(path).join(placeholder);
+    // Temp file names chosen at random (curl's download target) would break determinism.
+    return out.replace(/@tmp@\/tmp[A-Za-z0-9_]+/g, "@tmp@/download");
+  };
+}

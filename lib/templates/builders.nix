@@ -1,0 +1,58 @@
+# The two builders every generated tree uses. Strings from the recording travel as structured
+# attributes (argv lists and env maps, never a shell line) to run-step.sh and make-source.sh.
+{ pkgs, system }:
+let
+  # The tools a step finds on PATH; a user's nixpkgs provides them, offline a host stand-in does.
+  tools = [
+    pkgs.coreutils pkgs.bash pkgs.gnutar pkgs.xz pkgs.gzip pkgs.gnused pkgs.gnugrep
+    pkgs.findutils pkgs.diffutils pkgs.gawk pkgs.gnumake pkgs.python3 pkgs.cmake
+    pkgs.pkg-config pkgs.rustc pkgs.cargo pkgs.stdenv.cc
+  ];
+  common = {
+    inherit system;
+    builder = "${pkgs.bash}/bin/bash";
+    __structuredAttrs = true;
+    toolPath = builtins.concatStringsSep ":" (map (p: "${p}/bin") tools);
+    toolRustc = "${pkgs.rustc}/bin/rustc";
+    toolCargo = "${pkgs.cargo}/bin/cargo";
+  };
+in
+{
+  # The checkout with the files gen supplied (src/ci/channel, config.toml) laid over it.
+  mkSource = { src, files }:
+    if files == { } then src
+    else derivation (common // {
+      name = "source";
+      args = [ ./make-source.sh ];
+      sourceRoot = "${src}";
+      sourceFiles = files;
+    });
+
+  # One recorded step. A download is a fixed-output fetch whose sha256 comes from the checkout's
+  # stage0 list; anything else runs its command on top of the outputs of the steps it depends on.
+  mkStep = source: { id, name, kind, command, args, env, cwd, deps ? [ ], fetch ? null }:
+    if fetch != null then
+      derivation {
+        inherit system;
+        inherit (fetch) name url;
+        builder = "builtin:fetchurl";
+        outputHashMode = "flat";
+        outputHashAlgo = "sha256";
+        outputHash = fetch.sha256;
+        unpack = false;
+        executable = false;
+      }
+    else
+      derivation (common // {
+        inherit name;
+        args = [ ./run-step.sh ];
+        stepId = id;
+        stepKind = kind;
+        stepCommand = command;
+        stepArgs = args;
+        stepEnv = env;
+        stepCwd = cwd;
+        stepDeps = map toString deps;
+        stepSource = "${source}";
+      });
+}

@@ -1,0 +1,68 @@
+# Runs one recorded step inside a Nix build (see builders.nix); the step's output is @work@,
+# which holds the build dir, and the command's stdout/stderr under .nixify/.
+set -euo pipefail
+source "${NIX_ATTRS_SH_FILE:-$NIX_BUILD_TOP/.attrs.sh}"
+out=${outputs[out]}
+export PATH=$toolPath
+home=$NIX_BUILD_TOP/home
+tmp=$NIX_BUILD_TOP/tmp
+mkdir -p "$home" "$tmp" "$out/.nixify" "$out/build"
+
+# Placeholders of the recording -> this build's paths (quoted replacements are literal).
+subst() {
+  local s=$2
+  s=${s//@src@/"$stepSource"}
+  s=${s//@build@/"$out/build"}
+  s=${s//@work@/"$out"}
+  s=${s//@home@/"$home"}
+  s=${s//@tmp@/"$tmp"}
+  s=${s//@rustc@/"$toolRustc"}
+  s=${s//@cargo@/"$toolCargo"}
+  printf -v "$1" '%s' "$s"
+}
+
+# Start from what the steps this one depends on left behind; fetched files stay where they are.
+fetched=()
+for dep in "${stepDeps[@]}"; do
+  if [ -f "$dep" ]; then
+    fetched+=("$dep")
+  else
+    cp -rT "$dep" "$out"
+    chmod -R u+w "$out"
+  fi
+done
+
+if [ "$stepKind" = unpack ]; then
+  # bootstrap.py's unpack: TARBALL's FNAME/MATCH/* goes to DEST.
+  subst dest "${stepArgs[1]}"
+  match=${stepArgs[2]}
+  fname=${stepArgs[0]##*/}
+  fname=${fname%.tar.*}
+  mkdir -p "$tmp/unpack" "$dest"
+  tar -xf "${fetched[0]}" -C "$tmp/unpack"
+  cp -rT "$tmp/unpack/$fname/${match}" "$dest"
+  exit 0
+fi
+
+subst cmd "$stepCommand"
+argv=()
+for a in "${stepArgs[@]}"; do
+  subst a "$a"
+  argv+=("$a")
+done
+envs=("PATH=$PATH" "HOME=$home" "TMPDIR=$tmp" "NIX_BUILD_CORES=${NIX_BUILD_CORES:-1}")
+for k in "${!stepEnv[@]}"; do
+  subst v "${stepEnv[$k]}"
+  envs+=("$k=$v")
+done
+subst dir "$stepCwd"
+mkdir -p "$dir" 2>/dev/null || true
+cd "$dir"
+echo "nixify-rust: $stepId: $cmd ${argv[*]}" >&2
+set +e
+env -i "${envs[@]}" "$cmd" "${argv[@]}" >"$out/.nixify/$stepId.stdout" 2>"$out/.nixify/$stepId.stderr"
+status=$?
+set -e
+cat "$out/.nixify/$stepId.stdout"
+cat "$out/.nixify/$stepId.stderr" >&2
+exit $status

@@ -1,0 +1,3 @@
+fn main() {
+    println!("sample tool {}", 1 + 1);
+}
