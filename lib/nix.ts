@@ -13,6 +13,8 @@
 //   a space starts with the escape `''\ `: this pins the common indent to exactly our padding,
 //   keeps whitespace-only last lines (otherwise dropped), and defeats the whitespace-only first
 //   line rule. Multi-line strings open with `''` + newline (that newline is always eaten).
+//   Raw CR and tab survive in ''...'' under 2.8; we still write `''\r`/`''\t` so no Nix
+//   version's CRLF handling or tab/indent rules can touch them.
 
 const NIX: unique symbol = Symbol("nix");
 type Part = string | Nix;

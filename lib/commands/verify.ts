@@ -1,0 +1,70 @@
+import { defineCommand } from "citty";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { ExitCode, NixifyError } from "../errors.ts";
+import { log } from "../log.ts";
+import { verify, type StepReport } from "../verify.ts";
+import { outputArgs, runReporting } from "./shared.ts";
+
+const MARK: { [S in StepReport["status"]]: string } = { passed: "✔ passed", built: "✔ already built", failed: "✖ failed", skipped: "- skipped" };
+
+function line(r: StepReport): string {
+  return `${r.id} ${r.emoji} ${r.label}`;
+}
+
+export default defineCommand({
+  meta: {
+    name: "verify",
+    description: "Build the steps of a generated tree with Nix, in order and one at a time, and report each one's result",
+  },
+  args: {
+    tree: { type: "positional", required: false, default: "./bootstrap", valueHint: "TREE", description: "The tree gen wrote" },
+    offline: { type: "boolean", description: "No network: no substituters or flake registry, a private store, and the machine's own toolchain in place of nixpkgs" },
+    state: { type: "string", valueHint: "DIR", description: "Where --offline keeps its store and settings (default: ~/.cache/nixify-rust/nix)" },
+    from: { type: "string", valueHint: "ID", description: "First step to build (e.g. step003)" },
+    to: { type: "string", valueHint: "ID", description: "Last step to build" },
+    only: { type: "string", valueHint: "ID,...", description: "Build only these steps" },
+    "keep-going": { type: "boolean", description: "Go on after a failure with the steps that do not depend on it" },
+    jobs: { type: "string", valueHint: "N", description: "Builds Nix may run at once (--max-jobs)" },
+    ...outputArgs,
+  },
+  async run({ args }) {
+    await runReporting(args, async () => {
+      const jobs = args.jobs === undefined ? undefined : Number(args.jobs);
+      if (jobs !== undefined && !(Number.isInteger(jobs) && jobs > 0)) throw new NixifyError("badInput", `--jobs must be a positive whole number, not ${args.jobs}`);
+      const cache = process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache");
+      const report = await verify(
+        {
+          tree: args.tree ?? "./bootstrap",
+          offline: Boolean(args.offline),
+          stateDir: args.state ?? join(cache, "nixify-rust", "nix"),
+          from: args.from,
+          to: args.to,
+          only: args.only?.split(",").map((s) => s.trim()).filter(Boolean),
+          keepGoing: Boolean(args["keep-going"]),
+          jobs,
+        },
+        (r, n, total) => {
+          const msg = `[${n}/${total}] ${line(r)} ... ${r.seconds.toFixed(1)}s ${MARK[r.status]}`;
+          if (r.status === "failed") {
+            log.error(msg);
+            if (r.reason) log.info(r.reason);
+            if (r.logCommand) log.info(`whole log: ${r.logCommand}`);
+          } else if (r.status === "skipped") log.warn(`${msg}: ${r.reason}`);
+          else log.info(msg);
+        },
+      );
+      const count = (s: StepReport["status"]) => report.steps.filter((r) => r.status === s).length;
+      log.log(
+        ["", "step     kind       status           seconds", ...report.steps.map(
+          (r) => `${r.id.padEnd(8)} ${r.kind.padEnd(10)} ${MARK[r.status].padEnd(16)} ${r.seconds.toFixed(1).padStart(7)}`,
+        )].join("\n"),
+      );
+      const summary = `${count("passed")} passed, ${count("built")} already built, ${count("failed")} failed, ${count("skipped")} skipped in ${report.totalSeconds.toFixed(1)}s (evaluation ${report.evalSeconds.toFixed(1)}s)`;
+      if (report.ok) log.success(summary);
+      else log.error(summary);
+      if (args.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      return report.ok ? ExitCode.ok : ExitCode.buildFailed;
+    });
+  },
+});
