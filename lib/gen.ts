@@ -94,7 +94,7 @@ export async function gen(opts: GenOptions): Promise<GenResult> {
       mode: opts.mode,
       xpyArgs: opts.xpyArgs,
       source: { sample, channel: cap.channel, channelSupplied: cap.channelSupplied },
-      placeholders: { ...PLACEHOLDERS, "@rustc@": "the rustc of the Nix toolchain", "@cargo@": "the cargo of the Nix toolchain" },
+      placeholders: { ...PLACEHOLDERS },
       steps: buildSteps(records, await readStage0Checksums(root)),
     };
     const files = renderTree({

@@ -5,6 +5,8 @@ export const log = createConsola({
   stdout: process.stderr,
   stderr: process.stderr,
   formatOptions: { date: false },
+  // consola would go quiet under NODE_ENV=test; the level is ours to set.
+  level: LogLevels.info,
 });
 
 export function setVerbosity(opts: { verbose?: boolean; quiet?: boolean }): void {

@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import xpy from "../sample/x.py" with { type: "text" };
 import bootstrapPy from "../sample/src/bootstrap/bootstrap.py" with { type: "text" };
-import stage0 from "../sample/src/stage0.json" with { type: "text" };
+import stage0 from "../sample/src/stage0.json";
 import channel from "../sample/src/ci/channel" with { type: "text" };
 import greeting from "../sample/library/greeting/lib.rs" with { type: "text" };
 import hello from "../sample/src/hello/main.rs" with { type: "text" };
@@ -13,7 +13,8 @@ export const SAMPLE_FILES: ReadonlyMap<string, string> = new Map([
   ["README.md", readme],
   ["x.py", xpy],
   ["src/bootstrap/bootstrap.py", bootstrapPy],
-  ["src/stage0.json", stage0],
+  // JSON imports arrive parsed; the file is kept in JSON.stringify's layout so this is byte-identical.
+  ["src/stage0.json", `${JSON.stringify(stage0, null, 2)}\n`],
   ["src/ci/channel", channel],
   ["library/greeting/lib.rs", greeting],
   ["src/hello/main.rs", hello],

@@ -7,6 +7,8 @@ export const PLACEHOLDERS = {
   "@work@": "the folder x.py runs in; the build dir is @work@/build",
   "@home@": "a private HOME for the step",
   "@tmp@": "the step's temp folder",
+  "@rustc@": "the rustc of the Nix toolchain (where the config named a local one)",
+  "@cargo@": "the cargo of the Nix toolchain (where the config named a local one)",
 } as const;
 
 export type Placeholder = keyof typeof PLACEHOLDERS;

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Sets up what the tests need on a fresh Debian machine, then runs them all:
+#   python3 and nix-bin (Debian), bun (npm), the project's packages, and real Rust sources
+#   (Debian's rustc 1.63 and 1.85 source tarballs) when the fetch script is next to the project.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v python3 >/dev/null || need_apt+=(python3)
+command -v nix >/dev/null || need_apt+=(nix-bin)
+command -v xz >/dev/null || need_apt+=(xz-utils)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+command -v bun >/dev/null || npm install -g --silent bun
+bun install --frozen-lockfile
+
+# Real Rust sources for the slow suites; their paths reach the tests through the environment.
+fetch=${NIXIFY_FETCH_RUST_SRC:-../shared/fetch-rust-src}
+if [ -x "$fetch" ]; then
+  export NIXIFY_RUST_SRC_1_63=${NIXIFY_RUST_SRC_1_63:-$("$fetch" 1.63)}
+  export NIXIFY_RUST_SRC_1_85=${NIXIFY_RUST_SRC_1_85:-$("$fetch" 1.85)}
+fi
+
+bun run typecheck
+bun test "$@"
