@@ -1,5 +1,6 @@
 // Runs x.py in a cheap copy of the checkout with bootstrap.py's `run` patched to record, and
 // returns the validated records. The source root is only read.
+import { existsSync } from "node:fs";
 import { mkdir, realpath, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import * as v from "valibot";
@@ -26,6 +27,8 @@ export type CaptureOptions = {
 
 export type Capture = {
   records: Record[];
+  /** The config x.py ran with, if any. */
+  config: string | undefined;
   /** Files gen supplied in the copy, relative path -> content (they must reach the steps too). */
   supplied: Map<string, string>;
   channel: string;
@@ -34,6 +37,8 @@ export type Capture = {
   paths: { overlay: string; root: string; rootReal: string; work: string; build: string; buildReal: string; home: string; tmp: string };
   seconds: { copy: number; xpy: number };
 };
+
+const TRIMMED_TREE_CONFIG = "# Supplied by nixify-rust: the checkout has no .git and no config.toml.\n[build]\nsubmodules = false\n";
 
 /** channel = "..." from a config's [rust] section. */
 function channelOfConfig(config: string | undefined): string | undefined {
@@ -53,8 +58,15 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
     ["x.py", await Bun.file(join(root, "x.py")).text()],
   ]);
   const supplied = new Map<string, string>();
-  const config = opts.config ?? (await Bun.file(join(root, "config.toml")).text().catch(() => undefined));
-  if (opts.config !== undefined) supplied.set("config.toml", opts.config);
+  const rootConfig = await Bun.file(join(root, "config.toml")).text().catch(() => undefined);
+  let config = opts.config ?? rootConfig;
+  if (config === undefined && !existsSync(join(root, ".git"))) {
+    // Release tarballs have no .git and distros trim the submodules; without this, bootstrap.py
+    // stops to ask for them. build.submodules is a key every supported bootstrap knows.
+    config = TRIMMED_TREE_CONFIG;
+    log.warn("the checkout has no .git and no config.toml; gen supplies a config.toml with build.submodules = false");
+  }
+  if (config !== undefined && config !== rootConfig) supplied.set("config.toml", config);
   const channelFile = Bun.file(join(root, CHANNEL_FILE));
   const channelSupplied = !(await channelFile.exists());
   const channel = channelSupplied ? (channelOfConfig(config) ?? "dev") : (await channelFile.text()).trim();
@@ -63,6 +75,13 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
     log.warn(`${CHANNEL_FILE} is missing in the checkout; gen supplies one with "${channel}" (in its copy and in the steps)`);
   }
   for (const [rel, content] of supplied) files.set(rel, content);
+  const submoduleProbe = "src/tools/cargo/Cargo.toml";
+  if (!existsSync(join(root, ".git")) && !existsSync(join(root, submoduleProbe)) && files.get(BOOTSTRAP_PY)!.includes(submoduleProbe)) {
+    // Older bootstrap.py (1.63) stops on a tree without .git whose submodules were trimmed away
+    // (as distros do), judging by this one file. Only the recording copy gets an empty one.
+    files.set(submoduleProbe, "");
+    log.warn(`the checkout is trimmed (no .git, no ${submoduleProbe}); the recording copy gets an empty one so bootstrap.py goes on`);
+  }
 
   const overlay = join(tempDir, "src");
   const work = join(tempDir, "work");
@@ -96,7 +115,7 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
   if (result.code !== 0) {
     throw new NixifyError(
       "xpyFailed",
-      `x.py ${opts.xpyArgs.join(" ")} failed with exit code ${result.code}: ${tail(result.stderr || result.stdout, 1) || "(no output)"}`,
+      `x.py ${opts.xpyArgs.join(" ")} failed with exit code ${result.code}: ${lastWords(result.stdout, result.stderr)}`,
       "run with --verbose to see everything x.py printed",
     );
   }
@@ -106,12 +125,19 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
   }
   return {
     records,
+    config,
     supplied,
     channel,
     channelSupplied,
     paths: { overlay, root, rootReal: await realpath(root), work, build, buildReal, home, tmp },
     seconds: { copy: copySeconds, xpy: xpySeconds },
   };
+}
+
+/** The last few lines x.py printed, in one line ("Build completed unsuccessfully" alone says little). */
+function lastWords(stdout: string, stderr: string): string {
+  const lines = tail(`${stdout}\n${stderr}`, 40).split("\n").map((l) => l.trim()).filter(Boolean);
+  return lines.slice(-3).join(" / ") || "(no output)";
 }
 
 /** Parses and validates the JSON lines the recorder wrote; the first bad one stops gen. */

@@ -75,17 +75,16 @@ export async function gen(opts: GenOptions): Promise<GenResult> {
     log.start(`recording x.py ${opts.xpyArgs.join(" ")} (mode ${opts.mode}) in a copy of ${sample ? "the sample" : root}`);
     const cap = await capture({ root, tempDir, mode: opts.mode, xpyArgs: opts.xpyArgs, config, buildDir: opts.buildDir });
     const renderStart = performance.now();
-    const effectiveConfig = config ?? (await Bun.file(join(root, "config.toml")).text().catch(() => undefined));
     const p = cap.paths;
     const sym = makeSymbolizer([
       [p.overlay, "@src@"], [p.root, "@src@"], [p.rootReal, "@src@"],
       [p.build, "@build@"], [p.buildReal, "@build@"], [p.work, "@work@"],
       [p.home, "@home@"], [p.tmp, "@tmp@"],
-      ...toolchainPaths(effectiveConfig),
+      ...toolchainPaths(cap.config),
     ]);
     const records = cap.records.map((r) => symbolicRecord(r, sym));
     const supplied = new Map([...cap.supplied].map(([rel, text]) => [rel, sym(text)]));
-    const triple = buildTripleOfConfig(effectiveConfig ?? "");
+    const triple = buildTripleOfConfig(cap.config ?? "");
     const manifest: Manifest = {
       schema: MANIFEST_SCHEMA_VERSION,
       generator: "nixify-rust",

@@ -51,15 +51,13 @@ def _nixify_install_recorder():
             "match": match,
             "site": site(sys._getframe(1)),
         })
-        # bootstrap.py writes stamps into the folder it unpacked to and checks that bin/cargo
-        # and bin/rustc exist: leave empty stand-ins there (in the temp build dir only).
+        # bootstrap.py writes stamps into the folder it unpacked to, checks that bin/cargo and
+        # bin/rustc exist and lists lib/: leave empty stand-ins there (in the temp build dir only).
+        for sub in ("bin", "lib"):
+            if not os.path.isdir(os.path.join(str(dst), sub)):
+                os.makedirs(os.path.join(str(dst), sub))
         if match in ("cargo", "rustc"):
-            bin_dir = os.path.join(str(dst), "bin")
-            if not os.path.isdir(bin_dir):
-                os.makedirs(bin_dir)
-            open(os.path.join(bin_dir, match), "a").close()
-        elif not os.path.isdir(str(dst)):
-            os.makedirs(str(dst))
+            open(os.path.join(str(dst), "bin", match), "a").close()
 
     class SerialPool(object):
         def __init__(self, *args, **kwargs):

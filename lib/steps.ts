@@ -32,7 +32,8 @@ export function primes(n: number): number[] {
 
 function kindOf(record: Record): StepKind {
   if (record.type === "unpack") return "unpack";
-  const program = basename(record.command);
+  // A toolchain named in the config is a placeholder by now: @cargo@ is cargo.
+  const program = basename(record.command).replace(/^@(\w+)@$/, "$1");
   if (DOWNLOADERS.has(program)) return "download";
   if (record.isBootstrap) return "bootstrap";
   if (program === "cargo") return "cargo";
