@@ -1,0 +1,155 @@
+// verify with real Nix, offline: the sample tree really builds; a broken step is reported with
+// its log and its dependants skipped; fixed-output downloads; bad input.
+import { describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { spawn } from "../lib/process.ts";
+import { writeSample } from "../lib/sample.ts";
+import type { VerifyReport } from "../lib/verify.ts";
+import { cli, offlineNixEnv, tempDir } from "./helpers.ts";
+
+/** gen on a copy of the sample changed by `edit(root)`, in a fresh folder; returns the folder. */
+async function genSample(edit?: (root: string) => Promise<void>): Promise<string> {
+  const dir = await tempDir();
+  const src = join(dir, "src");
+  await writeSample(src);
+  await edit?.(src);
+  const r = await cli(["gen", "--src", src, "--out", "tree"], { cwd: dir });
+  expect(r.stderr).toContain("steps written");
+  return dir;
+}
+
+async function runVerify(dir: string, extra: string[] = []) {
+  const r = await cli(["verify", "tree", "--offline", "--state", join(dir, "nix"), "--json", ...extra], { cwd: dir });
+  const report = r.stdout ? (JSON.parse(r.stdout) as VerifyReport) : undefined;
+  return { ...r, report, statuses: report?.steps.map((s) => `${s.id} ${s.status}`) };
+}
+
+describe("verify", () => {
+  test("builds every step of the sample with real rustc through Nix; the last step ran the binary", async () => {
+    const dir = await genSample();
+    const r = await runVerify(dir);
+    expect(r.statuses).toEqual(["step001 passed", "step002 passed", "step003 passed", "step004 passed"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/\[2\/4\] step002 🦀 rustc hello \.\.\. [\d.]+s ✔ passed/);
+    expect(r.stderr).toContain("4 passed, 0 already built, 0 failed, 0 skipped");
+    const last = r.report!.steps[3]!;
+    expect(await Bun.file(join(last.outPath!, ".nixify/step004.stdout")).text()).toBe("Hello from a Nix-built Rust sample (stable channel)!\n");
+    // The binary the step ran is in the output, built by Nix, and it runs.
+    const hello = await spawn([join(last.outPath!, "build/hello")]);
+    expect(hello.stdout).toBe("Hello from a Nix-built Rust sample (unknown channel)!\n");
+    // A second run finds everything built.
+    const again = await runVerify(dir);
+    expect(again.statuses).toEqual(["step001 built", "step002 built", "step003 built", "step004 built"]);
+    expect(again.code).toBe(0);
+  });
+
+  test("a channel file gen supplied is the one the steps see", async () => {
+    const dir = await genSample(async (src) => {
+      await Bun.$`rm ${join(src, "src/ci/channel")}`;
+    });
+    const r = await runVerify(dir, ["--only", "step004"]);
+    expect(r.code).toBe(0);
+    expect(await Bun.file(join(r.report!.steps[0]!.outPath!, ".nixify/step004.stdout")).text()).toContain("(dev channel)");
+  });
+
+  test("a broken second step: reported failed with its log tail; dependants skipped; --keep-going builds the rest", async () => {
+    const dir = await genSample(async (src) => {
+      await Bun.write(join(src, "src/hello/main.rs"), "fn main() { let x: u32 = \"not a number\"; }\n");
+    });
+    const r = await runVerify(dir);
+    expect(r.code).toBe(10);
+    expect(r.statuses).toEqual(["step001 passed", "step002 failed", "step003 skipped", "step004 skipped"]);
+    const failed = r.report!.steps[1]!;
+    expect(failed.reason).toContain("mismatched types");
+    expect(failed.reason).not.toMatch(/\x1b\[/);
+    expect(failed.logCommand).toContain("nix log");
+    expect(r.stderr).toContain("step002 🦀 rustc hello");
+    expect(r.report!.steps[3]!.reason).toBe("depends on step002, which failed");
+    expect(r.report!.steps[2]!.reason).toContain("--keep-going");
+
+    const going = await runVerify(dir, ["--keep-going"]);
+    expect(going.code).toBe(10);
+    expect(going.statuses).toEqual(["step001 built", "step002 failed", "step003 passed", "step004 skipped"]);
+  });
+
+  test("--from, --to and --only choose steps", async () => {
+    const dir = await genSample();
+    expect((await runVerify(dir, ["--from", "step002", "--to", "step003"])).statuses).toEqual(["step002 passed", "step003 passed"]);
+    expect((await runVerify(dir, ["--only", "step004,step001"])).statuses).toEqual(["step001 built", "step004 passed"]);
+    const bad = await runVerify(dir, ["--only", "step099"]);
+    expect(bad.code).toBe(9);
+    expect(bad.stderr).toContain("no step step099 in this tree");
+  });
+
+  test("fixed-output downloads: offline they fail in one line; pre-added to the store they pass", async () => {
+    const dir = await tempDir();
+    const payload = join(dir, "payload", "probe-1.0.tar.gz");
+    await mkdir(join(dir, "payload"));
+    await Bun.write(payload, "stage0 stand-in payload\n");
+    const sha = createHash("sha256").update(await Bun.file(payload).bytes()).digest("hex");
+    const gendir = await genSample(async (src) => {
+      await Bun.write(join(src, "src/stage0.json"), JSON.stringify({ checksums_sha256: { "dist/2099-01-01/probe-1.0.tar.gz": sha } }));
+      const py = join(src, "src/bootstrap/bootstrap.py");
+      await Bun.write(py, (await Bun.file(py).text()).replace(
+        "def bootstrap():\n",
+        'def bootstrap():\n    run(["curl", "-o", "/tmp/tmpdownload", "https://static.rust-lang.org/dist/2099-01-01/probe-1.0.tar.gz"])\n',
+      ));
+    });
+    const first = await runVerify(gendir, ["--only", "step001"]);
+    expect(first.report!.steps[0]!.kind).toBe("download");
+    expect(first.statuses).toEqual(["step001 failed"]);
+    expect(first.code).toBe(10);
+    const reason = first.report!.steps[0]!.reason!;
+    expect(reason.split("\n")).toHaveLength(1);
+    expect(reason).toContain("the download could not be fetched: https://static.rust-lang.org/dist/2099-01-01/probe-1.0.tar.gz");
+
+    const env = await offlineNixEnv(join(gendir, "nix"));
+    const added = await spawn(["nix-store", "--add-fixed", "sha256", payload], { env });
+    expect(added.code).toBe(0);
+    const second = await runVerify(gendir, ["--only", "step001"]);
+    expect(second.statuses).toEqual(["step001 built"]);
+    expect(second.report!.steps[0]!.outPath).toBe(added.stdout.trim());
+    expect(second.code).toBe(0);
+  });
+});
+
+describe("verify refuses bad input", () => {
+  test("a folder that is not a generated tree", async () => {
+    const dir = await tempDir();
+    const r = await cli(["verify", dir, "--offline", "--state", join(dir, "nix")]);
+    expect(r.code).toBe(13);
+    expect(r.stderr).toContain("is not a tree generated by nixify-rust");
+  });
+
+  test("a tree whose manifest is corrupt", async () => {
+    const dir = await genSample();
+    const file = join(dir, "tree/steps.json");
+    const m = await Bun.file(file).json();
+    m.steps[1].kind = "teleport";
+    await Bun.write(file, JSON.stringify(m));
+    const r = await cli(["verify", "tree", "--offline", "--state", join(dir, "nix")], { cwd: dir });
+    expect(r.code).toBe(13);
+    expect(r.stderr).toMatch(/steps\.json: corrupt manifest: steps\.1\.kind: /);
+    await Bun.write(file, "{ not json");
+    expect((await cli(["verify", "tree", "--offline"], { cwd: dir })).code).toBe(13);
+  });
+
+  test("a tree Nix cannot evaluate", async () => {
+    const dir = await genSample();
+    await Bun.write(join(dir, "tree/step002/default.nix"), "{ mkStep, steps }: mkStep {");
+    const r = await cli(["verify", "tree", "--offline", "--state", join(dir, "nix")], { cwd: dir });
+    expect(r.code).toBe(11);
+    expect(r.stderr).toContain("evaluating");
+  });
+
+  test("Nix not installed", async () => {
+    const dir = await genSample();
+    await mkdir(join(dir, "nobin"));
+    const r = await cli(["verify", "tree", "--offline"], { cwd: dir, env: { ...process.env, PATH: join(dir, "nobin") } });
+    expect(r.code).toBe(12);
+    expect(r.stderr).toContain("nix is not installed");
+    expect(r.stderr).toContain("apt-get install -y nix-bin");
+  });
+});
