@@ -8,6 +8,7 @@ const main = defineCommand({
   subCommands: {
     gen: () => import("./lib/commands/gen.ts").then((m) => m.default),
     verify: () => import("./lib/commands/verify.ts").then((m) => m.default),
+    graph: () => import("./lib/commands/graph.ts").then((m) => m.default),
   },
 });
 

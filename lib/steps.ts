@@ -60,7 +60,8 @@ function labelOf(record: Record, kind: StepKind): string {
     const what = manifest ? basename(manifest.replace(/\/Cargo\.toml$/, "")) : (valueAfter(args, ["-p", "--package"]) ?? "");
     return `cargo ${args[0] ?? ""} ${what}`.trim();
   }
-  return `${kind} ${basename(record.command)} ${args[0] ?? ""}`.trim();
+  const program = basename(record.command);
+  return `${program === kind ? "" : `${kind} `}${program} ${args[0] ?? ""}`.trim();
 }
 
 /** Paths a record writes, as far as its command line says. */

@@ -43,10 +43,10 @@ for (const version of ["1.63", "1.85"] as const) {
     test("mode all, no config: stage0 downloads as fixed-output fetches, unpacks, the cargo build of bootstrap, then the binary", async () => {
       const { manifest, stderr } = await gen(src, []);
       expect(stderr).toContain("supplies a config.toml with build.submodules = false");
-      const sequence = version === "1.63"
+      const sequence: string[] = version === "1.63"
         ? ["download", "unpack", "download", "unpack", "download", "unpack", "cargo", "bootstrap"]
         : ["download", "download", "download", "unpack", "unpack", "unpack", "cargo", "bootstrap"];
-      expect(kinds(manifest)).toEqual(sequence);
+      expect(kinds(manifest) as string[]).toEqual(sequence);
       const sums = await readStage0Checksums(src);
       for (const s of manifest.steps.filter((s) => s.kind === "download")) {
         expect(s.fetch!.url).toMatch(/^https:\/\/static\.rust-lang\.org\/dist\/.+\.tar\.xz$/);

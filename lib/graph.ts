@@ -1,0 +1,34 @@
+// The step graph of a tree as Mermaid or Graphviz DOT: one node per step (id, emoji and label,
+// which starts with the kind), one edge per dependency.
+import type { Manifest, Step } from "./schema.ts";
+
+export const GRAPH_FORMATS = ["mermaid", "dot"] as const;
+export type GraphFormat = (typeof GRAPH_FORMATS)[number];
+
+function caption(s: Step): string {
+  return `${s.id} ${s.emoji} ${s.label}`;
+}
+
+// Mermaid reads `"` inside a quoted label as its end; its entity form is #quot;.
+function mermaidText(text: string): string {
+  return text.replace(/"/g, "#quot;").replace(/[\r\n]+/g, " ");
+}
+
+function dotText(text: string): string {
+  return text.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/[\r\n]+/g, " ");
+}
+
+export function renderGraph(manifest: Manifest, format: GraphFormat): string {
+  const lines: string[] = [];
+  if (format === "mermaid") {
+    lines.push("flowchart TD");
+    for (const s of manifest.steps) lines.push(`  ${s.id}["${mermaidText(caption(s))}"]`);
+    for (const s of manifest.steps) for (const d of s.deps) lines.push(`  ${d} --> ${s.id}`);
+  } else {
+    lines.push("digraph steps {", "  rankdir=TB;", '  node [shape=box, fontname="sans-serif"];');
+    for (const s of manifest.steps) lines.push(`  ${s.id} [label="${dotText(caption(s))}"];`);
+    for (const s of manifest.steps) for (const d of s.deps) lines.push(`  ${d} -> ${s.id};`);
+    lines.push("}");
+  }
+  return `${lines.join("\n")}\n`;
+}
