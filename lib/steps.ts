@@ -88,21 +88,19 @@ function mentionsOf(record: Record): string[] {
   return texts.flatMap((t) => t.split(/[=:,\s]/)).filter((t) => t.startsWith("@"));
 }
 
-function within(path: string, dir: string): boolean {
-  return path === dir || path.startsWith(`${dir}/`);
-}
-
 /** Records (already symbolic and scrubbed) become the manifest's steps. */
 export function buildSteps(records: Record[], checksums: Map<string, string>): Step[] {
   const ps = primes(records.length);
   const steps: Step[] = [];
-  const outputs: string[][] = [];
+  // Output path -> the steps that wrote it; a mention depends on the writers of it or of a folder above it.
+  const writers = new Map<string, number[]>();
   records.forEach((record, i) => {
     const kind = kindOf(record);
     const deps = new Set<number>();
-    const mentions = mentionsOf(record);
-    for (let j = 0; j < i; j++) {
-      if (outputs[j]!.some((out) => mentions.some((m) => within(m, out)))) deps.add(j);
+    for (const mention of mentionsOf(record)) {
+      for (let path = mention; path.length > 0; path = path.slice(0, Math.max(0, path.lastIndexOf("/")))) {
+        for (const j of writers.get(path) ?? []) deps.add(j);
+      }
     }
     if (record.type === "unpack") {
       // The download wrote to a temp name; the tarball it became carries the URL's file name.
@@ -128,7 +126,7 @@ export function buildSteps(records: Record[], checksums: Map<string, string>): S
     };
     if (kind === "download" && record.type !== "unpack") step.fetch = fetchOf(record.args, checksums);
     steps.push(step);
-    outputs.push(outputsOf(record));
+    for (const out of outputsOf(record)) writers.set(out, [...(writers.get(out) ?? []), i]);
   });
   return steps;
 }

@@ -1,6 +1,7 @@
 // Writes a tree atomically: everything goes into a sibling temp folder that is renamed into
 // place, so a reader sees the old tree or the new one, never half of one. An existing folder is
 // replaced only if it carries our marker (or the user says --force).
+import { mkdirSync, writeFileSync } from "node:fs";
 import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { NixifyError } from "./errors.ts";
@@ -34,7 +35,10 @@ export async function writeTreeAtomically(out: string, files: Map<string, string
   try {
     await mkdir(parent, { recursive: true });
     await rm(staging, { recursive: true, force: true });
-    for (const [rel, text] of files) await Bun.write(join(staging, rel), text);
+    // Folders once, then the files: thousands of small writes, so no per-file parent lookups.
+    const dirs = new Set([...files.keys()].map((rel) => dirname(join(staging, rel))));
+    for (const dir of [...dirs].sort()) mkdirSync(dir, { recursive: true });
+    for (const [rel, text] of files) writeFileSync(join(staging, rel), text);
   } catch (e) {
     await rm(staging, { recursive: true, force: true }).catch(() => {});
     const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
