@@ -60,7 +60,7 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
   const supplied = new Map<string, string>();
   const rootConfig = await Bun.file(join(root, "config.toml")).text().catch(() => undefined);
   let config = opts.config ?? rootConfig;
-  if (config === undefined && !existsSync(join(root, ".git"))) {
+  if (config === undefined && !existsSync(join(root, ".git")) && files.get(BOOTSTRAP_PY)!.includes("submodules")) {
     // Release tarballs have no .git and distros trim the submodules; without this, bootstrap.py
     // stops to ask for them. build.submodules is a key every supported bootstrap knows.
     config = TRIMMED_TREE_CONFIG;
