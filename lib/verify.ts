@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { NixifyError } from "./errors.ts";
 import { log } from "./log.ts";
 import { nixRunner, type NixRunner } from "./nix-settings.ts";
-import { spawn, tail } from "./process.ts";
+import { spawn, spawnWatching, tail } from "./process.ts";
 import type { Manifest, Step } from "./schema.ts";
 import { writeStandIn } from "./standin.ts";
 import { loadManifest } from "./tree.ts";
@@ -90,6 +90,21 @@ function logCommand(runner: NixRunner, drv: string): string {
   return runner.offline ? `NIX_CONF_DIR=${runner.env.NIX_CONF_DIR} nix log ${drv}` : `nix log ${drv}`;
 }
 
+/** Which of `outs` are not in the store yet: one call for all of them. */
+async function missing(runner: NixRunner, outs: string[]): Promise<Set<string>> {
+  if (outs.length === 0) return new Set();
+  const r = await spawn(["nix-store", "--check-validity", "--print-invalid", ...outs], { env: runner.env });
+  return new Set(r.stdout.split("\n").filter(Boolean));
+}
+
+async function failureReason(runner: NixRunner, step: Step, drv: string): Promise<string> {
+  if (step.fetch) {
+    return `the download could not be fetched: ${step.fetch.url} (offline? put it in the store first: nix-store --add-fixed sha256 ${step.fetch.name})`;
+  }
+  const r = await spawn(["nix", ...runner.flakeArgs, "log", drv], { env: runner.env });
+  return tail(r.stdout || r.stderr, 20);
+}
+
 export async function verify(opts: VerifyOptions, onStep?: (r: StepReport, n: number, total: number) => void): Promise<VerifyReport> {
   const start = performance.now();
   const { dir, manifest } = await loadManifest(opts.tree);
@@ -101,55 +116,90 @@ export async function verify(opts: VerifyOptions, onStep?: (r: StepReport, n: nu
   const evalStart = performance.now();
   const paths = await evaluate(runner, dir, manifest, extra);
   const evalSeconds = (performance.now() - evalStart) / 1000;
-  log.info(`evaluated in ${evalSeconds.toFixed(2)}s; building ${chosen.length} steps`);
 
-  const failed = new Map<string, string>(); // step -> the failed step it traces back to
-  const byId = new Map(manifest.steps.map((s) => [s.id, s]));
-  const reports: StepReport[] = [];
-  let stopped: string | undefined;
-  for (const [i, step] of chosen.entries()) {
-    const p = paths[step.id];
-    const base = { id: step.id, kind: step.kind, emoji: step.emoji, label: step.label, drvPath: p?.drv };
-    const blocker = step.deps.map((d) => failed.get(d)).find((d) => d !== undefined);
-    let report: StepReport;
-    if (!p) {
-      report = { ...base, status: "failed", seconds: 0, reason: "the tree's flake does not define this step" };
-    } else if (blocker || stopped) {
-      const cause = blocker ?? stopped!;
-      failed.set(step.id, cause);
-      report = { ...base, status: "skipped", seconds: 0, reason: blocker ? `depends on ${cause}, which failed` : `not built: stopped after ${cause} failed (use --keep-going)` };
-    } else {
-      report = await buildStep(runner, step, p, opts.jobs);
-      if (report.status === "failed") {
-        failed.set(step.id, step.id);
-        if (!opts.keepGoing) stopped = step.id;
-      }
+  const reports = new Map<string, StepReport>();
+  const report = (step: Step, status: StepStatus, seconds: number, more: Partial<StepReport> = {}) => {
+    const r: StepReport = { id: step.id, kind: step.kind, emoji: step.emoji, label: step.label, status, seconds, drvPath: paths[step.id]?.drv, ...more };
+    if (status === "passed" || status === "built") r.outPath = paths[step.id]?.out;
+    reports.set(step.id, r);
+    onStep?.(r, reports.size, chosen.length);
+  };
+
+  const absent = chosen.filter((s) => !paths[s.id]);
+  for (const s of absent) report(s, "failed", 0, { reason: "the tree's flake does not define this step" });
+  const defined = chosen.filter((s) => paths[s.id]);
+  const notBuilt = await missing(runner, defined.map((s) => paths[s.id]!.out));
+  for (const s of defined) if (!notBuilt.has(paths[s.id]!.out)) report(s, "built", 0);
+  const toBuild = defined.filter((s) => !reports.has(s.id));
+  log.info(`evaluated in ${evalSeconds.toFixed(2)}s; ${reports.size} of ${chosen.length} steps already built, building ${toBuild.length}`);
+
+  // One realise for all of them: Nix builds them in dependency order, one at a time unless
+  // --jobs says otherwise, and the log says when each starts and which fail. Starting a Nix
+  // process per step would cost more than a trivial step's build.
+  const byDrv = new Map(toBuild.map((s) => [paths[s.id]!.drv, s]));
+  const started = new Map<string, number>();
+  const running = new Set<Step>();
+  const jobs = opts.jobs ?? 1;
+  const failedOwn = new Set<string>();
+  const finish = async (step: Step, ok: boolean) => {
+    running.delete(step);
+    const seconds = (performance.now() - started.get(step.id)!) / 1000;
+    if (ok) report(step, "passed", seconds);
+    else {
+      failedOwn.add(step.id);
+      report(step, "failed", seconds, { reason: await failureReason(runner, step, paths[step.id]!.drv), logCommand: logCommand(runner, paths[step.id]!.drv) });
     }
-    reports.push(report);
-    onStep?.(report, i + 1, chosen.length);
+  };
+  const pending: Promise<void>[] = [];
+  if (toBuild.length > 0) {
+    const args = ["nix-store", "--realise", "--max-jobs", String(jobs), ...(opts.keepGoing ? ["--keep-going"] : []), ...byDrv.keys()];
+    await spawnWatching(args, { env: runner.env }, (line) => {
+      const building = /^building '([^']+\.drv)'/.exec(line);
+      const failed = /^error: builder for '([^']+\.drv)' failed/.exec(line);
+      if (building && byDrv.has(building[1]!)) {
+        // One at a time: a new build starting means the one before it succeeded.
+        if (jobs === 1) for (const r of running) pending.push(finish(r, true));
+        const step = byDrv.get(building[1]!)!;
+        started.set(step.id, performance.now());
+        running.add(step);
+      } else if (failed && byDrv.has(failed[1]!)) {
+        pending.push(finish(byDrv.get(failed[1]!)!, false));
+      }
+    });
+    await Promise.all(pending);
   }
-  void byId;
+  // What is in the store now passed; what never started was skipped.
+  const stillMissing = await missing(runner, toBuild.map((s) => paths[s.id]!.out));
+  for (const step of [...running]) await finish(step, !stillMissing.has(paths[step.id]!.out));
+  const failedRoot = (step: Step): string | undefined => {
+    for (const d of step.deps) {
+      if (failedOwn.has(d)) return d;
+      const dep = manifest.steps.find((s) => s.id === d);
+      const root = dep && failedRoot(dep);
+      if (root) return root;
+    }
+    return undefined;
+  };
+  const firstFailure = [...failedOwn].sort()[0];
+  for (const step of toBuild) {
+    if (reports.has(step.id)) continue;
+    if (!stillMissing.has(paths[step.id]!.out)) {
+      report(step, "passed", 0);
+      continue;
+    }
+    const root = failedRoot(step);
+    report(step, "skipped", 0, {
+      reason: root ? `depends on ${root}, which failed` : `not built: stopped after ${firstFailure ?? "a failure"} failed (use --keep-going)`,
+    });
+  }
+
+  const steps = chosen.map((s) => reports.get(s.id)!);
   return {
     tree: dir,
     system: manifest.system,
     evalSeconds,
     totalSeconds: (performance.now() - start) / 1000,
-    steps: reports,
-    ok: reports.every((r) => r.status === "passed" || r.status === "built"),
+    steps,
+    ok: steps.every((r) => r.status === "passed" || r.status === "built"),
   };
-}
-
-async function buildStep(runner: NixRunner, step: Step, p: { drv: string; out: string }, jobs?: number): Promise<StepReport> {
-  const base = { id: step.id, kind: step.kind, emoji: step.emoji, label: step.label, drvPath: p.drv };
-  const t0 = performance.now();
-  const valid = await spawn(["nix-store", "--check-validity", p.out], { env: runner.env });
-  if (valid.code === 0) return { ...base, status: "built", seconds: 0, outPath: p.out };
-  const jobArgs = jobs ? ["--max-jobs", String(jobs)] : [];
-  const r = await spawn(["nix-store", "--realise", p.drv, ...jobArgs], { env: runner.env });
-  const seconds = (performance.now() - t0) / 1000;
-  if (r.code === 0) return { ...base, status: "passed", seconds, outPath: p.out };
-  const reason = step.fetch
-    ? `the download could not be fetched: ${step.fetch.url} (offline? put it in the store first: nix-store --add-fixed sha256 ${step.fetch.name})`
-    : tail(r.stderr, 20);
-  return { ...base, status: "failed", seconds, reason, logCommand: logCommand(runner, p.drv) };
 }

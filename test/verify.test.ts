@@ -32,7 +32,7 @@ describe("verify", () => {
     const r = await runVerify(dir);
     expect(r.statuses).toEqual(["step001 passed", "step002 passed", "step003 passed", "step004 passed"]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/\[2\/4\] step002 🦀 rustc hello \.\.\. [\d.]+s ✔ passed/);
+    expect(r.stderr).toMatch(/\[[1-4]\/4\] step002 🦀 rustc hello \.\.\. [\d.]+s ✔ passed/);
     expect(r.stderr).toContain("4 passed, 0 already built, 0 failed, 0 skipped");
     const last = r.report!.steps[3]!;
     expect(await Bun.file(join(last.outPath!, ".nixify/step004.stdout")).text()).toBe("Hello from a Nix-built Rust sample (stable channel)!\n");
@@ -60,18 +60,21 @@ describe("verify", () => {
     });
     const r = await runVerify(dir);
     expect(r.code).toBe(10);
-    expect(r.statuses).toEqual(["step001 passed", "step002 failed", "step003 skipped", "step004 skipped"]);
+    // Without --keep-going Nix stops at the failure; step003 depends on nothing, so Nix may have
+    // built it before step002 (its order) or not at all.
+    expect(r.statuses!.filter((s) => !s.startsWith("step003"))).toEqual(["step001 passed", "step002 failed", "step004 skipped"]);
+    const step3 = r.report!.steps[2]!;
+    expect(step3.status === "passed" || (step3.status === "skipped" && step3.reason!.includes("--keep-going"))).toBe(true);
     const failed = r.report!.steps[1]!;
     expect(failed.reason).toContain("mismatched types");
     expect(failed.reason).not.toMatch(/\x1b\[/);
     expect(failed.logCommand).toContain("nix log");
     expect(r.stderr).toContain("step002 🦀 rustc hello");
     expect(r.report!.steps[3]!.reason).toBe("depends on step002, which failed");
-    expect(r.report!.steps[2]!.reason).toContain("--keep-going");
 
     const going = await runVerify(dir, ["--keep-going"]);
     expect(going.code).toBe(10);
-    expect(going.statuses).toEqual(["step001 built", "step002 failed", "step003 passed", "step004 skipped"]);
+    expect(going.statuses).toEqual(["step001 built", "step002 failed", `step003 ${step3.status === "passed" ? "built" : "passed"}`, "step004 skipped"]);
   });
 
   test("--from, --to and --only choose steps", async () => {
