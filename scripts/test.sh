@@ -17,10 +17,14 @@ command -v bun >/dev/null || npm install -g --silent bun
 bun install --frozen-lockfile
 
 # Real Rust sources for the slow suites; their paths reach the tests through the environment.
+# (Assigned before export: a failing fetch must stop the run, and `export X=$(...)` would hide it.)
 fetch=${NIXIFY_FETCH_RUST_SRC:-../shared/fetch-rust-src}
 if [ -x "$fetch" ]; then
-  export NIXIFY_RUST_SRC_1_63=${NIXIFY_RUST_SRC_1_63:-$("$fetch" 1.63)}
-  export NIXIFY_RUST_SRC_1_85=${NIXIFY_RUST_SRC_1_85:-$("$fetch" 1.85)}
+  src163=${NIXIFY_RUST_SRC_1_63:-$("$fetch" 1.63)}
+  src185=${NIXIFY_RUST_SRC_1_85:-$("$fetch" 1.85)}
+  export NIXIFY_RUST_SRC_1_63=$src163 NIXIFY_RUST_SRC_1_85=$src185
+else
+  echo "scripts/test.sh: no $fetch here: the real Rust suites will skip" >&2
 fi
 
 bun run typecheck

@@ -1,17 +1,18 @@
 // Shared test support: real temp dirs, the real CLI, real Nix run offline.
-import { afterAll } from "bun:test";
-import { lstat, mkdtemp, readdir, realpath, rm } from "node:fs/promises";
+import { rmSync } from "node:fs";
+import { lstat, mkdtemp, readdir, realpath } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { spawn, type SpawnResult } from "../lib/process.ts";
 
 const MAIN = join(import.meta.dir, "..", "main.ts");
 const made: string[] = [];
-afterAll(async () => {
-  await Promise.all(made.map((d) => rm(d, { recursive: true, force: true })));
+// Test files share this module, so an afterAll here would belong to the first file only.
+process.on("exit", () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
 });
 
-/** A realpath'd temp dir, removed after the file's tests. */
+/** A realpath'd temp dir, removed when the test run ends. */
 export async function tempDir(prefix = "nixify-test-"): Promise<string> {
   const dir = await realpath(await mkdtemp(join(tmpdir(), prefix)));
   made.push(dir);
@@ -23,10 +24,11 @@ export function cli(args: string[], opts: { cwd?: string; env?: { [k: string]: s
   return spawn([process.execPath, MAIN, ...args], { cwd: opts.cwd, env: opts.env ?? process.env });
 }
 
-/** Real Rust sources from scripts/test.sh; in CI they must be there. */
+/** Real Rust sources, fetched by scripts/test.sh; the suites that need them skip without. */
 export function rustSrc(version: "1.63" | "1.85"): string | undefined {
-  const path = process.env[`NIXIFY_RUST_SRC_${version.replace(".", "_")}`];
-  if (!path && process.env.CI) throw new Error(`NIXIFY_RUST_SRC_${version.replace(".", "_")} is not set: run the tests through scripts/test.sh`);
+  const name = `NIXIFY_RUST_SRC_${version.replace(".", "_")}`;
+  const path = process.env[name];
+  if (!path) console.error(`${name} is not set: the real Rust ${version} suite is skipped (scripts/test.sh sets it)`);
   return path;
 }
 
