@@ -13,7 +13,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
-command -v bun >/dev/null || npm install -g --silent bun
+command -v bun >/dev/null || npm install -g --silent bun@1.4.5
 bun install --frozen-lockfile
 
 # Real Rust sources for the slow suites; their paths reach the tests through the environment.
