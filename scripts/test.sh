@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up what the tests need on a fresh Debian machine, then runs them all:
-#   python3 and nix-bin (Debian), bun (npm), the project's packages, and real Rust sources
+#   python3, nix-bin and (if there is none) a Rust toolchain from Debian, bun (npm), the project's packages, and real Rust sources
 #   (Debian's rustc 1.63 and 1.85 source tarballs) when the fetch script is next to the project.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,7 @@ need_apt=()
 command -v python3 >/dev/null || need_apt+=(python3)
 command -v nix >/dev/null || need_apt+=(nix-bin)
 command -v xz >/dev/null || need_apt+=(xz-utils)
+command -v rustc >/dev/null || need_apt+=(rustc cargo)
 if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
