@@ -29,4 +29,4 @@ else
 fi
 
 bun run typecheck
-bun test "$@"
+bun test --timeout 600000 "$@"

@@ -1,0 +1,31 @@
+// verify on real Rust 1.85 sources, prepared the way Debian prepares them (in a cache, never in
+// the tree gen reads), with the host toolchain as build.rustc/build.cargo: the cargo build of the
+// bootstrap crate really builds as a Nix derivation, offline, from vendored crates; the run of
+// the bootstrap binary fails and the report says why.
+import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { spawn } from "../lib/process.ts";
+import type { VerifyReport } from "../lib/verify.ts";
+import { cli, rustSrc, tempDir } from "./helpers.ts";
+
+const orig = rustSrc("1.85");
+
+describe.skipIf(!orig)("verify on prepared real Rust 1.85 sources", () => {
+  test("step001 (cargo build of bootstrap) passes through Nix; step002 (the bootstrap binary) fails with its reason", async () => {
+    const prep = await spawn(["bash", join(import.meta.dir, "support/prepare-debian-tree.sh"), "1.85"]);
+    expect({ code: prep.code, err: prep.code ? prep.stderr.slice(-2000) : "" }).toEqual({ code: 0, err: "" });
+    const src = prep.stdout.trim().split("\n").at(-1)!;
+    const dir = await tempDir();
+    const sysroot = (await spawn(["rustc", "--print", "sysroot"])).stdout.trim();
+    // deny-warnings off as in Debian's own config: Debian's patches leave unused code behind.
+    await Bun.write(join(dir, "config.toml"), `[build]\nrustc = "${sysroot}/bin/rustc"\ncargo = "${sysroot}/bin/cargo"\n\n[rust]\ndeny-warnings = false\n`);
+    const g = await cli(["gen", "--src", src, "--config", join(dir, "config.toml"), "--out", "tree"], { cwd: dir });
+    expect(g.code).toBe(0);
+    const r = await cli(["verify", "tree", "--offline", "--state", join(dir, "nix"), "--keep-going", "--json"], { cwd: dir });
+    const report = JSON.parse(r.stdout) as VerifyReport;
+    expect(report.steps.map((s) => `${s.id} ${s.kind} ${s.status}`)).toEqual(["step001 cargo passed", "step002 bootstrap failed"]);
+    expect(await Bun.file(join(report.steps[0]!.outPath!, "build/bootstrap/debug/bootstrap")).exists()).toBe(true);
+    expect(report.steps[1]!.reason).toContain("Unexpected rustc version");
+    expect(r.code).toBe(10);
+  }, 900_000);
+});
