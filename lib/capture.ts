@@ -84,7 +84,7 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
   }
 
   const overlay = join(tempDir, "src");
-  const work = join(tempDir, "work");
+  const work = join(tempDir, "run");
   const home = join(tempDir, "home");
   const tmp = join(tempDir, "tmp");
   await makeOverlay(root, overlay, files);

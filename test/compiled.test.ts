@@ -1,7 +1,7 @@
 // The standalone executable, as a user gets it: built once by scripts/build.ts for this machine,
 // copied alone into an empty folder and run there. It must carry everything it needs (the sample
 // tree, the recorder, the templates) and must not read the folder's .env or bunfig.toml.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { chmod, copyFile, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import pkg from "../package.json";
@@ -10,26 +10,15 @@ import { tempDir } from "./helpers.ts";
 
 const ROOT = join(import.meta.dir, "..");
 
-// helpers.ts removes its temp dirs in an afterAll that belongs to the first test file that loads
-// it, so in a run of several files this file removes its own as well.
-const scratchDirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(scratchDirs.map((d) => rm(d, { recursive: true, force: true })));
-});
-async function scratch(prefix: string): Promise<string> {
-  const dir = await tempDir(prefix);
-  scratchDirs.push(dir);
-  return dir;
-}
 
 let work = "";
 let bin = "";
 
 beforeAll(async () => {
-  const dist = await scratch("nixify-dist-");
+  const dist = await tempDir("nixify-dist-");
   const built = await spawn([process.execPath, "run", join(ROOT, "scripts/build.ts"), "--target", "host", "--outdir", dist], { cwd: ROOT, env: process.env });
   if (built.code !== 0) throw new Error(`scripts/build.ts --target host failed (exit ${built.code}):\n${built.stderr}${built.stdout}`);
-  work = await scratch("nixify-compiled-");
+  work = await tempDir("nixify-compiled-");
   bin = join(work, "nixify-rust");
   await copyFile(join(dist, "nixify-rust"), bin);
   await chmod(bin, 0o755);
@@ -97,7 +86,7 @@ describe("the compiled executable ignores the folder's .env and bunfig.toml", ()
   const probesIn = (text: string) => [...new Set(text.match(/nixify_probe_from_\w+/g) ?? [])];
 
   async function trapFolder(): Promise<string> {
-    const dir = await scratch("nixify-trap-");
+    const dir = await tempDir("nixify-trap-");
     await Bun.write(join(dir, ".env"), `NIXIFY_PROBE=from-dotenv\nRUSTFLAGS=${FROM_DOTENV}\n`);
     await Bun.write(join(dir, "bunfig.toml"), `preload = ["./boom.ts"]\n`);
     await Bun.write(

@@ -1,8 +1,8 @@
 // The project's own flake.nix cannot be built here (no nixpkgs offline). Real Nix parses it and
 // evaluates it against a stand-in nixpkgs, which shows what each system's derivations would run;
 // the node_modules hash is recomputed from bun.lock; the workflows use the same bun and commands.
-import { afterAll, describe, expect, test } from "bun:test";
-import { copyFile, mkdir, rm } from "node:fs/promises";
+import { describe, expect, test } from "bun:test";
+import { copyFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import * as v from "valibot";
 import pkg from "../package.json";
@@ -12,23 +12,12 @@ import { tempDir } from "./helpers.ts";
 
 const ROOT = join(import.meta.dir, "..");
 
-// helpers.ts removes its temp dirs in an afterAll that belongs to the first test file that loads
-// it, so in a run of several files this file removes its own as well.
-const scratchDirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(scratchDirs.map((d) => rm(d, { recursive: true, force: true })));
-});
-async function scratch(prefix: string): Promise<string> {
-  const dir = await tempDir(prefix);
-  scratchDirs.push(dir);
-  return dir;
-}
 const FLAKE = join(ROOT, "flake.nix");
 const SYSTEMS = ["aarch64-darwin", "aarch64-linux", "x86_64-darwin", "x86_64-linux"];
 
 /** Real Nix with nothing of the machine's: empty settings, a private store, no network. */
 async function nix(argv: string[]): Promise<SpawnResult> {
-  const dir = await scratch("nixify-flake-");
+  const dir = await tempDir("nixify-flake-");
   const conf = join(dir, "conf");
   await mkdir(conf);
   const env = { ...process.env, NIX_CONF_DIR: conf, NIX_USER_CONF_FILES: "/dev/null", XDG_CACHE_HOME: join(dir, "cache") };
@@ -157,7 +146,7 @@ describe("flake.nix", () => {
     const args = line![1]!.split(" ").map((a) => a.replace(/^'([\w.,+:@%/=-]+)'$/, "$1"));
     expect(args.filter((a) => !/^[\w.,+:@%/=-]+$/.test(a))).toEqual([]);
 
-    const dir = await scratch("nixify-node-modules-");
+    const dir = await tempDir("nixify-node-modules-");
     await copyFile(join(ROOT, "package.json"), join(dir, "package.json"));
     await copyFile(join(ROOT, "bun.lock"), join(dir, "bun.lock"));
     const installed = await spawn([process.execPath, ...args], { cwd: dir, env: process.env });
