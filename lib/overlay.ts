@@ -1,7 +1,7 @@
 // A cheap copy of a source tree: symlinks for everything unchanged, real files only for what is
 // replaced or added, and real folders only on the way to those files. bootstrap.py takes its root
 // from abspath (not realpath) of its own file, so it sees the copy as the root.
-import { lstat, mkdir, readdir, symlink } from "node:fs/promises";
+import { mkdir, readdir, symlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 
 /** Builds the overlay of `root` at `dest` (an empty or missing folder) with `files` (relative path -> content). */
@@ -24,9 +24,3 @@ export async function makeOverlay(root: string, dest: string, files: Map<string,
   for (const [rel, content] of files) await Bun.write(join(dest, rel), content);
 }
 
-export async function isDirectory(path: string): Promise<boolean> {
-  return lstat(path).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
-}

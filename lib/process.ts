@@ -5,8 +5,6 @@ export type SpawnResult = { code: number; stdout: string; stderr: string };
 export type SpawnOptions = {
   cwd?: string;
   env?: { [name: string]: string | undefined };
-  /** Stream stderr to ours instead of capturing it (long runs the user wants to watch). */
-  inheritStderr?: boolean;
 };
 
 export async function spawn(argv: string[], opts: SpawnOptions = {}): Promise<SpawnResult> {
@@ -15,11 +13,11 @@ export async function spawn(argv: string[], opts: SpawnOptions = {}): Promise<Sp
     env: opts.env,
     stdin: "ignore",
     stdout: "pipe",
-    stderr: opts.inheritStderr ? "inherit" : "pipe",
+    stderr: "pipe",
   });
   const [stdout, stderr, code] = await Promise.all([
     new Response(proc.stdout).text(),
-    opts.inheritStderr ? Promise.resolve("") : new Response(proc.stderr as ReadableStream).text(),
+    new Response(proc.stderr).text(),
     proc.exited,
   ]);
   return { code, stdout, stderr };

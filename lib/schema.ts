@@ -79,6 +79,10 @@ export const ManifestSchema = v.strictObject({
 });
 export type Manifest = v.InferOutput<typeof ManifestSchema>;
 
+/** What verify evaluates from a tree: each step's derivation and output path. */
+export const EvaluatedStepsSchema = v.record(v.string(), v.object({ drv: NonEmpty, out: NonEmpty }));
+export type EvaluatedSteps = v.InferOutput<typeof EvaluatedStepsSchema>;
+
 /** The schema's first complaint, in one line. */
 export function issueText(issues: readonly v.BaseIssue<unknown>[]): string {
   const first = issues[0];

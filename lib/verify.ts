@@ -5,7 +5,8 @@ import { NixifyError } from "./errors.ts";
 import { log } from "./log.ts";
 import { nixRunner, type NixRunner } from "./nix-settings.ts";
 import { spawn, spawnWatching, tail } from "./process.ts";
-import type { Manifest, Step } from "./schema.ts";
+import * as v from "valibot";
+import { EvaluatedStepsSchema, issueText, type EvaluatedSteps, type Manifest, type Step } from "./schema.ts";
 import { writeStandIn } from "./standin.ts";
 import { loadManifest } from "./tree.ts";
 
@@ -46,7 +47,6 @@ export type VerifyReport = {
   ok: boolean;
 };
 
-type Paths = { [id: string]: { drv: string; out: string } };
 
 function chooseSteps(manifest: Manifest, opts: VerifyOptions): Step[] {
   const ids = new Set(manifest.steps.map((s) => s.id));
@@ -64,7 +64,7 @@ function chooseSteps(manifest: Manifest, opts: VerifyOptions): Step[] {
 }
 
 /** Arguments that point a nix command at the tree (and, offline, at the stand-in for nixpkgs). */
-async function flakeRef(runner: NixRunner, dir: string, manifest: Manifest, stateDir: string): Promise<string[]> {
+async function flakeRef(runner: NixRunner, manifest: Manifest, stateDir: string): Promise<string[]> {
   const args = [...runner.flakeArgs, "--no-write-lock-file"];
   if (runner.offline) {
     const standIn = join(stateDir, "nixpkgs-host");
@@ -74,7 +74,7 @@ async function flakeRef(runner: NixRunner, dir: string, manifest: Manifest, stat
   return args;
 }
 
-async function evaluate(runner: NixRunner, dir: string, manifest: Manifest, extra: string[]): Promise<Paths> {
+async function evaluate(runner: NixRunner, dir: string, manifest: Manifest, extra: string[]): Promise<EvaluatedSteps> {
   const r = await spawn(
     ["nix", "eval", "--json", ...extra, `path:${dir}#packages.${manifest.system}`,
       "--apply", "builtins.mapAttrs (n: p: { drv = p.drvPath; out = p.outPath; })"],
@@ -83,7 +83,9 @@ async function evaluate(runner: NixRunner, dir: string, manifest: Manifest, extr
   if (r.code !== 0) {
     throw new NixifyError("evalFailed", `evaluating ${dir} failed: ${tail(r.stderr, 1)}`, `see: nix eval path:${dir}#packages.${manifest.system} --show-trace`);
   }
-  return JSON.parse(r.stdout) as Paths;
+  const parsed = v.safeParse(EvaluatedStepsSchema, JSON.parse(r.stdout));
+  if (!parsed.success) throw new NixifyError("evalFailed", `evaluating ${dir} gave no derivations: ${issueText(parsed.issues)}`);
+  return parsed.output;
 }
 
 function logCommand(runner: NixRunner, drv: string): string {
@@ -110,7 +112,7 @@ export async function verify(opts: VerifyOptions, onStep?: (r: StepReport, n: nu
   const { dir, manifest } = await loadManifest(opts.tree);
   const chosen = chooseSteps(manifest, opts);
   const runner = await nixRunner({ offline: opts.offline, stateDir: opts.stateDir });
-  const extra = await flakeRef(runner, dir, manifest, opts.stateDir);
+  const extra = await flakeRef(runner, manifest, opts.stateDir);
 
   log.start(`evaluating ${dir} (${manifest.steps.length} steps) once`);
   const evalStart = performance.now();
