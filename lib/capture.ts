@@ -9,8 +9,9 @@ import { NixifyError } from "./errors.ts";
 import { xpyEnv } from "./env.ts";
 import { log } from "./log.ts";
 import { makeOverlay } from "./overlay.ts";
-import { spawn, tail } from "./process.ts";
-import { RecordSchema, issueText, type Record } from "./schema.ts";
+import { spawnWatching, tail } from "./process.ts";
+import { prepareRustcRecorder } from "./rustc-recording.ts";
+import { RecordSchema, issueText, type Depth, type Record } from "./schema.ts";
 
 export type CaptureMode = "first" | "all";
 
@@ -19,6 +20,8 @@ export type CaptureOptions = {
   /** An empty temp folder that gen owns and removes. */
   tempDir: string;
   mode: CaptureMode;
+  /** shell: bootstrap.py's `run` records, nothing runs; rustc: a real build observed through build.rustc. */
+  depth: Depth;
   xpyArgs: string[];
   /** Text of the config to use instead of the checkout's own config.toml. */
   config?: string;
@@ -53,8 +56,11 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
 
   const copyStart = performance.now();
   const bootstrapFile = join(root, BOOTSTRAP_PY);
+  const bootstrapText = await Bun.file(bootstrapFile).text();
+  const deep = opts.depth === "rustc";
+  // A deep capture runs bootstrap.py as it is; the shell capture patches its `run`.
   const files = new Map<string, string>([
-    [BOOTSTRAP_PY, patchBootstrap(await Bun.file(bootstrapFile).text(), bootstrapFile)],
+    [BOOTSTRAP_PY, deep ? bootstrapText : patchBootstrap(bootstrapText, bootstrapFile)],
     ["x.py", await Bun.file(join(root, "x.py")).text()],
   ]);
   const supplied = new Map<string, string>();
@@ -87,6 +93,8 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
   const work = join(tempDir, "run");
   const home = join(tempDir, "home");
   const tmp = join(tempDir, "tmp");
+  const rustcRecorder = deep ? await prepareRustcRecorder(join(tempDir, "rustc-recorder"), config, python) : undefined;
+  if (rustcRecorder) files.set("config.toml", rustcRecorder.config);
   await makeOverlay(root, overlay, files);
   const build = join(work, "build");
   await Promise.all([mkdir(work, { recursive: true }), mkdir(home), mkdir(tmp)]);
@@ -106,10 +114,15 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
     TMPDIR: tmp,
     NIXIFY_RECORD_FILE: recordFile,
     NIXIFY_MODE: opts.mode,
+    ...rustcRecorder?.env,
   });
   log.debug(`running python3 x.py ${opts.xpyArgs.join(" ")} in ${work}`);
   const xpyStart = performance.now();
-  const result = await spawn([python, join(overlay, "x.py"), ...opts.xpyArgs], { cwd: work, env });
+  // A real build takes minutes: cargo's "Compiling ..." lines are the progress.
+  const result = await spawnWatching([python, join(overlay, "x.py"), ...opts.xpyArgs], { cwd: work, env }, (line) => {
+    const m = /^\s*(Compiling|Building) (.+)/.exec(line);
+    if (deep && m) log.info(`  ${m[1]} ${m[2]}`);
+  });
   const xpySeconds = (performance.now() - xpyStart) / 1000;
   log.debug(result.stdout + result.stderr);
   if (result.code !== 0) {
@@ -119,9 +132,13 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
       "run with --verbose to see everything x.py printed",
     );
   }
-  const records = await readRecords(recordFile);
+  const records = await readRecords(rustcRecorder?.recordFile ?? recordFile);
   if (records.length === 0) {
-    throw new NixifyError("xpyFailed", "x.py finished without calling run: there is no command to turn into a step", "check the x.py arguments (after --)");
+    throw new NixifyError(
+      "xpyFailed",
+      deep ? "x.py finished without compiling anything: there is no rustc call to turn into a step" : "x.py finished without calling run: there is no command to turn into a step",
+      deep ? "name what to build after --, e.g. -- build --stage 0 library/std, and start from a fresh --build-dir" : "check the x.py arguments (after --)",
+    );
   }
   return {
     records,

@@ -5,11 +5,12 @@ import { join, resolve } from "node:path";
 import { capture, type CaptureMode } from "./capture.ts";
 import { isRustCheckout } from "./checkout.ts";
 import { NixifyError } from "./errors.ts";
-import { scrubRecordEnv } from "./env.ts";
+import { scrubObservedEnv, scrubRecordEnv } from "./env.ts";
 import { log } from "./log.ts";
 import { renderTree, VERSION } from "./render-tree.ts";
 import { writeSample, SAMPLE_FILES } from "./sample.ts";
-import { MANIFEST_SCHEMA_VERSION, type Manifest, type Record } from "./schema.ts";
+import { orderObserved } from "./rustc-recording.ts";
+import { MANIFEST_SCHEMA_VERSION, type Depth, type Manifest, type ObservedRecord, type Record } from "./schema.ts";
 import { buildSteps } from "./steps.ts";
 import { makeSymbolizer, PLACEHOLDERS, type Placeholder } from "./symbolic.ts";
 import { readStage0Checksums } from "./stage0.ts";
@@ -21,6 +22,8 @@ export type GenOptions = {
   src?: string;
   out: string;
   mode: CaptureMode;
+  /** Default shell. */
+  depth?: Depth;
   config?: string;
   buildDir?: string;
   system?: string;
@@ -44,17 +47,38 @@ async function chooseSource(src: string | undefined, tempDir: string): Promise<{
   return { root, sample: true };
 }
 
-/** Toolchain paths named in the config become placeholders that Nix fills from its inputs. */
-function toolchainPaths(config: string | undefined): Array<[string, Placeholder]> {
+/** Toolchain paths named in the config (and where they really are) become placeholders that Nix fills from its inputs. */
+async function toolchainPaths(config: string | undefined): Promise<Array<[string, Placeholder]>> {
   const paths: Array<[string, Placeholder]> = [];
   for (const [key, placeholder] of [["rustc", "@rustc@"], ["cargo", "@cargo@"]] as const) {
     const m = new RegExp(`^\\s*${key}\\s*=\\s*"([^"]+)"`, "m").exec(config ?? "");
-    if (m) paths.push([m[1]!, placeholder]);
+    if (!m) continue;
+    paths.push([m[1]!, placeholder]);
+    const real = await realpath(m[1]!).catch(() => undefined);
+    if (real && real !== m[1]) paths.push([real, placeholder]);
   }
   return paths;
 }
 
+function symbolicObserved(record: ObservedRecord, sym: (s: string) => string): ObservedRecord {
+  const env: { [k: string]: string } = {};
+  for (const [k, value] of Object.entries(scrubObservedEnv(record.env))) env[k] = sym(value);
+  // Build scripts ask $RUSTC for its version; bootstrap's shim answers as the stage0 rustc would.
+  if (env.RUSTC !== undefined) env.RUSTC = "@rustc@";
+  return {
+    ...record,
+    command: sym(record.command),
+    args: record.args.map(sym),
+    env,
+    cwd: sym(record.cwd),
+    // Only files of the source, the build and the toolchain can link steps; the rest is the machine's.
+    inputs: record.inputs.map(sym).filter((p) => p.startsWith("@")),
+    outputs: record.outputs.map(sym),
+  };
+}
+
 function symbolicRecord(record: Record, sym: (s: string) => string): Record {
+  if (record.type === "observed") return symbolicObserved(record, sym);
   if (record.type === "unpack") {
     return { ...record, tarball: sym(record.tarball), dest: sym(record.dest) };
   }
@@ -63,7 +87,8 @@ function symbolicRecord(record: Record, sym: (s: string) => string): Record {
   return { ...record, command: sym(record.command), args: record.args.map(sym), env, cwd: sym(record.cwd) };
 }
 
-export async function gen(opts: GenOptions): Promise<GenResult> {
+export async function gen(options: GenOptions): Promise<GenResult> {
+  const opts = { ...options, depth: options.depth ?? "shell" };
   const start = performance.now();
   const out = resolve(opts.out);
   // Refuse early, before minutes of x.py, if the tree could not be written anyway.
@@ -72,17 +97,19 @@ export async function gen(opts: GenOptions): Promise<GenResult> {
   const tempDir = await realpath(await mkdtemp(join(tmpdir(), "nixify-rust-")));
   try {
     const { root, sample } = await chooseSource(opts.src, tempDir);
-    log.start(`recording x.py ${opts.xpyArgs.join(" ")} (mode ${opts.mode}) in a copy of ${sample ? "the sample" : root}`);
-    const cap = await capture({ root, tempDir, mode: opts.mode, xpyArgs: opts.xpyArgs, config, buildDir: opts.buildDir });
+    const what = opts.depth === "rustc" ? "observing every rustc call of a real x.py" : `recording x.py (mode ${opts.mode})`;
+    log.start(`${what} ${opts.xpyArgs.join(" ")} in a copy of ${sample ? "the sample" : root}`);
+    const cap = await capture({ root, tempDir, mode: opts.mode, depth: opts.depth, xpyArgs: opts.xpyArgs, config, buildDir: opts.buildDir });
     const renderStart = performance.now();
     const p = cap.paths;
     const sym = makeSymbolizer([
       [p.overlay, "@src@"], [p.root, "@src@"], [p.rootReal, "@src@"],
       [p.build, "@build@"], [p.buildReal, "@build@"], [p.work, "@work@"],
       [p.home, "@home@"], [p.tmp, "@tmp@"],
-      ...toolchainPaths(cap.config),
+      ...(await toolchainPaths(cap.config)),
     ]);
-    const records = cap.records.map((r) => symbolicRecord(r, sym));
+    const symbolic = cap.records.map((r) => symbolicRecord(r, sym));
+    const records = opts.depth === "rustc" ? orderObserved(symbolic.filter((r) => r.type === "observed")) : symbolic;
     const supplied = new Map([...cap.supplied].map(([rel, text]) => [rel, sym(text)]));
     const triple = buildTripleOfConfig(cap.config ?? "");
     const manifest: Manifest = {
@@ -91,6 +118,7 @@ export async function gen(opts: GenOptions): Promise<GenResult> {
       version: VERSION,
       system: opts.system ?? (triple ? systemOfTriple(triple) : hostSystem()),
       mode: opts.mode,
+      depth: opts.depth,
       xpyArgs: opts.xpyArgs,
       source: { sample, channel: cap.channel, channelSupplied: cap.channelSupplied },
       placeholders: { ...PLACEHOLDERS },

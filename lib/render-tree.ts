@@ -91,6 +91,7 @@ function stepNix(step: Step): Nix {
     ["cwd", str(step.cwd)],
     ["deps", list(step.deps.map((id) => sel(ident("steps"), id)))],
   ];
+  if (step.outputs) fields.push(["produces", list(step.outputs.map(str))]);
   if (step.fetch) {
     fields.push(["fetch", attrs({ name: str(step.fetch.name), url: str(step.fetch.url), sha256: str(step.fetch.sha256) })]);
   }

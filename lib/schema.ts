@@ -33,12 +33,34 @@ export const UnpackRecordSchema = v.strictObject({
   site: v.string(),
 });
 
-export const RecordSchema = v.variant("type", [InvocationRecordSchema, UnpackRecordSchema]);
+/**
+ * One compiler call (or build-script run) observed during a real build (gen --depth rustc): what ran,
+ * and the files it read (rustc's dep-info) and wrote. Calls run in parallel, so there is no seq.
+ */
+export const ObservedRecordSchema = v.strictObject({
+  type: v.literal("observed"),
+  schema: v.literal(RECORD_SCHEMA_VERSION),
+  tool: v.picklist(["rustc", "build-script"]),
+  command: NonEmpty,
+  args: v.array(v.string()),
+  env: Env,
+  cwd: NonEmpty,
+  inputs: v.array(NonEmpty),
+  outputs: v.array(NonEmpty),
+});
+
+export const RecordSchema = v.variant("type", [InvocationRecordSchema, UnpackRecordSchema, ObservedRecordSchema]);
 export type InvocationRecord = v.InferOutput<typeof InvocationRecordSchema>;
 export type UnpackRecord = v.InferOutput<typeof UnpackRecordSchema>;
+export type ObservedRecord = v.InferOutput<typeof ObservedRecordSchema>;
 export type Record = v.InferOutput<typeof RecordSchema>;
 
-export const STEP_KINDS = ["download", "unpack", "cargo", "rustc", "bootstrap", "other"] as const;
+export const STEP_KINDS = ["download", "unpack", "cargo", "rustc", "build-script", "bootstrap", "other"] as const;
+
+/** How deep gen looks: bootstrap.py's own commands, the bootstrap binary's cargo calls, or every rustc call. */
+export const DEPTHS = ["shell", "cargo", "rustc"] as const;
+export const DepthSchema = v.picklist(DEPTHS);
+export type Depth = v.InferOutput<typeof DepthSchema>;
 export const StepKindSchema = v.picklist(STEP_KINDS);
 export type StepKind = v.InferOutput<typeof StepKindSchema>;
 
@@ -61,6 +83,8 @@ export const StepSchema = v.strictObject({
   env: Env,
   cwd: NonEmpty,
   site: v.string(),
+  /** Observed steps (--depth rustc): the paths it writes; the step's output holds only these. */
+  outputs: v.optional(v.array(NonEmpty)),
   /** For downloads: what Nix fetches instead of running curl. */
   fetch: v.optional(v.strictObject({ url: NonEmpty, sha256: Sha256, name: NonEmpty })),
 });
@@ -72,6 +96,7 @@ export const ManifestSchema = v.strictObject({
   version: NonEmpty,
   system: NonEmpty,
   mode: v.picklist(["first", "all"]),
+  depth: v.optional(DepthSchema),
   xpyArgs: v.array(v.string()),
   source: v.strictObject({ sample: v.boolean(), channel: NonEmpty, channelSupplied: v.boolean() }),
   placeholders: v.record(v.string(), v.string()),

@@ -21,12 +21,19 @@ async function output(argv: string[]): Promise<string | undefined> {
   return r.code === 0 ? r.stdout.trim() : undefined;
 }
 
-/** Install prefixes of the host's tools, keyed by nixpkgs attribute. */
-export async function hostToolchain(): Promise<Map<string, string>> {
+/** Install prefixes of the host's tools, keyed by nixpkgs attribute; `toolchain` replaces rustc and cargo. */
+export async function hostToolchain(toolchain?: string): Promise<Map<string, string>> {
   const prefixes = new Map<string, string>();
   for (const [attr, program] of TOOLS) {
     const path = Bun.which(program);
     if (path) prefixes.set(attr, dirname(dirname(path)));
+  }
+  if (toolchain) {
+    for (const tool of ["rustc", "cargo"]) {
+      if (!(await Bun.file(join(toolchain, "bin", tool)).exists())) throw new NixifyError("badInput", `--toolchain ${toolchain} has no bin/${tool}`);
+      prefixes.set(tool, toolchain);
+    }
+    return withPython(prefixes);
   }
   const sysroot = await output(["rustc", "--print", "sysroot"]);
   if (!sysroot) throw new NixifyError("badInput", "no rustc found on this machine for the offline toolchain", "install Rust, or run verify without --offline against a real nixpkgs");
@@ -34,14 +41,18 @@ export async function hostToolchain(): Promise<Map<string, string>> {
   const cargoInSysroot = await Bun.file(join(sysroot, "bin", "cargo")).exists();
   const cargo = cargoInSysroot ? sysroot : await output(["sh", "-c", 'dirname "$(dirname "$(command -v cargo)")"']);
   if (cargo) prefixes.set("cargo", cargo);
+  return withPython(prefixes);
+}
+
+async function withPython(prefixes: Map<string, string>): Promise<Map<string, string>> {
   const python = await output(["python3", "-c", "import sys; print(sys.executable)"]);
   if (python) prefixes.set("python3", dirname(dirname(python)));
   return prefixes;
 }
 
 /** Writes the stand-in flake into `dir` for `system`. */
-export async function writeStandIn(dir: string, system: string): Promise<void> {
-  const tools = await hostToolchain();
+export async function writeStandIn(dir: string, system: string, toolchain?: string): Promise<void> {
+  const tools = await hostToolchain(toolchain);
   const pkgs: Record<string, Nix> = {};
   for (const [attr, prefix] of tools) if (attr !== "cc") pkgs[attr] = str(prefix);
   pkgs.stdenv = attrs({ cc: str(tools.get("cc") ?? "/usr") });

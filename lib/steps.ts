@@ -1,6 +1,6 @@
 // Records become steps: a stable id, a kind with its emoji, a short label, a prime, and the
 // steps each one depends on, found by file flow (a step that names a path another step writes).
-import { basename } from "node:path";
+import { basename, dirname } from "node:path";
 import { NixifyError } from "./errors.ts";
 import type { Record, Step, StepKind } from "./schema.ts";
 import { checksumFor } from "./stage0.ts";
@@ -10,6 +10,7 @@ export const KIND_EMOJI: { [K in StepKind]: string } = {
   unpack: "📦",
   cargo: "🚚",
   rustc: "🦀",
+  "build-script": "🏗️",
   bootstrap: "🥾",
   other: "⚙️",
 };
@@ -32,6 +33,7 @@ export function primes(n: number): number[] {
 
 function kindOf(record: Record): StepKind {
   if (record.type === "unpack") return "unpack";
+  if (record.type === "observed") return record.tool === "rustc" ? "rustc" : "build-script";
   // A toolchain named in the config is a placeholder by now: @cargo@ is cargo.
   const program = basename(record.command).replace(/^@(\w+)@$/, "$1");
   if (DOWNLOADERS.has(program)) return "download";
@@ -52,6 +54,8 @@ function valueAfter(args: string[], flags: string[]): string | undefined {
 
 function labelOf(record: Record, kind: StepKind): string {
   if (record.type === "unpack") return `unpack ${basename(record.tarball)}`;
+  // Cargo runs a build script from build/<package>-<hash>/.
+  if (kind === "build-script") return `build-script ${basename(dirname(record.command)).replace(/-[0-9a-f]{16}$/, "")}`;
   const args = record.args;
   if (kind === "download") return `download ${basename(args.find((a) => /^https?:\/\//.test(a)) ?? "file")}`;
   if (kind === "rustc") return `rustc ${valueAfter(args, ["--crate-name"]) ?? basename(args.find((a) => a.endsWith(".rs")) ?? "")}`.trim();
@@ -67,6 +71,7 @@ function labelOf(record: Record, kind: StepKind): string {
 /** Paths a record writes, as far as its command line says. */
 function outputsOf(record: Record): string[] {
   if (record.type === "unpack") return [record.dest];
+  if (record.type === "observed") return record.outputs;
   const outs: string[] = [];
   for (let i = 0; i + 1 < record.args.length; i++) {
     if (OUTPUT_FLAGS.has(record.args[i]!)) outs.push(record.args[i + 1]!);
@@ -84,7 +89,7 @@ function mentionsOf(record: Record): string[] {
   const texts =
     record.type === "unpack"
       ? [record.tarball]
-      : [record.command, record.cwd, ...record.args, ...Object.values(record.env)];
+      : [record.command, record.cwd, ...record.args, ...Object.values(record.env), ...(record.type === "observed" ? record.inputs : [])];
   return texts.flatMap((t) => t.split(/[=:,\s]/)).filter((t) => t.startsWith("@"));
 }
 
@@ -122,8 +127,9 @@ export function buildSteps(records: Record[], checksums: Map<string, string>): S
       args: record.type === "unpack" ? [record.tarball, record.dest, record.match ?? ""] : record.args,
       env: record.type === "unpack" ? {} : record.env,
       cwd: record.type === "unpack" ? "@work@" : record.cwd,
-      site: record.site,
+      site: record.type === "observed" ? `observed ${record.tool}` : record.site,
     };
+    if (record.type === "observed") step.outputs = record.outputs;
     if (kind === "download" && record.type !== "unpack") step.fetch = fetchOf(record.args, checksums);
     steps.push(step);
     for (const out of outputsOf(record)) writers.set(out, [...(writers.get(out) ?? []), i]);

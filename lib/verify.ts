@@ -15,6 +15,8 @@ export type VerifyOptions = {
   offline: boolean;
   /** Where offline Nix keeps its store and settings. */
   stateDir: string;
+  /** Offline: the toolchain folder (bin/rustc, bin/cargo) that stands in for nixpkgs' rustc and cargo. */
+  toolchain?: string;
   from?: string;
   to?: string;
   only?: string[];
@@ -64,11 +66,11 @@ function chooseSteps(manifest: Manifest, opts: VerifyOptions): Step[] {
 }
 
 /** Arguments that point a nix command at the tree (and, offline, at the stand-in for nixpkgs). */
-async function flakeRef(runner: NixRunner, manifest: Manifest, stateDir: string): Promise<string[]> {
+async function flakeRef(runner: NixRunner, manifest: Manifest, stateDir: string, toolchain?: string): Promise<string[]> {
   const args = [...runner.flakeArgs, "--no-write-lock-file"];
   if (runner.offline) {
     const standIn = join(stateDir, "nixpkgs-host");
-    await writeStandIn(standIn, manifest.system);
+    await writeStandIn(standIn, manifest.system, toolchain);
     args.push("--override-input", "nixpkgs", `path:${standIn}`);
   }
   return args;
@@ -112,7 +114,7 @@ export async function verify(opts: VerifyOptions, onStep?: (r: StepReport, n: nu
   const { dir, manifest } = await loadManifest(opts.tree);
   const chosen = chooseSteps(manifest, opts);
   const runner = await nixRunner({ offline: opts.offline, stateDir: opts.stateDir });
-  const extra = await flakeRef(runner, manifest, opts.stateDir);
+  const extra = await flakeRef(runner, manifest, opts.stateDir, opts.toolchain);
 
   log.start(`evaluating ${dir} (${manifest.steps.length} steps) once`);
   const evalStart = performance.now();

@@ -13,6 +13,13 @@ export default defineCommand({
     src: { type: "string", valueHint: "DIR", description: "Rust checkout to read (default: the current folder if it is one, else the embedded sample tree)" },
     out: { type: "string", valueHint: "DIR", default: "./bootstrap", description: "Where to write the tree; an existing folder is replaced only if gen made it" },
     mode: { type: "enum", options: ["first", "all"], default: "all", description: "all: record every call and let bootstrap.py go on as if each succeeded; first: record the first call and stop" },
+    depth: {
+      type: "enum",
+      options: ["shell", "rustc"],
+      default: "shell",
+      description:
+        "shell: bootstrap.py's own commands, nothing is built; rustc: run a real build (e.g. -- build --stage 0 library/std) with the config's build.rustc and make every rustc call and build-script run a step",
+    },
     config: { type: "string", valueHint: "FILE", description: "config.toml for x.py (default: the checkout's own config.toml, if any)" },
     "build-dir": { type: "string", valueHint: "DIR", description: "Writable build dir for the recorded x.py run (default: a temp folder)" },
     system: { type: "string", valueHint: "SYSTEM", description: "Nix system of the steps (default: from build.build in the config, else this machine)" },
@@ -26,6 +33,7 @@ export default defineCommand({
         src: args.src,
         out: args.out,
         mode: args.mode === "first" ? "first" : "all",
+        depth: args.depth === "rustc" ? "rustc" : "shell",
         config: args.config,
         buildDir: args["build-dir"],
         system: args.system,

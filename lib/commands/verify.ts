@@ -1,6 +1,6 @@
 import { defineCommand } from "citty";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { ExitCode, NixifyError } from "../errors.ts";
 import { log } from "../log.ts";
 import { verify, type StepReport } from "../verify.ts";
@@ -21,6 +21,7 @@ export default defineCommand({
     tree: { type: "positional", required: false, default: "./bootstrap", valueHint: "TREE", description: "The tree gen wrote" },
     offline: { type: "boolean", description: "No network: no substituters or flake registry, a private store, and the machine's own toolchain in place of nixpkgs" },
     state: { type: "string", valueHint: "DIR", description: "Where --offline keeps its store and settings (default: ~/.cache/nixify-rust/nix)" },
+    toolchain: { type: "string", valueHint: "DIR", description: "With --offline: a toolchain folder (bin/rustc, bin/cargo) to use as nixpkgs' rustc and cargo (default: the machine's)" },
     from: { type: "string", valueHint: "ID", description: "First step to build (e.g. step003)" },
     to: { type: "string", valueHint: "ID", description: "Last step to build" },
     only: { type: "string", valueHint: "ID,...", description: "Build only these steps" },
@@ -38,6 +39,7 @@ export default defineCommand({
           tree: args.tree ?? "./bootstrap",
           offline: Boolean(args.offline),
           stateDir: args.state ?? join(cache, "nixify-rust", "nix"),
+          toolchain: args.toolchain === undefined ? undefined : resolve(args.toolchain),
           from: args.from,
           to: args.to,
           only: args.only?.split(",").map((s) => s.trim()).filter(Boolean),

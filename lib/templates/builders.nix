@@ -17,7 +17,7 @@ let
     toolCargo = "${pkgs.cargo}/bin/cargo";
   };
 in
-{
+rec {
   # The checkout with the files gen supplied (src/ci/channel, config.toml) laid over it.
   mkSource = { src, files }:
     if files == { } then src
@@ -30,29 +30,43 @@ in
 
   # One recorded step. A download is a fixed-output fetch whose sha256 comes from the checkout's
   # stage0 list; anything else runs its command on top of the outputs of the steps it depends on.
-  mkStep = source: { id, name, kind, command, args, env, cwd, deps ? [ ], fetch ? null }:
-    if fetch != null then
-      derivation {
-        inherit system;
-        inherit (fetch) name url;
-        builder = "builtin:fetchurl";
-        outputHashMode = "flat";
-        outputHashAlgo = "sha256";
-        outputHash = fetch.sha256;
-        unpack = false;
-        executable = false;
-      }
-    else
-      derivation (common // {
-        inherit name;
-        args = [ ./run-step.sh ];
-        stepId = id;
-        stepKind = kind;
-        stepCommand = command;
-        stepArgs = args;
-        stepEnv = env;
-        stepCwd = cwd;
-        stepDeps = map toString deps;
-        stepSource = "${source}";
-      });
+  # An observed step (gen --depth rustc) names what it `produces`: it sees the outputs of all the
+  # steps below it as links and keeps only its own files, so no output copies another.
+  mkStep = source: { id, name, kind, command, args, env, cwd, deps ? [ ], fetch ? null, produces ? null }:
+    let
+      drv =
+        if fetch != null then
+          derivation {
+            inherit system;
+            inherit (fetch) name url;
+            builder = "builtin:fetchurl";
+            outputHashMode = "flat";
+            outputHashAlgo = "sha256";
+            outputHash = fetch.sha256;
+            unpack = false;
+            executable = false;
+          }
+        else
+          derivation (common // {
+            inherit name;
+            args = [ ./run-step.sh ];
+            stepId = id;
+            stepKind = kind;
+            stepCommand = command;
+            stepArgs = args;
+            stepEnv = env;
+            stepCwd = cwd;
+            stepDeps = map toString (if produces == null then deps else closureOf deps);
+            stepLinkDeps = produces != null;
+            stepProduces = if produces == null then [ ] else produces;
+            stepSource = "${source}";
+          });
+    in
+    drv // { nixifyId = id; nixifyDeps = deps; };
+
+  # A step's dependencies and theirs, each once.
+  closureOf = deps: map (e: e.step) (builtins.genericClosure {
+    startSet = map (d: { key = d.nixifyId; step = d; }) deps;
+    operator = e: map (d: { key = d.nixifyId; step = d; }) e.step.nixifyDeps;
+  });
 }

@@ -22,14 +22,25 @@ subst() {
 }
 
 # Start from what the steps this one depends on left behind; fetched files stay where they are.
+# An observed step links them instead (read-only, from the store) and keeps only what it produces.
 fetched=()
 for dep in "${stepDeps[@]}"; do
   if [ -f "$dep" ]; then
     fetched+=("$dep")
+  elif [ -n "$stepLinkDeps" ]; then
+    cp -rsT "$dep" "$out"
   else
     cp -rT "$dep" "$out"
     chmod -R u+w "$out"
   fi
+done
+if [ -n "$stepLinkDeps" ]; then
+  find "$out" -type d -exec chmod u+w {} +
+fi
+# A build script fills the folder it produces (OUT_DIR); a compiler writes files into theirs.
+for p in "${stepProduces[@]}"; do
+  subst p "$p"
+  if [ "$stepKind" = build-script ]; then mkdir -p "$p"; else mkdir -p "$(dirname "$p")"; fi
 done
 
 if [ "$stepKind" = unpack ]; then
@@ -63,6 +74,10 @@ set +e
 env -i "${envs[@]}" "$cmd" "${argv[@]}" >"$out/.nixify/$stepId.stdout" 2>"$out/.nixify/$stepId.stderr"
 status=$?
 set -e
+if [ -n "$stepLinkDeps" ]; then
+  find "$out" -type l -delete
+  find "$out" -mindepth 1 -type d -empty -delete
+fi
 cat "$out/.nixify/$stepId.stdout"
 cat "$out/.nixify/$stepId.stderr" >&2
 exit $status

@@ -1,0 +1,126 @@
+# nixify-rust's rustc recorder (gen --depth rustc). gen names a small script that runs this file as
+# build.rustc in the config of a real x.py build, so every compiler call of the build passes here:
+# it runs the real rustc ($NIXIFY_REAL_RUSTC), then appends one JSON line to $NIXIFY_RUSTC_RECORD_FILE
+# with the call (args, env, cwd), the files it wrote and the files it read (rustc's dep-info).
+# A compiled build script is swapped for a shim that runs this file again, so its run is observed
+# too: its env, cwd and the OUT_DIR it fills. Queries (-vV, --print, cargo's probes) pass untouched.
+import fcntl, json, os, subprocess, sys
+
+RECORD_FILE = os.environ.get("NIXIFY_RUSTC_RECORD_FILE", "")
+REAL_RUSTC = os.environ.get("NIXIFY_REAL_RUSTC", "")
+SHIM = os.environ.get("NIXIFY_RUSTC_SHIM", "")
+
+
+def value_after(args, flag):
+    for i, arg in enumerate(args):
+        if arg == flag and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith(flag + "="):
+            return arg[len(flag) + 1:]
+    return None
+
+
+def codegen_value(args, key):
+    for i, arg in enumerate(args):
+        opt = args[i + 1] if arg == "-C" and i + 1 < len(args) else arg[2:] if arg.startswith("-C") else ""
+        if opt.startswith(key + "="):
+            return opt[len(key) + 1:]
+    return None
+
+
+def emit(record):
+    record["schema"] = 1
+    line = json.dumps(record, sort_keys=True) + "\n"
+    # Cargo runs compilers in parallel: one locked append per record keeps lines whole.
+    with open(RECORD_FILE, "a") as out:
+        fcntl.flock(out, fcntl.LOCK_EX)
+        out.write(line)
+        fcntl.flock(out, fcntl.LOCK_UN)
+
+
+def stat_key(path):
+    st = os.stat(path)
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def snapshot(folder, stem):
+    if not folder or not os.path.isdir(folder):
+        return {}
+    return dict((n, stat_key(os.path.join(folder, n))) for n in os.listdir(folder) if stem in n and os.path.isfile(os.path.join(folder, n)))
+
+
+def dep_info_inputs(path, cwd):
+    """The files of the first rule of a Makefile-style dep-info file (rustc --emit=dep-info)."""
+    with open(path) as f:
+        text = f.read()
+    first = text.split("\n\n", 1)[0].replace("\\\n", " ")
+    _, _, deps = first.partition(": ")
+    inputs = []
+    for word in deps.replace("\\ ", "\0").split():
+        inputs.append(os.path.normpath(os.path.join(cwd, word.replace("\0", " "))))
+    return sorted(set(inputs))
+
+
+def compile_and_record(args):
+    crate = value_after(args, "--crate-name")
+    if crate is None or crate == "___":
+        os.execv(REAL_RUSTC, [REAL_RUSTC] + args)
+    cwd = os.getcwd()
+    out_dir = value_after(args, "--out-dir")
+    out_dir = os.path.normpath(os.path.join(cwd, out_dir)) if out_dir else None
+    # Several compilers write into one deps/ folder at once; a call's own files carry its crate
+    # name and -C extra-filename.
+    stem = crate + (codegen_value(args, "extra-filename") or "")
+    before = snapshot(out_dir, stem)
+    status = subprocess.call([REAL_RUSTC] + args)
+    if status != 0:
+        sys.exit(status)
+    after = snapshot(out_dir, stem)
+    written = sorted(n for n, key in after.items() if before.get(n) != key)
+    inputs = []
+    for name in written:
+        if name.endswith(".d"):
+            inputs = dep_info_inputs(os.path.join(out_dir, name), cwd)
+    outputs = [os.path.join(out_dir, n) for n in written]
+    if crate.startswith("build_script_") and value_after(args, "--crate-type") == "bin":
+        exe = os.path.join(out_dir, stem)
+        if os.path.isfile(exe):
+            os.rename(exe, exe + ".real")
+            with open(exe, "w") as f:
+                f.write('#!/bin/sh\nexec "%s" "%s" --nixify-build-script "%s" "$@"\n' % (sys.executable, SHIM, exe))
+            os.chmod(exe, 0o755)
+    emit({
+        "type": "observed",
+        "tool": "rustc",
+        "command": REAL_RUSTC,
+        "args": args,
+        "env": dict(os.environ),
+        "cwd": cwd,
+        "inputs": inputs,
+        "outputs": outputs,
+    })
+
+
+def run_build_script(exe, args):
+    """Runs the real build script, then records the run with the OUT_DIR it filled."""
+    status = subprocess.call([exe + ".real"] + args)
+    if status != 0:
+        sys.exit(status)
+    out_dir = os.environ.get("OUT_DIR")
+    emit({
+        "type": "observed",
+        "tool": "build-script",
+        "command": exe,
+        "args": args,
+        "env": dict(os.environ),
+        "cwd": os.getcwd(),
+        "inputs": [exe],
+        "outputs": [out_dir] if out_dir else [],
+    })
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "--nixify-build-script":
+        run_build_script(sys.argv[2], sys.argv[3:])
+    else:
+        compile_and_record(sys.argv[1:])
