@@ -6,6 +6,7 @@ import type { Manifest, Step } from "./schema.ts";
 import builders from "./templates/builders.nix" with { type: "text" };
 import runStep from "./templates/run-step.sh" with { type: "text" };
 import makeSource from "./templates/make-source.sh" with { type: "text" };
+import makeSysroot from "./templates/make-sysroot.sh" with { type: "text" };
 
 export const VERSION: string = pkg.version;
 export const NIXPKGS_URL = "github:NixOS/nixpkgs/nixos-24.11";
@@ -41,6 +42,24 @@ const FLAKE_OUTPUTS = `{
   };
 }`;
 
+/**
+ * The libraries the observed steps compiled for a target (`--target T`), found by what they
+ * produce: they make up that target's sysroot. Empty for trees of other depths.
+ */
+export function sysrootFiles(manifest: Manifest): { target: string; files: Array<{ id: string; path: string }> } | undefined {
+  const files: Array<{ id: string; path: string }> = [];
+  let target: string | undefined;
+  for (const step of manifest.steps) {
+    const i = step.args.indexOf("--target");
+    if (step.kind !== "rustc" || i < 0 || !step.outputs) continue;
+    target ??= step.args[i + 1];
+    for (const out of step.outputs) {
+      if (/\.(rlib|so)$/.test(out) && out.startsWith("@build@/")) files.push({ id: step.id, path: `build/${out.slice("@build@/".length)}` });
+    }
+  }
+  return target && files.length > 0 ? { target, files } : undefined;
+}
+
 function rootFlake(input: TreeInput): Nix {
   const { manifest } = input;
   const last = manifest.steps.at(-1)!;
@@ -52,7 +71,7 @@ function rootFlake(input: TreeInput): Nix {
     })],
     ["outputs", lambda({ names: ["self", "nixpkgs", "src"] }, letIn({
       system: str(manifest.system),
-      defaultStep: str(last.id),
+      defaultStep: str(sysrootFiles(manifest) ? "sysroot" : last.id),
       steps: call(raw("import ./steps.nix"), attrs([
         ["pkgs", sel(raw("nixpkgs.legacyPackages"), manifest.system)],
         ["src", ident("src")],
@@ -69,6 +88,13 @@ function stepsNix(input: TreeInput): Nix {
   const entries: Record<string, Nix> = {};
   for (const step of input.manifest.steps) {
     entries[step.id] = call(raw(`import ./${step.id}`), raw("{ inherit mkStep steps; }"));
+  }
+  const sysroot = sysrootFiles(input.manifest);
+  if (sysroot) {
+    entries.sysroot = call(raw("builders.mkSysroot"), attrs({
+      target: str(sysroot.target),
+      files: list(sysroot.files.map((f) => attrs({ step: sel(ident("steps"), f.id), path: str(f.path) }))),
+    }));
   }
   return lambda({ names: ["pkgs", "src", "system"] }, letIn({
     builders: call(raw("import ./builders.nix"), raw("{ inherit pkgs system; }")),
@@ -119,6 +145,7 @@ export function renderTree(input: TreeInput): Map<string, string> {
   files.set("builders.nix", HEADER + builders);
   files.set("run-step.sh", HEADER + runStep);
   files.set("make-source.sh", HEADER + makeSource);
+  files.set("make-sysroot.sh", HEADER + makeSysroot);
   files.set("steps.json", `${JSON.stringify(input.manifest, null, 2)}\n`);
   for (const step of input.manifest.steps) {
     files.set(`${step.id}/default.nix`, renderFile(stepNix(step), VERSION));

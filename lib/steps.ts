@@ -58,7 +58,13 @@ function labelOf(record: Record, kind: StepKind): string {
   if (kind === "build-script") return `build-script ${basename(dirname(record.command)).replace(/-[0-9a-f]{16}$/, "")}`;
   const args = record.args;
   if (kind === "download") return `download ${basename(args.find((a) => /^https?:\/\//.test(a)) ?? "file")}`;
-  if (kind === "rustc") return `rustc ${valueAfter(args, ["--crate-name"]) ?? basename(args.find((a) => a.endsWith(".rs")) ?? "")}`.trim();
+  if (kind === "rustc") {
+    const crate = valueAfter(args, ["--crate-name"]);
+    // Cargo compiles a build script into build/<package>-<hash>/.
+    const outDir = valueAfter(args, ["--out-dir"]);
+    if (crate?.startsWith("build_script_") && outDir) return `rustc build.rs of ${basename(outDir).replace(/-[0-9a-f]{16}$/, "")}`;
+    return `rustc ${crate ?? basename(args.find((a) => a.endsWith(".rs")) ?? "")}`.trim();
+  }
   if (kind === "cargo") {
     const manifest = valueAfter(args, ["--manifest-path"]);
     const what = manifest ? basename(manifest.replace(/\/Cargo\.toml$/, "")) : (valueAfter(args, ["-p", "--package"]) ?? "");

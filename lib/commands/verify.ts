@@ -58,8 +58,8 @@ export default defineCommand({
       );
       const count = (s: StepReport["status"]) => report.steps.filter((r) => r.status === s).length;
       log.log(
-        ["", "step     kind       status           seconds", ...report.steps.map(
-          (r) => `${r.id.padEnd(8)} ${r.kind.padEnd(10)} ${MARK[r.status].padEnd(16)} ${r.seconds.toFixed(1).padStart(7)}`,
+        ["", "step     kind         status           seconds", ...report.steps.map(
+          (r) => `${r.id.padEnd(8)} ${r.kind.padEnd(12)} ${MARK[r.status].padEnd(16)} ${r.seconds.toFixed(1).padStart(7)}`,
         )].join("\n"),
       );
       const summary = `${count("passed")} passed, ${count("built")} already built, ${count("failed")} failed, ${count("skipped")} skipped in ${report.totalSeconds.toFixed(1)}s (evaluation ${report.evalSeconds.toFixed(1)}s)`;

@@ -64,6 +64,14 @@ rec {
     in
     drv // { nixifyId = id; nixifyDeps = deps; };
 
+  # The standard library built by the steps, as a sysroot for `rustc --sysroot`.
+  mkSysroot = { target, files }: derivation (common // {
+    name = "sysroot-${target}";
+    args = [ ./make-sysroot.sh ];
+    sysrootTarget = target;
+    sysrootFiles = map (f: "${f.step}/${f.path}") files;
+  });
+
   # A step's dependencies and theirs, each once.
   closureOf = deps: map (e: e.step) (builtins.genericClosure {
     startSet = map (d: { key = d.nixifyId; step = d; }) deps;

@@ -1,0 +1,92 @@
+// gen --depth rustc on real Rust 1.63 sources (prepared as Debian does) with Debian's own rustc 1.63
+// and cargo 0.66 as stage0: the real build of the standard library is observed call by call, every
+// call becomes a step, Nix builds all of them offline, and the sysroot made of their outputs
+// compiles and runs a program. The rlibs are compared with those of the observed build.
+import { describe, expect, test } from "bun:test";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { nixRunner } from "../lib/nix-settings.ts";
+import { spawn } from "../lib/process.ts";
+import type { Manifest } from "../lib/schema.ts";
+import type { VerifyReport } from "../lib/verify.ts";
+import { cli, leakedPaths, readTree, rustSrc, tempDir } from "./helpers.ts";
+
+const orig = rustSrc("1.63");
+
+async function support(script: string): Promise<string> {
+  const r = await spawn(["bash", join(import.meta.dir, "support", script), "1.63"]);
+  if (r.code !== 0) throw new Error(`${script} failed: ${r.stderr.slice(-2000)}`);
+  return r.stdout.trim().split("\n").at(-1)!;
+}
+
+describe.skipIf(!orig)("gen --depth rustc on prepared real Rust 1.63 sources", () => {
+  test("std's rustc calls and build scripts become steps; Nix builds them all; the sysroot runs hello world", async () => {
+    const [src, stage0] = await Promise.all([support("prepare-debian-tree.sh"), support("debian-stage0.sh")]);
+    const dir = await tempDir();
+    await Bun.write(
+      join(dir, "config.toml"),
+      `changelog-seen = 2\n[build]\nrustc = "${stage0}/bin/rustc"\ncargo = "${stage0}/bin/cargo"\nsubmodules = false\nlocal-rebuild = true\nvendor = true\n`,
+    );
+    const g = await cli(
+      ["gen", "--src", src, "--depth", "rustc", "--config", "config.toml", "--build-dir", "build", "--out", "tree", "--json", "--", "build", "--stage", "0", "library/std"],
+      { cwd: dir },
+    );
+    expect({ code: g.code, err: g.code ? g.stderr.slice(-3000) : "" }).toEqual({ code: 0, err: "" });
+    const manifest = JSON.parse(g.stdout) as Manifest;
+    expect(manifest.depth).toBe("rustc");
+    const byLabel = new Map(manifest.steps.map((s) => [s.label, s]));
+    for (const crate of ["core", "alloc", "compiler_builtins", "libc", "std", "test"]) expect(byLabel.has(`rustc ${crate}`)).toBe(true);
+    for (const pkg of ["libc", "std", "compiler_builtins"]) expect(byLabel.get(`build-script ${pkg}`)?.kind).toBe("build-script");
+    expect(manifest.steps.filter((s) => s.kind === "rustc").length).toBeGreaterThan(25);
+    // File flow: core reads nothing built; std reads core's rlib and the output of its build script.
+    expect(byLabel.get("rustc core")!.deps).toEqual([]);
+    const std = byLabel.get("rustc std")!;
+    expect(std.deps).toContain(byLabel.get("rustc core")!.id);
+    expect(std.deps).toContain(byLabel.get("build-script std")!.id);
+    // Every step comes after the steps it depends on.
+    for (const s of manifest.steps) for (const d of s.deps) expect(d < s.id).toBe(true);
+    const tree = await readTree(join(dir, "tree"));
+    expect(leakedPaths(new Map([...tree].filter(([rel]) => !rel.endsWith("flake.nix"))))).toEqual([]);
+
+    const state = join(dir, "nix");
+    const v = await cli(["verify", "tree", "--offline", "--state", state, "--toolchain", stage0, "--jobs", "2", "--json"], { cwd: dir });
+    const report = JSON.parse(v.stdout) as VerifyReport;
+    expect(report.steps.filter((s) => s.status !== "passed").map((s) => `${s.id} ${s.label} ${s.reason ?? ""}`)).toEqual([]);
+    expect(v.code).toBe(0);
+    // An output holds only what its step wrote: std's has libstd, not core's rlib.
+    const stdOut = await readdir(join(report.steps.find((s) => s.id === std.id)!.outPath!, std.outputs![0]!.replace("@build@", "build").replace(/\/[^/]+$/, "")));
+    expect(stdOut.some((f) => f.startsWith("libstd-"))).toBe(true);
+    expect(stdOut.some((f) => f.startsWith("libcore-"))).toBe(false);
+
+    // The sysroot of the tree, built by Nix from the step outputs.
+    const runner = await nixRunner({ offline: true, stateDir: state });
+    const b = await spawn(
+      ["nix", ...runner.flakeArgs, "build", "--no-link", "--print-out-paths", "--no-write-lock-file",
+        "--override-input", "nixpkgs", `path:${join(state, "nixpkgs-host")}`, `path:${join(dir, "tree")}#sysroot`],
+      { env: runner.env },
+    );
+    expect({ code: b.code, err: b.code ? b.stderr.slice(-2000) : "" }).toEqual({ code: 0, err: "" });
+    const sysroot = b.stdout.trim();
+    await Bun.write(join(dir, "hello.rs"), 'fn main() { let v: Vec<u32> = (1..=4).collect(); println!("hello from a Nix-built std: {:?}", v); }\n');
+    const rustc = join(stage0, "bin", "rustc");
+    const c = await spawn([rustc, "--sysroot", sysroot, "hello.rs", "-o", "hello"], { cwd: dir });
+    expect({ code: c.code, err: c.stderr }).toEqual({ code: 0, err: "" });
+    expect((await spawn([join(dir, "hello")])).stdout).toBe("hello from a Nix-built std: [1, 2, 3, 4]\n");
+    // The sysroot is what rustc used: without it, there is no std to link.
+    const empty = await spawn([rustc, "--sysroot", join(dir, "nowhere"), "hello.rs", "-o", "hello2"], { cwd: dir });
+    expect(empty.stderr).toContain("can't find crate for `std`");
+
+    // The rlibs Nix built against those of the observed build.
+    const target = "x86_64-unknown-linux-gnu";
+    const libs = (await readdir(join(sysroot, "lib/rustlib", target, "lib"))).filter((f) => f.endsWith(".rlib"));
+    let identical = 0;
+    for (const lib of libs) {
+      const observed = join(dir, "build", target, "stage0-std", target, "release", "deps", lib);
+      const a = await Bun.file(join(sysroot, "lib/rustlib", target, "lib", lib)).bytes();
+      const o = await Bun.file(observed).bytes();
+      if (Buffer.from(a).equals(Buffer.from(o))) identical++;
+    }
+    console.error(`rlibs byte-identical to the observed build: ${identical} of ${libs.length}`);
+    expect(libs.length).toBeGreaterThan(20);
+  }, 1_200_000);
+});
