@@ -5,6 +5,8 @@ import { mkdir, realpath, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import * as v from "valibot";
 import { BOOTSTRAP_PY, CHANNEL_FILE, assertRustCheckout, patchBootstrap } from "./checkout.ts";
+import { configValue, setBuildValue } from "./config-toml.ts";
+import { cargoCallsOfDryRun } from "./dry-run.ts";
 import { NixifyError } from "./errors.ts";
 import { xpyEnv } from "./env.ts";
 import { log } from "./log.ts";
@@ -20,9 +22,14 @@ export type CaptureOptions = {
   /** An empty temp folder that gen owns and removes. */
   tempDir: string;
   mode: CaptureMode;
-  /** shell: bootstrap.py's `run` records, nothing runs; rustc: a real build observed through build.rustc. */
+  /**
+   * shell: bootstrap.py's `run` records, nothing runs; cargo: the bootstrap binary is built and
+   * asked for its plan (--dry-run -v); rustc: a real build observed through build.rustc.
+   */
   depth: Depth;
   xpyArgs: string[];
+  /** A toolchain folder (bin/rustc, bin/cargo) x.py runs with in place of the config's or the pinned stage0. */
+  runToolchain?: string;
   /** Text of the config to use instead of the checkout's own config.toml. */
   config?: string;
   buildDir?: string;
@@ -41,12 +48,19 @@ export type Capture = {
   seconds: { copy: number; xpy: number };
 };
 
-const TRIMMED_TREE_CONFIG = "# Supplied by nixify-rust: the checkout has no .git and no config.toml.\n[build]\nsubmodules = false\n";
+const NOTHING_RECORDED: { [D in Depth]: [string, string] } = {
+  shell: ["x.py finished without calling run: there is no command to turn into a step", "check the x.py arguments (after --)"],
+  cargo: [
+    "the bootstrap binary's dry run listed no cargo build: there is no cargo call to turn into a step",
+    "--depth cargo needs a bootstrap whose `--dry-run -v` prints its commands (1.85 does, 1.63 does not); use --depth rustc there",
+  ],
+  rustc: [
+    "x.py finished without compiling anything: there is no rustc call to turn into a step",
+    "name what to build after --, e.g. -- build --stage 0 library/std, and start from a fresh --build-dir",
+  ],
+};
 
-/** channel = "..." from a config's [rust] section. */
-function channelOfConfig(config: string | undefined): string | undefined {
-  return config ? /^\s*channel\s*=\s*"([^"]+)"/m.exec(config)?.[1] : undefined;
-}
+const TRIMMED_TREE_CONFIG = "# Supplied by nixify-rust: the checkout has no .git and no config.toml.\n[build]\nsubmodules = false\n";
 
 export async function capture(opts: CaptureOptions): Promise<Capture> {
   const { root, tempDir } = opts;
@@ -57,7 +71,7 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
   const copyStart = performance.now();
   const bootstrapFile = join(root, BOOTSTRAP_PY);
   const bootstrapText = await Bun.file(bootstrapFile).text();
-  const deep = opts.depth === "rustc";
+  const deep = opts.depth !== "shell";
   // A deep capture runs bootstrap.py as it is; the shell capture patches its `run`.
   const files = new Map<string, string>([
     [BOOTSTRAP_PY, deep ? bootstrapText : patchBootstrap(bootstrapText, bootstrapFile)],
@@ -75,7 +89,7 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
   if (config !== undefined && config !== rootConfig) supplied.set("config.toml", config);
   const channelFile = Bun.file(join(root, CHANNEL_FILE));
   const channelSupplied = !(await channelFile.exists());
-  const channel = channelSupplied ? (channelOfConfig(config) ?? "dev") : (await channelFile.text()).trim();
+  const channel = channelSupplied ? (configValue(config, "channel") ?? "dev") : (await channelFile.text()).trim();
   if (channelSupplied) {
     supplied.set(CHANNEL_FILE, `${channel}\n`);
     log.warn(`${CHANNEL_FILE} is missing in the checkout; gen supplies one with "${channel}" (in its copy and in the steps)`);
@@ -93,8 +107,13 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
   const work = join(tempDir, "run");
   const home = join(tempDir, "home");
   const tmp = join(tempDir, "tmp");
-  const rustcRecorder = deep ? await prepareRustcRecorder(join(tempDir, "rustc-recorder"), config, python) : undefined;
-  if (rustcRecorder) files.set("config.toml", rustcRecorder.config);
+  let runConfig = config;
+  if (opts.runToolchain) {
+    for (const tool of ["rustc", "cargo"]) runConfig = setBuildValue(runConfig ?? "", tool, join(opts.runToolchain, "bin", tool));
+  }
+  const rustcRecorder = opts.depth === "rustc" ? await prepareRustcRecorder(join(tempDir, "rustc-recorder"), runConfig, python) : undefined;
+  if (rustcRecorder) runConfig = rustcRecorder.config;
+  if (runConfig !== config) files.set("config.toml", runConfig!);
   await makeOverlay(root, overlay, files);
   const build = join(work, "build");
   await Promise.all([mkdir(work, { recursive: true }), mkdir(home), mkdir(tmp)]);
@@ -108,6 +127,13 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
   }
   const copySeconds = (performance.now() - copyStart) / 1000;
 
+  if (rustcRecorder) {
+    // Every path a recorded rustc call may see of the source or the build dir, mapped to one name each.
+    const rootReal = await realpath(root);
+    const remap = [...new Set([overlay, root, rootReal])].map((p) => [p, "/rustc/nixify-src"]);
+    remap.push(...[...new Set([build, buildReal])].map((p) => [p, "/rustc/nixify-build"]));
+    rustcRecorder.env.NIXIFY_RUSTC_REMAP = JSON.stringify(remap);
+  }
   const recordFile = join(tempDir, "records.jsonl");
   const env = xpyEnv(process.env, {
     HOME: home,
@@ -116,10 +142,12 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
     NIXIFY_MODE: opts.mode,
     ...rustcRecorder?.env,
   });
-  log.debug(`running python3 x.py ${opts.xpyArgs.join(" ")} in ${work}`);
+  // The bootstrap binary prints its plan with --dry-run -v (1.85: `running: cd ... && env ... "cargo" ...`).
+  const xpyArgs = opts.depth === "cargo" ? [...opts.xpyArgs, "--dry-run", "-v"] : opts.xpyArgs;
+  log.debug(`running python3 x.py ${xpyArgs.join(" ")} in ${work}`);
   const xpyStart = performance.now();
-  // A real build takes minutes: cargo's "Compiling ..." lines are the progress.
-  const result = await spawnWatching([python, join(overlay, "x.py"), ...opts.xpyArgs], { cwd: work, env }, (line) => {
+  // Building the bootstrap binary or the library takes minutes: cargo's "Compiling ..." lines are the progress.
+  const result = await spawnWatching([python, join(overlay, "x.py"), ...xpyArgs], { cwd: work, env }, (line) => {
     const m = /^\s*(Compiling|Building) (.+)/.exec(line);
     if (deep && m) log.info(`  ${m[1]} ${m[2]}`);
   });
@@ -128,18 +156,13 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
   if (result.code !== 0) {
     throw new NixifyError(
       "xpyFailed",
-      `x.py ${opts.xpyArgs.join(" ")} failed with exit code ${result.code}: ${lastWords(result.stdout, result.stderr)}`,
+      `x.py ${xpyArgs.join(" ")} failed with exit code ${result.code}: ${lastWords(result.stdout, result.stderr)}`,
       "run with --verbose to see everything x.py printed",
     );
   }
-  const records = await readRecords(rustcRecorder?.recordFile ?? recordFile);
-  if (records.length === 0) {
-    throw new NixifyError(
-      "xpyFailed",
-      deep ? "x.py finished without compiling anything: there is no rustc call to turn into a step" : "x.py finished without calling run: there is no command to turn into a step",
-      deep ? "name what to build after --, e.g. -- build --stage 0 library/std, and start from a fresh --build-dir" : "check the x.py arguments (after --)",
-    );
-  }
+  const records =
+    opts.depth === "cargo" ? cargoCallsOfDryRun(result.stdout) : await readRecords(rustcRecorder?.recordFile ?? recordFile);
+  if (records.length === 0) throw new NixifyError("xpyFailed", ...NOTHING_RECORDED[opts.depth]);
   return {
     records,
     config,

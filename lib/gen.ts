@@ -1,8 +1,9 @@
 // gen: a Rust checkout (or the embedded sample) becomes a numbered, buildable flake tree.
-import { mkdtemp, realpath, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, realpath, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { capture, type CaptureMode } from "./capture.ts";
+import { capture, type Capture, type CaptureMode } from "./capture.ts";
+import { configValue } from "./config-toml.ts";
 import { isRustCheckout } from "./checkout.ts";
 import { NixifyError } from "./errors.ts";
 import { scrubObservedEnv, scrubRecordEnv } from "./env.ts";
@@ -29,6 +30,8 @@ export type GenOptions = {
   system?: string;
   xpyArgs: string[];
   force: boolean;
+  /** A toolchain folder x.py runs with during capture in place of the config's or the pinned stage0. */
+  runToolchain?: string;
 };
 
 export type GenResult = {
@@ -51,13 +54,32 @@ async function chooseSource(src: string | undefined, tempDir: string): Promise<{
 async function toolchainPaths(config: string | undefined): Promise<Array<[string, Placeholder]>> {
   const paths: Array<[string, Placeholder]> = [];
   for (const [key, placeholder] of [["rustc", "@rustc@"], ["cargo", "@cargo@"]] as const) {
-    const m = new RegExp(`^\\s*${key}\\s*=\\s*"([^"]+)"`, "m").exec(config ?? "");
-    if (!m) continue;
-    paths.push([m[1]!, placeholder]);
-    const real = await realpath(m[1]!).catch(() => undefined);
-    if (real && real !== m[1]) paths.push([real, placeholder]);
+    const path = configValue(config, key);
+    if (!path) continue;
+    paths.push([path, placeholder]);
+    const real = await realpath(path).catch(() => undefined);
+    if (real && real !== path) paths.push([real, placeholder]);
   }
   return paths;
+}
+
+/**
+ * Absolute paths of a capture -> placeholders. A dry run plans in build/tmp-dry-run; a toolchain
+ * x.py ran with in place of the pinned stage0 stands for the stage0 folder the steps unpack.
+ */
+async function symbolizerOf(cap: Capture, stage0Dir?: string, runToolchain?: string): Promise<(text: string) => string> {
+  const p = cap.paths;
+  const pairs: Array<[string, Placeholder]> = [
+    [p.overlay, "@src@"], [p.root, "@src@"], [p.rootReal, "@src@"],
+    [join(p.build, "tmp-dry-run"), "@build@"], [join(p.buildReal, "tmp-dry-run"), "@build@"],
+    [p.build, "@build@"], [p.buildReal, "@build@"], [p.work, "@work@"],
+    [p.home, "@home@"], [p.tmp, "@tmp@"],
+    ...(await toolchainPaths(cap.config)),
+  ];
+  const sym = makeSymbolizer(pairs);
+  if (!runToolchain || !stage0Dir) return sym;
+  const prefixes = [runToolchain, await realpath(runToolchain)].sort((a, b) => b.length - a.length);
+  return (text) => sym(prefixes.reduce((t, prefix) => t.split(prefix).join(stage0Dir), text));
 }
 
 function symbolicObserved(record: ObservedRecord, sym: (s: string) => string): ObservedRecord {
@@ -97,19 +119,27 @@ export async function gen(options: GenOptions): Promise<GenResult> {
   const tempDir = await realpath(await mkdtemp(join(tmpdir(), "nixify-rust-")));
   try {
     const { root, sample } = await chooseSource(opts.src, tempDir);
-    const what = opts.depth === "rustc" ? "observing every rustc call of a real x.py" : `recording x.py (mode ${opts.mode})`;
+    const what = { shell: `recording x.py (mode ${opts.mode})`, cargo: "asking the bootstrap binary for its plan of x.py", rustc: "observing every rustc call of a real x.py" }[opts.depth];
     log.start(`${what} ${opts.xpyArgs.join(" ")} in a copy of ${sample ? "the sample" : root}`);
-    const cap = await capture({ root, tempDir, mode: opts.mode, depth: opts.depth, xpyArgs: opts.xpyArgs, config, buildDir: opts.buildDir });
+    const base = { root, mode: opts.mode, xpyArgs: opts.xpyArgs, config, buildDir: opts.buildDir, runToolchain: opts.runToolchain };
+    const cap = await capture({ ...base, tempDir: await subDir(tempDir, opts.depth), depth: opts.depth });
     const renderStart = performance.now();
-    const p = cap.paths;
-    const sym = makeSymbolizer([
-      [p.overlay, "@src@"], [p.root, "@src@"], [p.rootReal, "@src@"],
-      [p.build, "@build@"], [p.buildReal, "@build@"], [p.work, "@work@"],
-      [p.home, "@home@"], [p.tmp, "@tmp@"],
-      ...(await toolchainPaths(cap.config)),
-    ]);
-    const symbolic = cap.records.map((r) => symbolicRecord(r, sym));
-    const records = opts.depth === "rustc" ? orderObserved(symbolic.filter((r) => r.type === "observed")) : symbolic;
+    const sym = await symbolizerOf(cap);
+    let records = cap.records.map((r) => symbolicRecord(r, sym));
+    let chain: number[] = [];
+    if (opts.depth === "rustc") records = orderObserved(records.filter((r) => r.type === "observed"));
+    if (opts.depth === "cargo") {
+      // The outer shell (stage0 downloads, the cargo build of the bootstrap crate) as bootstrap.py
+      // records it, then the bootstrap binary's cargo calls in place of its single run.
+      const shell = await capture({ ...base, tempDir: await subDir(tempDir, "shell"), depth: "shell", mode: "all", buildDir: undefined, runToolchain: undefined });
+      const shellSym = await symbolizerOf(shell);
+      const outer = shell.records.map((r) => symbolicRecord(r, shellSym));
+      const stage0 = outer.find((r) => r.type === "unpack" && r.match === "rustc");
+      const planSym = await symbolizerOf(cap, stage0?.type === "unpack" ? stage0.dest : undefined, opts.runToolchain);
+      const plan = cap.records.map((r) => symbolicRecord(r, planSym));
+      records = [...outer.filter((r) => !(r.type === "rust_compiler_invocation" && r.isBootstrap)), ...plan];
+      chain = plan.map((_, i) => records.length - plan.length + i);
+    }
     const supplied = new Map([...cap.supplied].map(([rel, text]) => [rel, sym(text)]));
     const triple = buildTripleOfConfig(cap.config ?? "");
     const manifest: Manifest = {
@@ -122,7 +152,7 @@ export async function gen(options: GenOptions): Promise<GenResult> {
       xpyArgs: opts.xpyArgs,
       source: { sample, channel: cap.channel, channelSupplied: cap.channelSupplied },
       placeholders: { ...PLACEHOLDERS },
-      steps: buildSteps(records, await readStage0Checksums(root)),
+      steps: buildSteps(records, await readStage0Checksums(root), chain),
     };
     const files = renderTree({
       manifest,
@@ -141,6 +171,12 @@ export async function gen(options: GenOptions): Promise<GenResult> {
   } finally {
     await rm(tempDir, { recursive: true, force: true });
   }
+}
+
+async function subDir(parent: string, name: string): Promise<string> {
+  const dir = join(parent, name);
+  await mkdir(dir);
+  return dir;
 }
 
 async function readConfig(path: string): Promise<string> {

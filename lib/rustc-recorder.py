@@ -9,6 +9,9 @@ import fcntl, json, os, subprocess, sys
 RECORD_FILE = os.environ.get("NIXIFY_RUSTC_RECORD_FILE", "")
 REAL_RUSTC = os.environ.get("NIXIFY_REAL_RUSTC", "")
 SHIM = os.environ.get("NIXIFY_RUSTC_SHIM", "")
+# Where the source and build dir are is a matter of this run: rustc writes them into metadata and
+# debuginfo. Mapping them to fixed names keeps the outputs comparable with those of a rebuild.
+REMAP = json.loads(os.environ.get("NIXIFY_RUSTC_REMAP", "[]"))
 
 
 def value_after(args, flag):
@@ -66,6 +69,7 @@ def compile_and_record(args):
     if crate is None or crate == "___":
         os.execv(REAL_RUSTC, [REAL_RUSTC] + args)
     cwd = os.getcwd()
+    args = args + ["--remap-path-prefix=%s=%s" % (frm, to) for frm, to in REMAP]
     out_dir = value_after(args, "--out-dir")
     out_dir = os.path.normpath(os.path.join(cwd, out_dir)) if out_dir else None
     # Several compilers write into one deps/ folder at once; a call's own files carry its crate

@@ -4,21 +4,15 @@
 import { chmod, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { NixifyError } from "./errors.ts";
+import { configValue, setBuildValue } from "./config-toml.ts";
 import type { ObservedRecord } from "./schema.ts";
 import recorderSource from "./rustc-recorder.py" with { type: "text" };
-
-const BUILD_RUSTC = /^(\s*rustc\s*=\s*")([^"]+)(")/m;
-
-/** build.rustc of a config.toml (the stage0 compiler a local build uses), if it names one. */
-export function rustcOfConfig(config: string | undefined): string | undefined {
-  return config ? BUILD_RUSTC.exec(config)?.[2] : undefined;
-}
 
 export type RustcRecorder = { config: string; env: { [name: string]: string }; recordFile: string };
 
 /** Writes the recorder into `dir` and returns the config and environment that make x.py use it. */
 export async function prepareRustcRecorder(dir: string, config: string | undefined, python: string): Promise<RustcRecorder> {
-  const realRustc = rustcOfConfig(config);
+  const realRustc = configValue(config, "rustc");
   if (!config || !realRustc) {
     throw new NixifyError(
       "badInput",
@@ -35,7 +29,7 @@ export async function prepareRustcRecorder(dir: string, config: string | undefin
   await chmod(wrapper, 0o755);
   const recordFile = join(dir, "observed.jsonl");
   return {
-    config: config.replace(BUILD_RUSTC, (_, head, _path, tail) => `${head}${wrapper}${tail}`),
+    config: setBuildValue(config, "rustc", wrapper),
     env: { NIXIFY_RUSTC_RECORD_FILE: recordFile, NIXIFY_REAL_RUSTC: realRustc, NIXIFY_RUSTC_SHIM: script },
     recordFile,
   };

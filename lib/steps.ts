@@ -68,7 +68,9 @@ function labelOf(record: Record, kind: StepKind): string {
   if (kind === "cargo") {
     const manifest = valueAfter(args, ["--manifest-path"]);
     const what = manifest ? basename(manifest.replace(/\/Cargo\.toml$/, "")) : (valueAfter(args, ["-p", "--package"]) ?? "");
-    return `cargo ${args[0] ?? ""} ${what}`.trim();
+    // The bootstrap builds one workspace several times (std at stage 0 and 1): its target dir says which.
+    const target = record.env.CARGO_TARGET_DIR ? basename(record.env.CARGO_TARGET_DIR) : what;
+    return `cargo ${args[0] ?? ""} ${what}${target !== what ? ` (${target})` : ""}`.trim();
   }
   const program = basename(record.command);
   return `${program === kind ? "" : `${kind} `}${program} ${args[0] ?? ""}`.trim();
@@ -99,8 +101,12 @@ function mentionsOf(record: Record): string[] {
   return texts.flatMap((t) => t.split(/[=:,\s]/)).filter((t) => t.startsWith("@"));
 }
 
-/** Records (already symbolic and scrubbed) become the manifest's steps. */
-export function buildSteps(records: Record[], checksums: Map<string, string>): Step[] {
+/**
+ * Records (already symbolic and scrubbed) become the manifest's steps. The records at `chain`
+ * (indices, in order) each also depend on the one before: the bootstrap binary runs its cargo
+ * calls in that order and hands each stage's sysroot to the next itself, not through a command.
+ */
+export function buildSteps(records: Record[], checksums: Map<string, string>, chain: number[] = []): Step[] {
   const ps = primes(records.length);
   const steps: Step[] = [];
   // Output path -> the steps that wrote it; a mention depends on the writers of it or of a folder above it.
@@ -113,6 +119,8 @@ export function buildSteps(records: Record[], checksums: Map<string, string>): S
         for (const j of writers.get(path) ?? []) deps.add(j);
       }
     }
+    const link = chain.indexOf(i);
+    if (link > 0) deps.add(chain[link - 1]!);
     if (record.type === "unpack") {
       // The download wrote to a temp name; the tarball it became carries the URL's file name.
       const name = basename(record.tarball);
@@ -135,7 +143,9 @@ export function buildSteps(records: Record[], checksums: Map<string, string>): S
       cwd: record.type === "unpack" ? "@work@" : record.cwd,
       site: record.type === "observed" ? `observed ${record.tool}` : record.site,
     };
+    // Observed and planned steps keep only what they write in their output (see run-step.sh).
     if (record.type === "observed") step.outputs = record.outputs;
+    if (link >= 0) step.outputs = outputsOf(record);
     if (kind === "download" && record.type !== "unpack") step.fetch = fetchOf(record.args, checksums);
     steps.push(step);
     for (const out of outputsOf(record)) writers.set(out, [...(writers.get(out) ?? []), i]);

@@ -61,12 +61,12 @@ describe.skipIf(!orig)("gen --depth rustc on prepared real Rust 1.63 sources", (
     // The sysroot of the tree, built by Nix from the step outputs.
     const runner = await nixRunner({ offline: true, stateDir: state });
     const b = await spawn(
-      ["nix", ...runner.flakeArgs, "build", "--no-link", "--print-out-paths", "--no-write-lock-file",
+      ["nix", ...runner.flakeArgs, "build", "--no-link", "--json", "--no-write-lock-file",
         "--override-input", "nixpkgs", `path:${join(state, "nixpkgs-host")}`, `path:${join(dir, "tree")}#sysroot`],
       { env: runner.env },
     );
     expect({ code: b.code, err: b.code ? b.stderr.slice(-2000) : "" }).toEqual({ code: 0, err: "" });
-    const sysroot = b.stdout.trim();
+    const sysroot = (JSON.parse(b.stdout) as Array<{ outputs: { out: string } }>)[0]!.outputs.out;
     await Bun.write(join(dir, "hello.rs"), 'fn main() { let v: Vec<u32> = (1..=4).collect(); println!("hello from a Nix-built std: {:?}", v); }\n');
     const rustc = join(stage0, "bin", "rustc");
     const c = await spawn([rustc, "--sysroot", sysroot, "hello.rs", "-o", "hello"], { cwd: dir });

@@ -1,5 +1,7 @@
 import { defineCommand } from "citty";
+import { resolve } from "node:path";
 import { gen } from "../gen.ts";
+import { DEPTHS } from "../schema.ts";
 import { log } from "../log.ts";
 import { outputArgs, runReporting } from "./shared.ts";
 
@@ -15,10 +17,16 @@ export default defineCommand({
     mode: { type: "enum", options: ["first", "all"], default: "all", description: "all: record every call and let bootstrap.py go on as if each succeeded; first: record the first call and stop" },
     depth: {
       type: "enum",
-      options: ["shell", "rustc"],
+      options: ["shell", "cargo", "rustc"],
       default: "shell",
       description:
-        "shell: bootstrap.py's own commands, nothing is built; rustc: run a real build (e.g. -- build --stage 0 library/std) with the config's build.rustc and make every rustc call and build-script run a step",
+        "shell: bootstrap.py's own commands, nothing is built; cargo: build the bootstrap binary and make each cargo call of its plan (x.py --dry-run -v) a step; rustc: run a real build (e.g. -- build --stage 0 library/std) with the config's build.rustc and make every rustc call and build-script run a step",
+    },
+    "run-toolchain": {
+      type: "string",
+      valueHint: "DIR",
+      description:
+        "A toolchain folder (bin/rustc, bin/cargo) x.py runs with during capture instead of downloading the pinned stage0 (--depth cargo: the steps still fetch the pinned one)",
     },
     config: { type: "string", valueHint: "FILE", description: "config.toml for x.py (default: the checkout's own config.toml, if any)" },
     "build-dir": { type: "string", valueHint: "DIR", description: "Writable build dir for the recorded x.py run (default: a temp folder)" },
@@ -33,7 +41,8 @@ export default defineCommand({
         src: args.src,
         out: args.out,
         mode: args.mode === "first" ? "first" : "all",
-        depth: args.depth === "rustc" ? "rustc" : "shell",
+        depth: DEPTHS.find((d) => d === args.depth) ?? "shell",
+        runToolchain: args["run-toolchain"] === undefined ? undefined : resolve(args["run-toolchain"]),
         config: args.config,
         buildDir: args["build-dir"],
         system: args.system,

@@ -37,10 +37,11 @@ done
 if [ -n "$stepLinkDeps" ]; then
   find "$out" -type d -exec chmod u+w {} +
 fi
-# A build script fills the folder it produces (OUT_DIR); a compiler writes files into theirs.
+# A compiler writes files into folders that must exist; a build script (OUT_DIR) or cargo
+# (its target dir) fills the folder it produces.
 for p in "${stepProduces[@]}"; do
   subst p "$p"
-  if [ "$stepKind" = build-script ]; then mkdir -p "$p"; else mkdir -p "$(dirname "$p")"; fi
+  if [ "$stepKind" = rustc ]; then mkdir -p "$(dirname "$p")"; else mkdir -p "$p"; fi
 done
 
 if [ "$stepKind" = unpack ]; then

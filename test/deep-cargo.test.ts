@@ -1,0 +1,63 @@
+// gen --depth cargo on real Rust 1.85 sources (prepared as Debian does): the bootstrap binary is
+// really built (with the machine's toolchain standing in for the pinned 1.84 stage0, which cannot
+// be downloaded here) and asked for its plan; its cargo calls become steps after the stage0
+// downloads (fixed-output fetches with the checkout's own sha256) and the cargo build of bootstrap.
+import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { spawn } from "../lib/process.ts";
+import type { Manifest } from "../lib/schema.ts";
+import { readStage0Checksums } from "../lib/stage0.ts";
+import { cli, leakedPaths, readTree, rustSrc, tempDir } from "./helpers.ts";
+
+const orig = rustSrc("1.85");
+
+describe.skipIf(!orig)("gen --depth cargo on prepared real Rust 1.85 sources", () => {
+  test("the dry run's cargo builds become a chain of steps on top of the pinned stage0 and the bootstrap binary", async () => {
+    const prep = await spawn(["bash", join(import.meta.dir, "support/prepare-debian-tree.sh"), "1.85"]);
+    expect({ code: prep.code, err: prep.code ? prep.stderr.slice(-2000) : "" }).toEqual({ code: 0, err: "" });
+    const src = prep.stdout.trim().split("\n").at(-1)!;
+    const dir = await tempDir();
+    // Debian's choices for a tree without llvm-project's compiler-rt and with its patches applied.
+    await Bun.write(
+      join(dir, "config.toml"),
+      "change-id = 134650\n[build]\nsubmodules = false\noptimized-compiler-builtins = false\n[rust]\ndeny-warnings = false\n",
+    );
+    const sysroot = (await spawn(["rustc", "--print", "sysroot"])).stdout.trim();
+    const g = await cli(
+      ["gen", "--src", src, "--depth", "cargo", "--config", "config.toml", "--run-toolchain", sysroot, "--out", "tree", "--json",
+        "--", "build", "--skip-stage0-validation"],
+      { cwd: dir },
+    );
+    expect({ code: g.code, err: g.code ? g.stderr.slice(-3000) : "" }).toEqual({ code: 0, err: "" });
+    const manifest = JSON.parse(g.stdout) as Manifest;
+    expect(manifest.depth).toBe("cargo");
+    expect(manifest.steps.map((s) => `${s.id} ${s.kind} ${s.label} <- ${s.deps.join(" ")}`)).toEqual([
+      "step001 download download rust-std-1.84.0-x86_64-unknown-linux-gnu.tar.xz <- ",
+      "step002 download download rustc-1.84.0-x86_64-unknown-linux-gnu.tar.xz <- ",
+      "step003 download download cargo-1.84.0-x86_64-unknown-linux-gnu.tar.xz <- ",
+      "step004 unpack unpack rust-std-1.84.0-x86_64-unknown-linux-gnu.tar.xz <- step001",
+      "step005 unpack unpack rustc-1.84.0-x86_64-unknown-linux-gnu.tar.xz <- step002",
+      "step006 unpack unpack cargo-1.84.0-x86_64-unknown-linux-gnu.tar.xz <- step003",
+      "step007 cargo cargo build bootstrap <- step004 step005 step006",
+      "step008 cargo cargo build sysroot (stage0-std) <- step004 step005 step006 step007",
+      "step009 cargo cargo build rustc (stage0-rustc) <- step004 step005 step006 step007 step008",
+      "step010 cargo cargo build sysroot (stage1-std) <- step004 step005 step006 step007 step009",
+    ]);
+    // The downloads are the checkout's pinned stage0, hashed by its own src/stage0.
+    const checksums = await readStage0Checksums(src);
+    for (const s of manifest.steps.filter((s) => s.kind === "download")) {
+      expect([...checksums.values()]).toContain(s.fetch!.sha256);
+    }
+    // The planned calls run the pinned stage0's cargo through bootstrap's rustc shim, and keep only their target dir.
+    for (const s of manifest.steps.slice(7)) {
+      expect(s.command).toBe("@build@/x86_64-unknown-linux-gnu/stage0/bin/cargo");
+      expect(s.env.RUSTC).toBe("@build@/bootstrap/debug/rustc");
+      expect(s.env.RUSTC_REAL).toBe("@build@/x86_64-unknown-linux-gnu/stage0/bin/rustc");
+      expect(s.outputs).toEqual([s.env.CARGO_TARGET_DIR!]);
+    }
+    const tree = await readTree(join(dir, "tree"));
+    expect(leakedPaths(new Map([...tree].filter(([rel]) => !rel.endsWith("flake.nix"))))).toEqual([]);
+    const graph = await cli(["graph", "tree"], { cwd: dir });
+    expect(graph.stdout).toContain("step008 --> step009");
+  }, 900_000);
+});
