@@ -9,6 +9,7 @@ export default defineCommand({
   args: {
     tree: { type: "positional", required: false, default: "./bootstrap", valueHint: "TREE", description: "The tree gen wrote" },
     format: { type: "enum", options: [...GRAPH_FORMATS], default: "mermaid", description: "mermaid (for Markdown) or dot (for Graphviz: | dot -Tsvg)" },
+    reduce: { type: "boolean", description: "Leave out edges implied by others (transitive reduction), for readable pictures of large graphs" },
     verbose: outputArgs.verbose,
     quiet: outputArgs.quiet,
   },
@@ -17,7 +18,7 @@ export default defineCommand({
       const format = args.format as GraphFormat;
       if (!GRAPH_FORMATS.includes(format)) throw new NixifyError("badInput", `unknown --format ${args.format}`, "use mermaid or dot");
       const { manifest } = await loadManifest(args.tree ?? "./bootstrap");
-      process.stdout.write(renderGraph(manifest, format));
+      process.stdout.write(renderGraph(manifest, format, { reduce: Boolean(args.reduce) }));
     });
   },
 });
