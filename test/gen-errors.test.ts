@@ -30,6 +30,20 @@ describe("gen refuses bad input", () => {
     await expectFailure(["gen", "--src", join(dir, "empty")], dir, 3, /is not a Rust checkout: x\.py is missing/);
   });
 
+  test("--depth rustc without a local stage0 in the config", async () => {
+    const dir = await tempDir();
+    await writeSample(join(dir, "src"));
+    await expectFailure(["gen", "--src", join(dir, "src"), "--depth", "rustc"], dir, 9, /--depth rustc .* the config names no build\.rustc/);
+  });
+
+  test("--depth cargo with a bootstrap whose dry run lists no cargo build", async () => {
+    const dir = await tempDir();
+    // The sample's bootstrap.py, made to print its plan (as 1.63's does) without running it.
+    const src = await sampleWith(dir, (py) => py.replace("    ret = subprocess.Popen(args, **kwargs)", "    ret = subprocess.Popen(['true'])"));
+    const r = await expectFailure(["gen", "--src", src, "--depth", "cargo"], dir, 5, /dry run listed no cargo build/);
+    expect(r.stderr).toContain("use --depth rustc there");
+  });
+
   test("a bootstrap.py without run", async () => {
     const dir = await tempDir();
     const src = await sampleWith(dir, (py) => py.replaceAll("run(", "execute("));
