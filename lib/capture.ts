@@ -13,6 +13,7 @@ import { log } from "./log.ts";
 import { makeOverlay } from "./overlay.ts";
 import { spawnWatching, tail } from "./process.ts";
 import { prepareRustcRecorder } from "./rustc-recording.ts";
+import { builtWorkspaces, reresolveLock, staleLocks } from "./vendor-locks.ts";
 import { RecordSchema, issueText, type Depth, type Record } from "./schema.ts";
 
 export type CaptureMode = "first" | "all";
@@ -114,7 +115,21 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
   const rustcRecorder = opts.depth === "rustc" ? await prepareRustcRecorder(join(tempDir, "rustc-recorder"), runConfig, python) : undefined;
   if (rustcRecorder) runConfig = rustcRecorder.config;
   if (runConfig !== config) files.set("config.toml", runConfig!);
+  // A real build (deep capture) resolves crates offline: lock files must match vendor/.
+  const cargo = configValue(runConfig, "cargo");
+  const cargoHome = join(tempDir, "cargo-home");
+  const stale = deep && cargo ? await staleLocks(root, builtWorkspaces(root, opts.depth), cargo, cargoHome) : [];
+  for (const s of stale) files.set(s.lock, await Bun.file(join(root, s.lock)).text());
   await makeOverlay(root, overlay, files);
+  for (const s of stale) {
+    const r = await reresolveLock(overlay, s, cargo!, cargoHome);
+    if ("error" in r) {
+      log.warn(`${s.lock} does not resolve against vendor/ (${s.reason}), and cargo cannot re-resolve it offline either (${r.error}): the tree may need its distro's patches`);
+      continue;
+    }
+    supplied.set(s.lock, r.text);
+    log.warn(`${s.lock} does not match vendor/ (${s.reason}): gen re-resolved it offline in its copy, and the steps get the same file; the source root is untouched`);
+  }
   const build = join(work, "build");
   await Promise.all([mkdir(work, { recursive: true }), mkdir(home), mkdir(tmp)]);
   let buildReal = build;

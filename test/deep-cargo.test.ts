@@ -2,7 +2,10 @@
 // really built (with the machine's toolchain standing in for the pinned 1.84 stage0, which cannot
 // be downloaded here) and asked for its plan; its cargo calls become steps after the stage0
 // downloads (fixed-output fetches with the checkout's own sha256) and the cargo build of bootstrap.
+// The tree keeps Debian's original src/bootstrap/Cargo.lock, which does not match the vendored
+// crates: gen re-resolves it in its copy, says so, and gives the steps the same file.
 import { describe, expect, test } from "bun:test";
+import { mkdir, readdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { spawn } from "../lib/process.ts";
 import type { Manifest } from "../lib/schema.ts";
@@ -11,12 +14,29 @@ import { cli, leakedPaths, readTree, rustSrc, tempDir } from "./helpers.ts";
 
 const orig = rustSrc("1.85");
 
+/** A read-only view of `root` made of links, with `rel` replaced by a real file holding `text`. */
+async function linkFarmWith(root: string, dest: string, rel: string, text: string): Promise<void> {
+  const parts = rel.split("/");
+  for (let depth = 0; depth < parts.length; depth++) {
+    const dir = parts.slice(0, depth).join("/");
+    await mkdir(join(dest, dir), { recursive: true });
+    for (const name of await readdir(join(root, dir))) {
+      if (name === parts[depth]) continue;
+      await symlink(join(root, dir, name), join(dest, dir, name));
+    }
+  }
+  await Bun.write(join(dest, rel), text);
+}
+
 describe.skipIf(!orig)("gen --depth cargo on prepared real Rust 1.85 sources", () => {
   test("the dry run's cargo builds become a chain of steps on top of the pinned stage0 and the bootstrap binary", async () => {
     const prep = await spawn(["bash", join(import.meta.dir, "support/prepare-debian-tree.sh"), "1.85"]);
     expect({ code: prep.code, err: prep.code ? prep.stderr.slice(-2000) : "" }).toEqual({ code: 0, err: "" });
-    const src = prep.stdout.trim().split("\n").at(-1)!;
+    const prepared = prep.stdout.trim().split("\n").at(-1)!;
     const dir = await tempDir();
+    const src = join(dir, "checkout");
+    const staleLock = await Bun.file(join(prepared, "src/bootstrap/Cargo.lock.orig")).text();
+    await linkFarmWith(prepared, src, "src/bootstrap/Cargo.lock", staleLock);
     // Debian's choices for a tree without llvm-project's compiler-rt and with its patches applied.
     await Bun.write(
       join(dir, "config.toml"),
@@ -29,6 +49,9 @@ describe.skipIf(!orig)("gen --depth cargo on prepared real Rust 1.85 sources", (
       { cwd: dir },
     );
     expect({ code: g.code, err: g.code ? g.stderr.slice(-3000) : "" }).toEqual({ code: 0, err: "" });
+    expect(g.stderr).toMatch(/src\/bootstrap\/Cargo\.lock does not match vendor\/ \(failed to select a version for the requirement `?clap/);
+    expect(g.stderr).toContain("gen re-resolved it offline in its copy");
+    expect(await Bun.file(join(src, "src/bootstrap/Cargo.lock")).text()).toBe(staleLock);
     const manifest = JSON.parse(g.stdout) as Manifest;
     expect(manifest.depth).toBe("cargo");
     expect(manifest.steps.map((s) => `${s.id} ${s.kind} ${s.label} <- ${s.deps.join(" ")}`)).toEqual([
@@ -58,6 +81,9 @@ describe.skipIf(!orig)("gen --depth cargo on prepared real Rust 1.85 sources", (
       expect(s.outputs).toEqual([s.env.CARGO_TARGET_DIR!]);
     }
     const tree = await readTree(join(dir, "tree"));
+    // The re-resolved lock reaches the steps' source; it names the vendored clap.
+    expect(tree.get("steps.nix")).toContain('"src/bootstrap/Cargo.lock"');
+    expect(tree.get("steps.nix")).toContain("4.5.23");
     expect(leakedPaths(new Map([...tree].filter(([rel]) => !rel.endsWith("flake.nix"))))).toEqual([]);
     const graph = await cli(["graph", "tree"], { cwd: dir });
     expect(graph.stdout).toContain("step008 --> step009");

@@ -1,0 +1,58 @@
+// Distro source trees repack vendor/ without always updating the Cargo.lock files (Debian's 1.85:
+// clap locked at 4.5.20, vendored 4.5.23), so the offline `cargo build --frozen` of a real build
+// fails at once. For the workspaces a deep capture builds, gen asks cargo whether each lock still
+// resolves against vendor/; a stale one is re-resolved offline in gen's copy (where the lock is a
+// file of its own), and the steps get the same file. The source root keeps its own.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { spawn } from "./process.ts";
+import type { Depth } from "./schema.ts";
+
+/** Workspaces (folders with a Cargo.lock) whose crates a capture of this depth really builds. */
+export function builtWorkspaces(root: string, depth: Depth): string[] {
+  const bootstrap = existsSync(join(root, "src/bootstrap/Cargo.lock")) ? "src/bootstrap" : ".";
+  const library = existsSync(join(root, "library/Cargo.lock")) ? "library" : ".";
+  const wanted = depth === "rustc" ? [bootstrap, library] : depth === "cargo" ? [bootstrap] : [];
+  return [...new Set(wanted)].filter((ws) => existsSync(join(root, ws, "Cargo.lock")));
+}
+
+export type StaleLock = { workspace: string; lock: string; reason: string };
+
+// cargo finds the tree's vendored-source config from its cwd; RUSTC_BOOTSTRAP lets it read
+// manifests that use nightly features, as the bootstrap does.
+function cargoEnv(cargoHome: string) {
+  return { PATH: process.env.PATH, CARGO_HOME: cargoHome, RUSTC_BOOTSTRAP: "1" };
+}
+
+function firstError(stderr: string, fallback: string): string {
+  return stderr.split("\n").find((l) => l.startsWith("error:"))?.replace(/^error:\s*/, "") ?? fallback;
+}
+
+/** The lock files of `workspaces` that do not resolve offline against the tree's vendor/ as they are. */
+export async function staleLocks(root: string, workspaces: string[], cargo: string, cargoHome: string): Promise<StaleLock[]> {
+  const stale: StaleLock[] = [];
+  for (const ws of workspaces) {
+    const manifest = join(root, ws, "Cargo.toml");
+    const check = await spawn([cargo, "metadata", "--format-version", "1", "--offline", "--locked", "--manifest-path", manifest], { cwd: root, env: cargoEnv(cargoHome) });
+    if (check.code === 0) continue;
+    stale.push({ workspace: ws, lock: join(ws, "Cargo.lock").replace(/^\.\//, ""), reason: firstError(check.stderr, "it does not resolve offline") });
+  }
+  return stale;
+}
+
+/**
+ * Re-resolves a stale lock in the copy (whose lock file is a real file, not a link to the root):
+ * its new text, or cargo's reason why it cannot resolve offline either.
+ */
+export async function reresolveLock(copy: string, stale: StaleLock, cargo: string, cargoHome: string): Promise<{ text: string } | { error: string }> {
+  const file = join(copy, stale.lock);
+  const original = await Bun.file(file).text();
+  const r = await spawn([cargo, "generate-lockfile", "--offline", "--manifest-path", join(copy, stale.workspace, "Cargo.toml")], { cwd: copy, env: cargoEnv(cargoHome) });
+  if (r.code !== 0) return { error: firstError(r.stderr, "cargo generate-lockfile failed") };
+  // An older stage0 cargo reads lock version 3 at most; keep the version the tree had.
+  const version = /^version = (\d+)$/m.exec(original)?.[1];
+  let text = await Bun.file(file).text();
+  if (version) text = text.replace(/^version = \d+$/m, `version = ${version}`);
+  await Bun.write(file, text);
+  return { text };
+}
