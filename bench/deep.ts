@@ -34,7 +34,8 @@ try {
   const plainDir = join(work, "plain");
   await spawn(["mkdir", "-p", plainDir]);
   let t = performance.now();
-  const plain = await spawn(["python3", join(src, "x.py"), ...xpyArgs, "--config", config, "--build-dir", join(plainDir, "build")], { cwd: plainDir });
+  // 1.63 has no --build-dir: the build dir is build/ in the cwd.
+  const plain = await spawn(["python3", join(src, "x.py"), ...xpyArgs, "--config", config], { cwd: plainDir });
   const plainSeconds = (performance.now() - t) / 1000;
   if (plain.code !== 0) throw new Error(`plain x.py failed: ${plain.stderr.slice(-1000)}`);
 
