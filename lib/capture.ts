@@ -142,9 +142,9 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
   }
   const copySeconds = (performance.now() - copyStart) / 1000;
 
+  const rootReal = await realpath(root);
   if (rustcRecorder) {
     // Every path a recorded rustc call may see of the source or the build dir, mapped to one name each.
-    const rootReal = await realpath(root);
     const remap = [...new Set([overlay, root, rootReal])].map((p) => [p, "/rustc/nixify-src"]);
     remap.push(...[...new Set([build, buildReal])].map((p) => [p, "/rustc/nixify-build"]));
     rustcRecorder.env.NIXIFY_RUSTC_REMAP = JSON.stringify(remap);
@@ -184,7 +184,7 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
     supplied,
     channel,
     channelSupplied,
-    paths: { overlay, root, rootReal: await realpath(root), work, build, buildReal, home, tmp },
+    paths: { overlay, root, rootReal, work, build, buildReal, home, tmp },
     seconds: { copy: copySeconds, xpy: xpySeconds },
   };
 }

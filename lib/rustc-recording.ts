@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { NixifyError } from "./errors.ts";
 import { configValue, setBuildValue } from "./config-toml.ts";
 import type { ObservedRecord } from "./schema.ts";
+import { writersOf } from "./steps.ts";
 import recorderSource from "./rustc-recorder.py" with { type: "text" };
 
 export type RustcRecorder = { config: string; env: { [name: string]: string }; recordFile: string };
@@ -50,18 +51,11 @@ export function observedName(r: ObservedRecord): string {
 export function orderObserved(records: ObservedRecord[]): ObservedRecord[] {
   // The bootstrap crate (built by bootstrap.py before the build proper) is not part of the graph.
   const kept = records.filter((r) => !r.outputs.some((o) => o.startsWith("@build@/bootstrap/")));
-  const writer = new Map<string, number>();
-  kept.forEach((r, i) => r.outputs.forEach((o) => writer.set(o, i)));
+  const writers = new Map<string, number[]>();
+  kept.forEach((r, i) => r.outputs.forEach((o) => writers.set(o, [i])));
   const deps = kept.map((r, i) => {
-    const found = new Set<number>();
-    for (const text of [...r.inputs, ...r.args, ...Object.values(r.env), r.command]) {
-      for (const piece of text.split(/[=:,\s]/)) {
-        for (let path = piece; path.startsWith("@"); path = path.slice(0, Math.max(0, path.lastIndexOf("/")))) {
-          const j = writer.get(path);
-          if (j !== undefined && j !== i) found.add(j);
-        }
-      }
-    }
+    const found = writersOf(r, writers);
+    found.delete(i);
     return found;
   });
   const key = (r: ObservedRecord) => `${observedName(r)}\0${r.outputs[0] ?? ""}`;

@@ -101,6 +101,17 @@ function mentionsOf(record: Record): string[] {
   return texts.flatMap((t) => t.split(/[=:,\s]/)).filter((t) => t.startsWith("@"));
 }
 
+/** The writers (by index) of what a record mentions: of each mentioned path or a folder above it. */
+export function writersOf(record: Record, writers: Map<string, number[]>): Set<number> {
+  const found = new Set<number>();
+  for (const mention of mentionsOf(record)) {
+    for (let path = mention; path.length > 0; path = path.slice(0, Math.max(0, path.lastIndexOf("/")))) {
+      for (const j of writers.get(path) ?? []) found.add(j);
+    }
+  }
+  return found;
+}
+
 /**
  * Records (already symbolic and scrubbed) become the manifest's steps. The records at `chain`
  * (indices, in order) each also depend on the one before: the bootstrap binary runs its cargo
@@ -113,12 +124,7 @@ export function buildSteps(records: Record[], checksums: Map<string, string>, ch
   const writers = new Map<string, number[]>();
   records.forEach((record, i) => {
     const kind = kindOf(record);
-    const deps = new Set<number>();
-    for (const mention of mentionsOf(record)) {
-      for (let path = mention; path.length > 0; path = path.slice(0, Math.max(0, path.lastIndexOf("/")))) {
-        for (const j of writers.get(path) ?? []) deps.add(j);
-      }
-    }
+    const deps = writersOf(record, writers);
     const link = chain.indexOf(i);
     if (link > 0) deps.add(chain[link - 1]!);
     if (record.type === "unpack") {
