@@ -125,10 +125,12 @@ export async function gen(options: GenOptions): Promise<GenResult> {
     const cap = await capture({ ...base, tempDir: await subDir(tempDir, opts.depth), depth: opts.depth });
     const renderStart = performance.now();
     const sym = await symbolizerOf(cap);
-    let records = cap.records.map((r) => symbolicRecord(r, sym));
+    let records: Record[];
     let chain: number[] = [];
-    if (opts.depth === "rustc") records = orderObserved(records.filter((r) => r.type === "observed"));
-    if (opts.depth === "cargo") {
+    if (opts.depth !== "cargo") {
+      records = cap.records.map((r) => symbolicRecord(r, sym));
+      if (opts.depth === "rustc") records = orderObserved(records.filter((r) => r.type === "observed"));
+    } else {
       // The outer shell (stage0 downloads, the cargo build of the bootstrap crate) as bootstrap.py
       // records it, then the bootstrap binary's cargo calls in place of its single run.
       const shell = await capture({ ...base, tempDir: await subDir(tempDir, "shell"), depth: "shell", mode: "all", buildDir: undefined, runToolchain: undefined });

@@ -60,7 +60,9 @@ export function sysrootFiles(manifest: Manifest): { target: string; files: Array
   return target && files.length > 0 ? { target, files } : undefined;
 }
 
-function rootFlake(input: TreeInput): Nix {
+type Sysroot = ReturnType<typeof sysrootFiles>;
+
+function rootFlake(input: TreeInput, sysroot: Sysroot): Nix {
   const { manifest } = input;
   const last = manifest.steps.at(-1)!;
   return attrs([
@@ -71,7 +73,7 @@ function rootFlake(input: TreeInput): Nix {
     })],
     ["outputs", lambda({ names: ["self", "nixpkgs", "src"] }, letIn({
       system: str(manifest.system),
-      defaultStep: str(sysrootFiles(manifest) ? "sysroot" : last.id),
+      defaultStep: str(sysroot ? "sysroot" : last.id),
       steps: call(raw("import ./steps.nix"), attrs([
         ["pkgs", sel(raw("nixpkgs.legacyPackages"), manifest.system)],
         ["src", ident("src")],
@@ -82,14 +84,13 @@ function rootFlake(input: TreeInput): Nix {
   ]);
 }
 
-function stepsNix(input: TreeInput): Nix {
+function stepsNix(input: TreeInput, sysroot: Sysroot): Nix {
   const files: Record<string, Nix> = {};
   for (const [rel, text] of input.supplied) files[rel] = str(text);
   const entries: Record<string, Nix> = {};
   for (const step of input.manifest.steps) {
     entries[step.id] = call(raw(`import ./${step.id}`), raw("{ inherit mkStep steps; }"));
   }
-  const sysroot = sysrootFiles(input.manifest);
   if (sysroot) {
     entries.sysroot = call(raw("builders.mkSysroot"), attrs({
       target: str(sysroot.target),
@@ -140,8 +141,9 @@ function stepFlake(step: Step, treePath: string): Nix {
 
 export function renderTree(input: TreeInput): Map<string, string> {
   const files = new Map<string, string>();
-  files.set("flake.nix", renderFile(rootFlake(input), VERSION));
-  files.set("steps.nix", renderFile(stepsNix(input), VERSION));
+  const sysroot = sysrootFiles(input.manifest);
+  files.set("flake.nix", renderFile(rootFlake(input, sysroot), VERSION));
+  files.set("steps.nix", renderFile(stepsNix(input, sysroot), VERSION));
   files.set("builders.nix", HEADER + builders);
   files.set("run-step.sh", HEADER + runStep);
   files.set("make-source.sh", HEADER + makeSource);

@@ -52,17 +52,21 @@ function valueAfter(args: string[], flags: string[]): string | undefined {
   return undefined;
 }
 
+/** The package of a cargo build-script folder, build/<package>-<hash>. */
+function packageOfBuildDir(dir: string): string {
+  return basename(dir).replace(/-[0-9a-f]{16}$/, "");
+}
+
 function labelOf(record: Record, kind: StepKind): string {
   if (record.type === "unpack") return `unpack ${basename(record.tarball)}`;
-  // Cargo runs a build script from build/<package>-<hash>/.
-  if (kind === "build-script") return `build-script ${basename(dirname(record.command)).replace(/-[0-9a-f]{16}$/, "")}`;
+  // Cargo runs a build script from build/<package>-<hash>/, and compiles it there.
+  if (kind === "build-script") return `build-script ${packageOfBuildDir(dirname(record.command))}`;
   const args = record.args;
   if (kind === "download") return `download ${basename(args.find((a) => /^https?:\/\//.test(a)) ?? "file")}`;
   if (kind === "rustc") {
     const crate = valueAfter(args, ["--crate-name"]);
-    // Cargo compiles a build script into build/<package>-<hash>/.
     const outDir = valueAfter(args, ["--out-dir"]);
-    if (crate?.startsWith("build_script_") && outDir) return `rustc build.rs of ${basename(outDir).replace(/-[0-9a-f]{16}$/, "")}`;
+    if (crate?.startsWith("build_script_") && outDir) return `rustc build.rs of ${packageOfBuildDir(outDir)}`;
     return `rustc ${crate ?? basename(args.find((a) => a.endsWith(".rs")) ?? "")}`.trim();
   }
   if (kind === "cargo") {

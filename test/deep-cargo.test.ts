@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { spawn } from "../lib/process.ts";
 import type { Manifest } from "../lib/schema.ts";
 import { readStage0Checksums } from "../lib/stage0.ts";
-import { cli, leakedPaths, readTree, rustSrc, tempDir } from "./helpers.ts";
+import { cli, leakedPaths, readTree, rustSrc, supportPath, tempDir } from "./helpers.ts";
 
 const orig = rustSrc("1.85");
 
@@ -30,9 +30,7 @@ async function linkFarmWith(root: string, dest: string, rel: string, text: strin
 
 describe.skipIf(!orig)("gen --depth cargo on prepared real Rust 1.85 sources", () => {
   test("the dry run's cargo builds become a chain of steps on top of the pinned stage0 and the bootstrap binary", async () => {
-    const prep = await spawn(["bash", join(import.meta.dir, "support/prepare-debian-tree.sh"), "1.85"]);
-    expect({ code: prep.code, err: prep.code ? prep.stderr.slice(-2000) : "" }).toEqual({ code: 0, err: "" });
-    const prepared = prep.stdout.trim().split("\n").at(-1)!;
+    const prepared = await supportPath("prepare-debian-tree.sh", "1.85");
     const dir = await tempDir();
     const src = join(dir, "checkout");
     const staleLock = await Bun.file(join(prepared, "src/bootstrap/Cargo.lock.orig")).text();

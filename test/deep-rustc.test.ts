@@ -9,19 +9,13 @@ import { nixRunner } from "../lib/nix-settings.ts";
 import { spawn } from "../lib/process.ts";
 import type { Manifest } from "../lib/schema.ts";
 import type { VerifyReport } from "../lib/verify.ts";
-import { cli, leakedPaths, readTree, rustSrc, tempDir } from "./helpers.ts";
+import { cli, leakedPaths, readTree, rustSrc, supportPath, tempDir } from "./helpers.ts";
 
 const orig = rustSrc("1.63");
 
-async function support(script: string): Promise<string> {
-  const r = await spawn(["bash", join(import.meta.dir, "support", script), "1.63"]);
-  if (r.code !== 0) throw new Error(`${script} failed: ${r.stderr.slice(-2000)}`);
-  return r.stdout.trim().split("\n").at(-1)!;
-}
-
 describe.skipIf(!orig)("gen --depth rustc on prepared real Rust 1.63 sources", () => {
   test("std's rustc calls and build scripts become steps; Nix builds them all; the sysroot runs hello world", async () => {
-    const [src, stage0] = await Promise.all([support("prepare-debian-tree.sh"), support("debian-stage0.sh")]);
+    const [src, stage0] = await Promise.all([supportPath("prepare-debian-tree.sh", "1.63"), supportPath("debian-stage0.sh", "1.63")]);
     const dir = await tempDir();
     await Bun.write(
       join(dir, "config.toml"),

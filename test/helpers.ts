@@ -32,6 +32,16 @@ export function rustSrc(version: "1.63" | "1.85"): string | undefined {
   return path;
 }
 
+/**
+ * Runs a test-support script (`test/support/SCRIPT VERSION`: a prepared source tree, a stage0
+ * toolchain) and returns the path it prints last; a failure stops the test with the script's stderr.
+ */
+export async function supportPath(script: string, version: "1.63" | "1.85"): Promise<string> {
+  const r = await spawn(["bash", join(import.meta.dir, "support", script), version]);
+  if (r.code !== 0) throw new Error(`test/support/${script} ${version} failed: ${r.stderr.slice(-2000)}`);
+  return r.stdout.trim().split("\n").at(-1)!;
+}
+
 /** Every path under `root` with size and mtime (of the entry itself, links not followed). */
 export async function listing(root: string): Promise<string[]> {
   const out: string[] = [];
