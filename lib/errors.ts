@@ -16,6 +16,17 @@ export const ExitCode = {
   evalFailed: 11,
   nixMissing: 12,
   notATree: 13,
+  /** gen --force would remove or replace the source, a folder holding it, or something gen did not make. */
+  wouldLoseSource: 14,
+  /** Nix itself failed (not a step's build): a crashed realise, an unanswered validity query. */
+  nixFailed: 15,
+  /** A capture that observed no compiler call at a depth that needs them. */
+  nothingObserved: 16,
+  /** Bad command-line usage: an unknown flag, a missing value. */
+  usage: 17,
+  /** Stopped by SIGINT or SIGTERM (128 + the signal's number, as shells report it). */
+  interrupted: 130,
+  terminated: 143,
 } as const;
 
 export type ExitCodeName = keyof typeof ExitCode;
