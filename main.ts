@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 // nixify-rust: the Rust bootstrap (x.py) as a tree of Nix derivations. This file only wires commands.
-import { defineCommand, runMain } from "citty";
+import { defineCommand } from "citty";
+import { runCli } from "./lib/commands/cli.ts";
 import pkg from "./package.json";
 
 const main = defineCommand({
@@ -12,4 +13,4 @@ const main = defineCommand({
   },
 });
 
-await runMain(main);
+await runCli(main);
