@@ -3,24 +3,15 @@
 {
   description = "nixify-rust: the Rust compiler's x.py bootstrap as a tree of Nix flakes";
 
-  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-24.11";
+  # Bun is nixpkgs' own (pkgs.bun), from nixos-unstable: this bun.lock and the
+  # --no-compile-autoload-* flags need a recent bun (nixos-24.11's cannot read the lock).
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
 
   outputs = { self, nixpkgs }:
     let
       inherit (nixpkgs) lib;
       version = (builtins.fromJSON (builtins.readFile ./package.json)).version;
-
-      # Bun as the project uses it (bun-types in package.json), from the npm registry: nixos-24.11's
-      # bun cannot read this bun.lock and lacks the --no-compile-autoload-* flags.
-      # Hashes: `npm view @oven/<package>@<version> dist.integrity`.
-      bunVersion = "1.4.5";
-      bunPackages = {
-        x86_64-linux = { name = "bun-linux-x64"; hash = "sha512-IWX9BELoGHAUtMonkeSaNaZwXzRk+oDw6Mk+HBFXd3KHYIBNBsIGRupMZPcgNoDbJpLu6gAJjIoIVPZtt1aJ1g=="; };
-        aarch64-linux = { name = "bun-linux-aarch64"; hash = "sha512-4BXmsSKnjOrlGWqZV4x/oWa7AVoR+B6lCXddMzOAXBIm3t50eslg9wb66gmtW1AamEQ1l1CDvmmruysEhqOWMg=="; };
-        x86_64-darwin = { name = "bun-darwin-x64"; hash = "sha512-qkLPMGHZM9NI6CeHTWwVezzmlo6cC4Ta7yUAjYIWXS366qQcOlcp75t2uZyiuVRBMPS0h9qE0tCcvCHGaFqjJg=="; };
-        aarch64-darwin = { name = "bun-darwin-aarch64"; hash = "sha512-4MIFXHmctH2EhAxLXm2/qxNtv17dFtLJylvaOCsrgq6KSqHTs6eW5YSrJjRbJxYUJaR901fsN8JfZOa+CsWpWQ=="; };
-      };
-      systems = builtins.attrNames bunPackages;
+      systems = [ "aarch64-darwin" "aarch64-linux" "x86_64-darwin" "x86_64-linux" ];
 
       # Must equal COMPILE_FLAGS in scripts/build.ts (test/flake.test.ts checks): the executable
       # ignores the user's .env and bunfig.toml.
@@ -40,23 +31,7 @@
 
       perSystem = system: pkgs:
         let
-          npmBun = bunPackages.${system};
-          bun = pkgs.stdenvNoCC.mkDerivation {
-            pname = "bun";
-            version = bunVersion;
-            src = pkgs.fetchurl {
-              url = "https://registry.npmjs.org/@oven/${npmBun.name}/-/${npmBun.name}-${bunVersion}.tgz";
-              inherit (npmBun) hash;
-            };
-            nativeBuildInputs = lib.optionals pkgs.stdenv.hostPlatform.isLinux [ pkgs.autoPatchelfHook ];
-            dontConfigure = true;
-            dontBuild = true;
-            dontStrip = true;
-            installPhase = ''
-              install -Dm755 bin/bun $out/bin/bun
-              ln -s bun $out/bin/bunx
-            '';
-          };
+          inherit (pkgs) bun;
 
           nodeModules = pkgs.stdenvNoCC.mkDerivation {
             pname = "nixify-rust-node-modules";
@@ -113,7 +88,7 @@
           };
         in
         {
-          inherit bun nodeModules nixify-rust;
+          inherit nodeModules nixify-rust;
 
           unit = pkgs.stdenvNoCC.mkDerivation {
             name = "nixify-rust-unit-tests";
@@ -147,7 +122,7 @@
 
       devShells = forAllSystems (system: pkgs: {
         default = pkgs.mkShell {
-          packages = [ all.${system}.bun pkgs.python3 pkgs.nixVersions.stable pkgs.rustc pkgs.cargo ];
+          packages = [ pkgs.bun pkgs.python3 pkgs.nixVersions.stable pkgs.rustc pkgs.cargo ];
         };
       });
     };

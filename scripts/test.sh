@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up what the tests need on a fresh Debian machine, then runs them all:
 #   python3, nix-bin and (if there is none) a Rust toolchain from Debian, bun (npm), the project's packages, and real Rust sources
-#   (Debian's rustc 1.63 and 1.85 source tarballs) when the fetch script is next to the project.
+#   (Debian's rustc 1.63 and 1.85 source tarballs, by test/support/fetch-rust-src.sh, cached).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,16 +17,12 @@ fi
 command -v bun >/dev/null || npm install -g --silent bun@1.4.5
 bun install --frozen-lockfile
 
-# Real Rust sources for the slow suites; their paths reach the tests through the environment.
-# (Assigned before export: a failing fetch must stop the run, and `export X=$(...)` would hide it.)
-fetch=${NIXIFY_FETCH_RUST_SRC:-../shared/fetch-rust-src}
-if [ -x "$fetch" ]; then
-  src163=${NIXIFY_RUST_SRC_1_63:-$("$fetch" 1.63)}
-  src185=${NIXIFY_RUST_SRC_1_85:-$("$fetch" 1.85)}
-  export NIXIFY_RUST_SRC_1_63=$src163 NIXIFY_RUST_SRC_1_85=$src185
-else
-  echo "scripts/test.sh: no $fetch here: the real Rust suites will skip" >&2
-fi
+# Real Rust sources for the slow suites, fetched up front (a failed fetch stops the run here); their
+# paths reach the tests through the environment. (Assigned before export: `export X=$(...)` would
+# hide a failure.)
+src163=${NIXIFY_RUST_SRC_1_63:-$(bash test/support/fetch-rust-src.sh 1.63)}
+src185=${NIXIFY_RUST_SRC_1_85:-$(bash test/support/fetch-rust-src.sh 1.85)}
+export NIXIFY_RUST_SRC_1_63=$src163 NIXIFY_RUST_SRC_1_85=$src185
 
 bun run typecheck
 bun test --timeout 600000 "$@"

@@ -24,11 +24,23 @@ export function cli(args: string[], opts: { cwd?: string; env?: { [k: string]: s
   return spawn([process.execPath, MAIN, ...args], { cwd: opts.cwd, env: opts.env ?? process.env });
 }
 
-/** Real Rust sources, fetched by scripts/test.sh; the suites that need them skip without. */
-export function rustSrc(version: "1.63" | "1.85"): string | undefined {
+/**
+ * Real Rust sources: `NIXIFY_RUST_SRC_1_xx` if set, else fetched (and cached) by
+ * test/support/fetch-rust-src.sh, so the suites that need them never skip. A failed fetch throws:
+ * the test file fails to load, which fails the run.
+ */
+export function rustSrc(version: "1.63" | "1.85"): string {
   const name = `NIXIFY_RUST_SRC_${version.replace(".", "_")}`;
-  const path = process.env[name];
-  if (!path) console.error(`${name} is not set: the real Rust ${version} suite is skipped (scripts/test.sh sets it)`);
+  const set = process.env[name];
+  if (set) return set;
+  const script = join(import.meta.dir, "support", "fetch-rust-src.sh");
+  // Synchronous: the suites call this while they are being defined. The script's stderr (download
+  // progress, errors) goes straight to ours.
+  const r = Bun.spawnSync(["bash", script, version], { stdout: "pipe", stderr: "inherit" });
+  const path = r.stdout.toString().trim().split("\n").at(-1);
+  if (!r.success || !path) throw new Error(`${name} is not set and test/support/fetch-rust-src.sh ${version} failed (exit ${r.exitCode})`);
+  // Child processes (the support scripts) then take the same tree.
+  process.env[name] = path;
   return path;
 }
 

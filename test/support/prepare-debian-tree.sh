@@ -7,9 +7,10 @@
 #   test/support/prepare-debian-tree.sh 1.63    (rustc 1.63.0+dfsg1-2)
 #
 # What it does, in Debian's order (dpkg-source -x, then debian/rules dh_auto_configure):
-#  1. copies the orig tree (from $NIXIFY_RUST_SRC_1_xx or ../shared/fetch-rust-src) into a .part folder;
-#  2. unpacks debian.tar.xz (and, for 1.85, the orig-extra component into extra/), each checked
-#     against the sha256 in the .dsc, whose own sha256 is pinned below;
+#  1. copies the orig tree ($NIXIFY_RUST_SRC_1_xx, else test/support/fetch-rust-src.sh) into a .part folder;
+#  2. unpacks debian.tar.xz (and, for 1.85, the orig-extra component into extra/), downloaded from
+#     the Debian archive apt uses here (debian-mirror.sh), each checked against the sha256 in the
+#     .dsc, whose own sha256 is pinned below;
 #  3. applies every patch of debian/patches/series in order (fuzz 0, like dpkg-source);
 #  4. does what dh_auto_configure does to the sources: extra-vendor + vendored libgit2 (1.85),
 #     Cargo.lock -> Cargo.lock.orig, .cargo-checksum.json pruned (debian/prune-checksums), lzma-sys
@@ -27,20 +28,21 @@ set -euo pipefail
 
 ver=${1:?usage: prepare-debian-tree.sh 1.63|1.85}
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/debian-mirror.sh"
 log() { echo "prepare-debian-tree: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 # Bump when the preparation below changes, so old cached trees are not reused.
 recipe=1
 case "$ver" in
-  1.85) pool=http://deb.debian.org/debian/pool/main/r/rustc-web
+  1.85) pool=pool/main/r/rustc-web
         dsc='rustc-web_1.85.0+dfsg3-1~deb12u3.dsc'
         dsc_sha=91e6eab9ea3d005f655522b613ffb8fe1a8e507128b1443894541813163f807d
         components=('rustc-web_1.85.0+dfsg3-1~deb12u3.debian.tar.xz' 'rustc-web_1.85.0+dfsg3.orig-extra.tar.xz')
         # The workspaces whose Cargo.lock Debian moves aside (keep in sync with its d/rules).
         workspaces=(. src/bootstrap library src/tools/rust-analyzer src/tools/cargo src/tools/rustbook)
         name=rustc-1.85.0-src-deb-1.85.0-dfsg3-1-deb12u3 ;;
-  1.63) pool=http://deb.debian.org/debian/pool/main/r/rustc
+  1.63) pool=pool/main/r/rustc
         dsc='rustc_1.63.0+dfsg1-2.dsc'
         dsc_sha=bf8819414af73093f2227658da8a77b5ae6cf04697cdc01cae8b877392b917a4
         components=('rustc_1.63.0+dfsg1-2.debian.tar.xz')
@@ -78,11 +80,7 @@ cargo=${CARGO:-$(rustc --print sysroot)/bin/cargo}
 # --- orig tree ---------------------------------------------------------------------------------
 var="NIXIFY_RUST_SRC_${ver/./_}"
 orig=${!var:-}
-if [ -z "$orig" ]; then
-  fetch=${NIXIFY_FETCH_RUST_SRC:-$here/../../../shared/fetch-rust-src}
-  [ -x "$fetch" ] || die "set $var or NIXIFY_FETCH_RUST_SRC (no $fetch)"
-  orig=$("$fetch" "$ver" | tail -n1)
-fi
+[ -n "$orig" ] || orig=$(bash "$here/fetch-rust-src.sh" "$ver")
 [ -f "$orig/x.py" ] && [ -d "$orig/vendor" ] || die "$orig is not a Rust source tree with vendor/"
 
 # --- downloads, each checked ---------------------------------------------------------------------
@@ -90,9 +88,10 @@ dl="$cache/downloads"
 mkdir -p "$dl"
 # Fetches $1 (a Debian file name) into $dl unless a copy with sha256 $2 is already there.
 fetch_checked() {
-  local file=$1 sha=$2 url
+  local file=$1 sha=$2 mirror url
   if [ -f "$dl/$file" ] && echo "$sha  $dl/$file" | sha256sum -c --quiet - >/dev/null 2>&1; then return; fi
-  url="$pool/$(printf '%s' "$file" | sed -e 's/+/%2b/g' -e 's/~/%7e/g')"
+  mirror=$(debian_mirror)
+  url="$mirror/$pool/$(printf '%s' "$file" | sed -e 's/+/%2b/g' -e 's/~/%7e/g')"
   log "downloading $url"
   curl -sSfL --retry 3 -o "$dl/$file.part" "$url"
   echo "$sha  $dl/$file.part" | sha256sum -c --quiet - || die "sha256 mismatch for $file"

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Fetches Debian's orig tarball of the Rust sources (with vendor/) from the Debian archive apt uses
+# here (test/support/debian-mirror.sh), checks its pinned sha256, unpacks it into a cache, makes the
+# tree read-only and prints its path:
+#
+#   test/support/fetch-rust-src.sh 1.63|1.85|1.90   -> $cache/rustc-1.xx.0-src
+#
+# Cache: ${NIXIFY_RUST_SRC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nixify-rust/rust-src}, the tarball
+# next to its tree; a tree is reused once it has .complete. Concurrent runs wait for each other.
+# Root ignores permission bits: a test proving the tree untouched compares listings, not modes.
+set -euo pipefail
+. "$(dirname "$0")/debian-mirror.sh"
+
+ver=${1:?usage: fetch-rust-src.sh 1.63|1.85|1.90}
+case "$ver" in
+  1.63) path='pool/main/r/rustc/rustc_1.63.0%2bdfsg1.orig.tar.xz'
+        sha=ad79e62b57ab06516595da2513369b0285b6e2bde1331c00a4197f492f7fad3d ;;
+  1.85) path='pool/main/r/rustc-web/rustc-web_1.85.0%2bdfsg3.orig.tar.xz'
+        sha=8cfaf52ab168a12c3082b5956bcc16c8969d8791b2fe54ed5192672b25518af2 ;;
+  1.90) path='pool/main/r/rustc/rustc_1.90.0%2bdfsg1.orig.tar.xz'
+        sha=d5d80189731fcbbf06155dd0dd29e7df99fd742f38c5034cbf370ee58ee3a80c ;;
+  *) echo "fetch-rust-src: unknown version '$ver' (known: 1.63, 1.85, 1.90)" >&2; exit 2 ;;
+esac
+cache=${NIXIFY_RUST_SRC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nixify-rust/rust-src}
+dir=$cache/rustc-$ver.0-src
+if [ ! -f "$dir/.complete" ]; then
+  mkdir -p "$cache"
+  exec 9>"$dir.lock"
+  flock 9
+fi
+if [ ! -f "$dir/.complete" ]; then
+  tarball=$dir.tar.xz
+  if ! echo "$sha  $tarball" | sha256sum -c --quiet - >/dev/null 2>&1; then
+    command -v curl >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl ca-certificates; } >&2
+    url=$(debian_mirror)/$path
+    echo "fetch-rust-src: downloading $url" >&2
+    curl -sSfL --retry 3 -o "$tarball.part" "$url"
+    echo "$sha  $tarball.part" | sha256sum -c --quiet - || { echo "fetch-rust-src: sha256 mismatch: $url" >&2; exit 1; }
+    mv "$tarball.part" "$tarball"
+  fi
+  for d in "$dir" "$dir.part"; do [ ! -e "$d" ] || { chmod -R u+w "$d"; rm -rf "$d"; }; done
+  mkdir "$dir.part"
+  tar -xJf "$tarball" -C "$dir.part" --strip-components=1
+  touch "$dir.part/.complete"
+  chmod -R a-w "$dir.part"
+  mv "$dir.part" "$dir"
+fi
+echo "$dir"
