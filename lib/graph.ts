@@ -21,7 +21,8 @@ function dotText(text: string): string {
 /**
  * The edges that are not implied by others (transitive reduction): a dependency is dropped when
  * another dependency of the same step already depends on it, directly or not. Steps list their
- * dependencies before themselves, so one pass in order knows every step's ancestors.
+ * dependencies before themselves (loadManifest refuses a manifest where they do not), so one pass
+ * in order knows every step's ancestors.
  */
 export function reducedDeps(steps: Step[]): Map<string, string[]> {
   const ancestors = new Map<string, Set<string>>();

@@ -1,8 +1,34 @@
-// Reading a generated tree back: its steps.json, validated by the same schema gen wrote it with.
+// Reading a generated tree back: its steps.json, validated by the same schema gen wrote it with,
+// and checked as a graph, since verify and graph walk it and a hand-edited file may be anything.
 import { join, resolve } from "node:path";
 import * as v from "valibot";
 import { NixifyError } from "./errors.ts";
-import { ManifestSchema, issueText, type Manifest } from "./schema.ts";
+import { ManifestSchema, issueText, type Manifest, type Step } from "./schema.ts";
+
+/**
+ * The first way `steps` is not a graph gen could have written, or undefined: ids unique, each
+ * index its position (1, 2, ...), each dependency an existing, earlier step named once. Earlier
+ * only means no cycle, so everything that walks the steps in order may rely on it.
+ */
+export function graphIssue(steps: readonly Step[]): string | undefined {
+  const position = new Map<string, number>();
+  for (const [i, s] of steps.entries()) {
+    if (position.has(s.id)) return `step ${s.id} appears twice (steps.${position.get(s.id)} and steps.${i})`;
+    if (s.index !== i + 1) return `steps.${i}: ${s.id} has index ${s.index}, but it is step number ${i + 1}`;
+    position.set(s.id, i);
+  }
+  for (const [i, s] of steps.entries()) {
+    const seen = new Set<string>();
+    for (const d of s.deps) {
+      const at = position.get(d);
+      if (at === undefined) return `${s.id} depends on ${d}, which is not a step of this tree`;
+      if (at >= i) return `${s.id} depends on ${d}, which does not come before it (a dependency cycle)`;
+      if (seen.has(d)) return `${s.id} lists its dependency ${d} twice`;
+      seen.add(d);
+    }
+  }
+  return undefined;
+}
 
 export async function loadManifest(tree: string): Promise<{ dir: string; manifest: Manifest }> {
   const dir = resolve(tree);
@@ -21,5 +47,7 @@ export async function loadManifest(tree: string): Promise<{ dir: string; manifes
   if (!parsed.success) {
     throw new NixifyError("notATree", `${file}: corrupt manifest: ${issueText(parsed.issues)}`, "regenerate the tree with nixify-rust gen");
   }
+  const issue = graphIssue(parsed.output.steps);
+  if (issue) throw new NixifyError("notATree", `${file}: corrupt manifest: ${issue}`, "regenerate the tree with nixify-rust gen");
   return { dir, manifest: parsed.output };
 }

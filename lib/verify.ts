@@ -1,10 +1,11 @@
-// verify: evaluate a generated tree once, then build its steps in order with real Nix, one at a
-// time, and say for each what happened.
+// verify: evaluate a generated tree once, then build its steps with real Nix (one at a time unless
+// --jobs) and say for each what happened, exactly once. A step passed only if its output is in the
+// store afterwards; Nix failing for no step's fault is an error (nixFailed), never a verdict.
 import { join } from "node:path";
 import { NixifyError } from "./errors.ts";
 import { log } from "./log.ts";
 import { nixRunner, type NixRunner } from "./nix-settings.ts";
-import { spawn, spawnWatching, tail } from "./process.ts";
+import { plainText, spawn, spawnWatching, tail } from "./process.ts";
 import * as v from "valibot";
 import { EvaluatedStepsSchema, issueText, type EvaluatedSteps, type Manifest, type Step } from "./schema.ts";
 import { writeStandIn } from "./standin.ts";
@@ -32,7 +33,13 @@ export type StepReport = {
   emoji: string;
   label: string;
   status: StepStatus;
+  /** Its own build time: from Nix's "building" line to the end of its builder, as Nix's log shows them. */
   seconds: number;
+  /**
+   * Set when the log did not show both ends: "upper-bound" (no end seen; `seconds` runs until
+   * verify learned the result), "unknown" (no start seen; `seconds` is 0).
+   */
+  timing?: "upper-bound" | "unknown";
   outPath?: string;
   drvPath?: string;
   /** Why it failed or was skipped: the log's tail, or the step it waited for. */
@@ -49,6 +56,14 @@ export type VerifyReport = {
   ok: boolean;
 };
 
+/** Nix's own error in one line: its `error:` line (and where, if it says), not the --show-trace hint. */
+export function nixError(stderr: string): string {
+  const lines = plainText(stderr).split("\n");
+  const i = lines.findIndex((l) => l.startsWith("error:"));
+  if (i < 0) return lines.map((l) => l.trim()).filter(Boolean).at(-1) ?? "no message";
+  const at = lines.slice(i + 1, i + 4).map((l) => /^\s+at (\S.*):$/.exec(l)?.[1]).find(Boolean);
+  return `${lines[i]!.slice("error:".length).trim()}${at ? ` (at ${at})` : ""}`;
+}
 
 function chooseSteps(manifest: Manifest, opts: VerifyOptions): Step[] {
   const ids = new Set(manifest.steps.map((s) => s.id));
@@ -60,9 +75,15 @@ function chooseSteps(manifest: Manifest, opts: VerifyOptions): Step[] {
   const index = (id: string | undefined, fallback: number) => manifest.steps.find((s) => s.id === id)?.index ?? fallback;
   const from = index(opts.from, 1);
   const to = index(opts.to, manifest.steps.length);
-  return manifest.steps.filter(
+  const chosen = manifest.steps.filter(
     (s) => s.index >= from && s.index <= to && (opts.only === undefined || opts.only.includes(s.id)),
   );
+  // Building nothing and saying ✔ would look like success.
+  if (chosen.length === 0) {
+    const asked = [opts.from && `--from ${opts.from}`, opts.to && `--to ${opts.to}`, opts.only && `--only ${opts.only.join(",")}`].filter(Boolean).join(" ");
+    throw new NixifyError("badInput", `no step to build: ${asked || "the tree has no steps"} chooses none`, from > to ? "--from must not come after --to" : "list the tree's steps with: nixify-rust graph");
+  }
+  return chosen;
 }
 
 /** Arguments that point a nix command at the tree (and, offline, at the stand-in for nixpkgs). */
@@ -83,7 +104,8 @@ async function evaluate(runner: NixRunner, dir: string, manifest: Manifest, extr
     { env: runner.env },
   );
   if (r.code !== 0) {
-    throw new NixifyError("evalFailed", `evaluating ${dir} failed: ${tail(r.stderr, 1)}`, `see: nix eval path:${dir}#packages.${manifest.system} --show-trace`);
+    log.debug(`nix eval said:\n${plainText(r.stderr).trimEnd()}`);
+    throw new NixifyError("evalFailed", `evaluating ${dir} failed: ${nixError(r.stderr)}`, `see: nix eval path:${dir}#packages.${manifest.system} --show-trace (or verify --verbose for all Nix said)`);
   }
   const parsed = v.safeParse(EvaluatedStepsSchema, JSON.parse(r.stdout));
   if (!parsed.success) throw new NixifyError("evalFailed", `evaluating ${dir} gave no derivations: ${issueText(parsed.issues)}`);
@@ -94,11 +116,17 @@ function logCommand(runner: NixRunner, drv: string): string {
   return runner.offline ? `NIX_CONF_DIR=${runner.env.NIX_CONF_DIR} nix log ${drv}` : `nix log ${drv}`;
 }
 
-/** Which of `outs` are not in the store yet: one call for all of them. */
+const NIX_BROKE_HINT = "this is Nix failing, not a step: check that its store is readable, writable and not full (offline: the store under --state)";
+
+/** Which of `outs` are not in the store: one call for all of them. An unanswered query is an error, never "none". */
 async function missing(runner: NixRunner, outs: string[]): Promise<Set<string>> {
   if (outs.length === 0) return new Set();
   const r = await spawn(["nix-store", "--check-validity", "--print-invalid", ...outs], { env: runner.env });
-  return new Set(r.stdout.split("\n").filter(Boolean));
+  if (r.code !== 0) {
+    throw new NixifyError("nixFailed", `Nix could not say which steps are in the store: nix-store --check-validity exited with ${r.code}: ${nixError(r.stderr)}`, NIX_BROKE_HINT);
+  }
+  const asked = new Set(outs);
+  return new Set(r.stdout.split("\n").filter((p) => asked.has(p)));
 }
 
 async function failureReason(runner: NixRunner, step: Step, drv: string): Promise<string> {
@@ -107,6 +135,63 @@ async function failureReason(runner: NixRunner, step: Step, drv: string): Promis
   }
   const r = await spawn(["nix", ...runner.flakeArgs, "log", drv], { env: runner.env });
   return tail(r.stdout || r.stderr, 20);
+}
+
+/** What verify follows in the log of `nix-store --realise --log-format internal-json -vvv`. */
+export type RealiseEvent =
+  /** Nix started building `drv`; its builder exited; its goal is done (outputs registered if it succeeded); it failed. */
+  | { kind: "start" | "end" | "done" | "failed"; drv: string }
+  /** Any other error of Nix's (its first line), or a line that is not Nix's JSON. */
+  | { kind: "error"; text: string };
+
+export function parseRealiseLine(line: string): RealiseEvent | undefined {
+  if (!line.startsWith("@nix {")) return line.trim() ? { kind: "error", text: plainText(line).trim() } : undefined;
+  // Only activity starts and messages matter; a builder's own output ("result" lines) never
+  // counts as Nix's word, whatever it prints.
+  if (!line.includes('"action":"start"') && !line.includes('"action":"msg"')) return undefined;
+  let e: { action?: unknown; type?: unknown; fields?: unknown; level?: unknown; msg?: unknown };
+  try {
+    e = JSON.parse(line.slice("@nix ".length)) as typeof e;
+  } catch {
+    return undefined;
+  }
+  // Activity type 105 is a build; its first field the derivation.
+  if (e.action === "start" && e.type === 105 && Array.isArray(e.fields) && typeof e.fields[0] === "string") return { kind: "start", drv: e.fields[0] };
+  if (e.action !== "msg" || typeof e.msg !== "string") return undefined;
+  const msg = plainText(e.msg);
+  if (e.level === 0) {
+    const failed = /^error: builder for '([^']+\.drv)' failed/.exec(msg);
+    return failed ? { kind: "failed", drv: failed[1]! } : { kind: "error", text: msg.split("\n")[0]!.trim() };
+  }
+  // Debug messages (-vvv) of Nix 2.8's derivation goal: the builder's exit, and the goal's end.
+  const end = /^builder process for '([^']+\.drv)' finished$/.exec(msg);
+  if (end) return { kind: "end", drv: end[1]! };
+  const done = /^building of '([^'!]+\.drv)(?:![^']*)?' from \.drv file: done$/.exec(msg);
+  if (done) return { kind: "done", drv: done[1]! };
+  return undefined;
+}
+
+/** `nix-store --realise` exit codes that mean some build failed: 0x60 plus Nix's failure bits (100 = a builder failed). */
+function isBuildFailureCode(code: number): boolean {
+  return code > 0x60 && code < 0x70;
+}
+
+/**
+ * For each step, the first failed step it waits for (dependencies in order, depth first), or
+ * none. One pass in manifest order, where dependencies come first (loadManifest checks that).
+ */
+function failureRoots(steps: readonly Step[], failed: ReadonlySet<string>): Map<string, string> {
+  const roots = new Map<string, string>();
+  for (const s of steps) {
+    for (const d of s.deps) {
+      const root = failed.has(d) ? d : roots.get(d);
+      if (root) {
+        roots.set(s.id, root);
+        break;
+      }
+    }
+  }
+  return roots;
 }
 
 export async function verify(opts: VerifyOptions, onStep?: (r: StepReport, n: number, total: number) => void): Promise<VerifyReport> {
@@ -120,7 +205,11 @@ export async function verify(opts: VerifyOptions, onStep?: (r: StepReport, n: nu
   const evalStart = performance.now();
   const paths = await evaluate(runner, dir, manifest, extra);
   const evalSeconds = (performance.now() - evalStart) / 1000;
+  const out = (s: Step) => paths[s.id]!.out;
+  const drv = (s: Step) => paths[s.id]!.drv;
 
+  // Each step is reported once: `decided` is marked when its verdict is known, before any await.
+  const decided = new Set<string>();
   const reports = new Map<string, StepReport>();
   const report = (step: Step, status: StepStatus, seconds: number, more: Partial<StepReport> = {}) => {
     const r: StepReport = { id: step.id, kind: step.kind, emoji: step.emoji, label: step.label, status, seconds, drvPath: paths[step.id]?.drv, ...more };
@@ -128,73 +217,117 @@ export async function verify(opts: VerifyOptions, onStep?: (r: StepReport, n: nu
     reports.set(step.id, r);
     onStep?.(r, reports.size, chosen.length);
   };
+  const decide = (step: Step): boolean => {
+    if (decided.has(step.id)) return false;
+    decided.add(step.id);
+    return true;
+  };
 
   const absent = chosen.filter((s) => !paths[s.id]);
-  for (const s of absent) report(s, "failed", 0, { reason: "the tree's flake does not define this step" });
+  for (const s of absent) if (decide(s)) report(s, "failed", 0, { reason: "the tree's flake does not define this step" });
   const defined = chosen.filter((s) => paths[s.id]);
-  const notBuilt = await missing(runner, defined.map((s) => paths[s.id]!.out));
-  for (const s of defined) if (!notBuilt.has(paths[s.id]!.out)) report(s, "built", 0);
-  const toBuild = defined.filter((s) => !reports.has(s.id));
+  const notBuilt = await missing(runner, defined.map(out));
+  for (const s of defined) if (!notBuilt.has(out(s)) && decide(s)) report(s, "built", 0);
+  const toBuild = defined.filter((s) => !decided.has(s.id));
   log.info(`evaluated in ${evalSeconds.toFixed(2)}s; ${reports.size} of ${chosen.length} steps already built, building ${toBuild.length}`);
 
   // One realise for all of them: Nix builds them in dependency order, one at a time unless
-  // --jobs says otherwise, and the log says when each starts and which fail. Starting a Nix
-  // process per step would cost more than a trivial step's build.
-  const byDrv = new Map(toBuild.map((s) => [paths[s.id]!.drv, s]));
+  // --jobs says otherwise. Starting a Nix process per step would cost more than a trivial
+  // step's build. Its JSON log (at debug level, -vvv) says when each build starts and when its
+  // builder exits, so a step's seconds are its own even with several jobs; whether it passed is
+  // only ever read from the store.
+  const wanted = new Set(toBuild.map((s) => s.id));
+  const byDrv = new Map(manifest.steps.filter((s) => paths[s.id]).map((s) => [drv(s), s]));
   const started = new Map<string, number>();
-  const running = new Set<Step>();
-  const jobs = opts.jobs ?? 1;
+  const ended = new Map<string, number>();
   const failedOwn = new Set<string>();
-  const finish = async (step: Step, ok: boolean) => {
-    running.delete(step);
-    const seconds = (performance.now() - started.get(step.id)!) / 1000;
-    if (ok) report(step, "passed", seconds);
-    else {
-      failedOwn.add(step.id);
-      report(step, "failed", seconds, { reason: await failureReason(runner, step, paths[step.id]!.drv), logCommand: logCommand(runner, paths[step.id]!.drv) });
-    }
+  const otherFailures: string[] = [];
+  const nixSaid: string[] = [];
+  const timing = (step: Step): Pick<StepReport, "seconds" | "timing"> => {
+    const from = started.get(step.id);
+    if (from === undefined) return { seconds: 0, timing: "unknown" };
+    const to = ended.get(step.id);
+    return to === undefined ? { seconds: (performance.now() - from) / 1000, timing: "upper-bound" } : { seconds: (to - from) / 1000 };
   };
   const pending: Promise<void>[] = [];
-  if (toBuild.length > 0) {
-    const args = ["nix-store", "--realise", "--max-jobs", String(jobs), ...(opts.keepGoing ? ["--keep-going"] : []), ...byDrv.keys()];
-    await spawnWatching(args, { env: runner.env }, (line) => {
-      const building = /^building '([^']+\.drv)'/.exec(line);
-      const failed = /^error: builder for '([^']+\.drv)' failed/.exec(line);
-      if (building && byDrv.has(building[1]!)) {
-        // One at a time: a new build starting means the one before it succeeded.
-        if (jobs === 1) for (const r of running) pending.push(finish(r, true));
-        const step = byDrv.get(building[1]!)!;
-        started.set(step.id, performance.now());
-        running.add(step);
-      } else if (failed && byDrv.has(failed[1]!)) {
-        pending.push(finish(byDrv.get(failed[1]!)!, false));
-      }
-    });
-    await Promise.all(pending);
-  }
-  // What is in the store now passed; what never started was skipped.
-  const stillMissing = await missing(runner, toBuild.map((s) => paths[s.id]!.out));
-  for (const step of [...running]) await finish(step, !stillMissing.has(paths[step.id]!.out));
-  const failedRoot = (step: Step): string | undefined => {
-    for (const d of step.deps) {
-      if (failedOwn.has(d)) return d;
-      const dep = manifest.steps.find((s) => s.id === d);
-      const root = dep && failedRoot(dep);
-      if (root) return root;
-    }
-    return undefined;
+  const fail = (step: Step) => {
+    failedOwn.add(step.id);
+    if (!wanted.has(step.id) || !decide(step)) return;
+    const t = timing(step);
+    pending.push(failureReason(runner, step, drv(step)).then((reason) => report(step, "failed", t.seconds, { timing: t.timing, reason, logCommand: logCommand(runner, drv(step)) })));
   };
-  const firstFailure = [...failedOwn].sort()[0];
+  // Steps whose goal is done are looked up in the store in batches, one query at a time; a
+  // failed query leaves them to the final one, which must answer.
+  const toCheck = new Set<Step>();
+  let checking: Promise<void> | undefined;
+  const checkSoon = (step: Step) => {
+    toCheck.add(step);
+    checking ??= (async () => {
+      while (toCheck.size > 0) {
+        const batch = [...toCheck];
+        toCheck.clear();
+        const invalid = await missing(runner, batch.map(out)).catch(() => undefined);
+        for (const s of batch) {
+          if (!invalid || invalid.has(out(s)) || !decide(s)) continue;
+          const t = timing(s);
+          report(s, "passed", t.seconds, { timing: t.timing });
+        }
+      }
+      checking = undefined;
+    })();
+  };
+
+  let realiseCode = 0;
+  if (toBuild.length > 0) {
+    const args = ["nix-store", "--realise", "--max-jobs", String(opts.jobs ?? 1), "--log-format", "internal-json", "-vvv",
+      ...(opts.keepGoing ? ["--keep-going"] : []), ...toBuild.map(drv)];
+    const r = await spawnWatching(args, { env: runner.env }, (line) => {
+      const e = parseRealiseLine(line);
+      if (!e) return;
+      if (e.kind === "error") {
+        // The first few are what a failure message needs; a Nix that ignored --log-format would print thousands.
+        if (nixSaid.length < 20) nixSaid.push(e.text);
+        return;
+      }
+      const step = byDrv.get(e.drv);
+      if (!step) {
+        if (e.kind === "failed") otherFailures.push(e.drv.replace(/^.*\/[0-9a-z]{32}-/, "").replace(/\.drv$/, ""));
+        return;
+      }
+      if (e.kind === "start") started.set(step.id, performance.now());
+      else if (e.kind === "end") ended.set(step.id, performance.now());
+      else if (e.kind === "failed") fail(step);
+      else if (wanted.has(step.id) && started.has(step.id)) checkSoon(step);
+    });
+    realiseCode = r.code;
+    await Promise.all(pending);
+    await checking;
+  }
+
+  // The store is the judge. Nix failing for no step's fault is an error, not a verdict.
+  const stillMissing = await missing(runner, toBuild.map(out));
+  const nixLine = nixSaid[0] ?? "it said nothing";
+  if (realiseCode === 0) {
+    const lost = toBuild.find((s) => stillMissing.has(out(s)));
+    if (lost) throw new NixifyError("nixFailed", `nix-store --realise said it built everything, but ${lost.id}'s output ${out(lost)} is not in the store`, NIX_BROKE_HINT);
+  } else if (!isBuildFailureCode(realiseCode) && failedOwn.size === 0) {
+    throw new NixifyError("nixFailed", `nix-store --realise failed (exit code ${realiseCode}) with no step failing: ${nixLine}`, NIX_BROKE_HINT);
+  }
+  // A build that started and left nothing failed, even if Nix's log did not say so.
+  for (const step of toBuild) if (stillMissing.has(out(step)) && started.has(step.id) && !failedOwn.has(step.id)) fail(step);
+  await Promise.all(pending);
+  const roots = failureRoots(manifest.steps, failedOwn);
+  const stoppedBy = [...failedOwn].sort()[0] ?? otherFailures[0];
   for (const step of toBuild) {
-    if (reports.has(step.id)) continue;
-    if (!stillMissing.has(paths[step.id]!.out)) {
-      report(step, "passed", 0);
+    if (!decide(step)) continue;
+    if (!stillMissing.has(out(step))) {
+      const t = timing(step);
+      report(step, "passed", t.seconds, { timing: t.timing });
       continue;
     }
-    const root = failedRoot(step);
-    report(step, "skipped", 0, {
-      reason: root ? `depends on ${root}, which failed` : `not built: stopped after ${firstFailure ?? "a failure"} failed (use --keep-going)`,
-    });
+    const root = roots.get(step.id);
+    const why = !stoppedBy ? "not built" : opts.keepGoing ? `not built: ${stoppedBy} failed` : `not built: stopped after ${stoppedBy} failed (use --keep-going)`;
+    report(step, "skipped", 0, { reason: root ? `depends on ${root}, which failed` : why });
   }
 
   const steps = chosen.map((s) => reports.get(s.id)!);

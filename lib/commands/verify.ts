@@ -12,6 +12,11 @@ function line(r: StepReport): string {
   return `${r.id} ${r.emoji} ${r.label}`;
 }
 
+// A time Nix's log did not bound on both sides is shown as such, never as exact.
+function seconds(r: StepReport): string {
+  return r.timing === "unknown" ? "?" : `${r.timing === "upper-bound" ? "≤" : ""}${r.seconds.toFixed(1)}`;
+}
+
 export default defineCommand({
   meta: {
     name: "verify",
@@ -47,7 +52,7 @@ export default defineCommand({
           jobs,
         },
         (r, n, total) => {
-          const msg = `[${n}/${total}] ${line(r)} ... ${r.seconds.toFixed(1)}s ${MARK[r.status]}`;
+          const msg = `[${n}/${total}] ${line(r)} ... ${seconds(r)}s ${MARK[r.status]}`;
           if (r.status === "failed") {
             log.error(msg);
             if (r.reason) log.info(r.reason);
@@ -59,7 +64,7 @@ export default defineCommand({
       const count = (s: StepReport["status"]) => report.steps.filter((r) => r.status === s).length;
       log.log(
         ["", "step     kind         status           seconds", ...report.steps.map(
-          (r) => `${r.id.padEnd(8)} ${r.kind.padEnd(12)} ${MARK[r.status].padEnd(16)} ${r.seconds.toFixed(1).padStart(7)}`,
+          (r) => `${r.id.padEnd(8)} ${r.kind.padEnd(12)} ${MARK[r.status].padEnd(16)} ${seconds(r).padStart(7)}`,
         )].join("\n"),
       );
       const summary = `${count("passed")} passed, ${count("built")} already built, ${count("failed")} failed, ${count("skipped")} skipped in ${report.totalSeconds.toFixed(1)}s (evaluation ${report.evalSeconds.toFixed(1)}s)`;
