@@ -8,10 +8,10 @@ import { BOOTSTRAP_PY, CHANNEL_FILE, assertRustCheckout, patchBootstrap } from "
 import { configValue, setBuildValue } from "./config-toml.ts";
 import { cargoCallsOfDryRun } from "./dry-run.ts";
 import { NixifyError } from "./errors.ts";
-import { xpyEnv } from "./env.ts";
+import { holdsCredential, withoutSecretValues, xpyEnv } from "./env.ts";
 import { log } from "./log.ts";
 import { makeOverlay } from "./overlay.ts";
-import { spawnWatching, tail } from "./process.ts";
+import { plainText, spawnWatching, tail } from "./process.ts";
 import { prepareRustcRecorder } from "./rustc-recording.ts";
 import { builtWorkspaces, reresolveLock, staleLocks } from "./vendor-locks.ts";
 import { RecordSchema, issueText, type Depth, type Record } from "./schema.ts";
@@ -61,6 +61,12 @@ const NOTHING_RECORDED: { [D in Depth]: [string, string] } = {
   ],
 };
 
+/**
+ * The environment contract with lib/recorder.py: where it writes its records, its mode, and where
+ * it writes why it refuses a call of bootstrap.py's `run` it cannot record faithfully.
+ */
+export const RECORDER_ENV = { recordFile: "NIXIFY_RECORD_FILE", mode: "NIXIFY_MODE", refusalFile: "NIXIFY_REFUSAL_FILE" } as const;
+
 const TRIMMED_TREE_CONFIG = "# Supplied by nixify-rust: the checkout has no .git and no config.toml.\n[build]\nsubmodules = false\n";
 
 export async function capture(opts: CaptureOptions): Promise<Capture> {
@@ -81,6 +87,11 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
   const supplied = new Map<string, string>();
   const rootConfig = await Bun.file(join(root, "config.toml")).text().catch(() => undefined);
   let config = opts.config ?? rootConfig;
+  const nul = config?.indexOf("\0") ?? -1;
+  if (config !== undefined && nul >= 0) {
+    const line = config.slice(0, nul).split("\n").length;
+    throw new NixifyError("badInput", `the config holds a NUL character (line ${line}): neither TOML nor a Nix string can`, "remove it from the config");
+  }
   if (config === undefined && !existsSync(join(root, ".git")) && files.get(BOOTSTRAP_PY)!.includes("submodules")) {
     // Release tarballs have no .git and distros trim the submodules; without this, bootstrap.py
     // stops to ask for them. build.submodules is a key every supported bootstrap knows.
@@ -150,24 +161,40 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
     rustcRecorder.env.NIXIFY_RUSTC_REMAP = JSON.stringify(remap);
   }
   const recordFile = join(tempDir, "records.jsonl");
+  const refusalFile = join(tempDir, "refusal.txt");
   const env = xpyEnv(process.env, {
     HOME: home,
     TMPDIR: tmp,
-    NIXIFY_RECORD_FILE: recordFile,
-    NIXIFY_MODE: opts.mode,
+    [RECORDER_ENV.recordFile]: recordFile,
+    [RECORDER_ENV.mode]: opts.mode,
+    [RECORDER_ENV.refusalFile]: refusalFile,
     ...rustcRecorder?.env,
   });
   // The bootstrap binary prints its plan with --dry-run -v (1.85: `running: cd ... && env ... "cargo" ...`).
   const xpyArgs = opts.depth === "cargo" ? [...opts.xpyArgs, "--dry-run", "-v"] : opts.xpyArgs;
   log.debug(`running python3 x.py ${xpyArgs.join(" ")} in ${work}`);
   const xpyStart = performance.now();
-  // Building the bootstrap binary or the library takes minutes: cargo's "Compiling ..." lines are the progress.
-  const result = await spawnWatching([python, join(overlay, "x.py"), ...xpyArgs], { cwd: work, env }, (line) => {
-    const m = /^\s*(Compiling|Building) (.+)/.exec(line);
-    if (deep && m) log.info(`  ${m[1]} ${m[2]}`);
-  });
+  // Building the bootstrap binary or the library takes minutes: cargo's "Compiling ..." lines are the
+  // progress. Only a tail of the output is kept (it may be hundreds of MB); the dry run's plan lines are kept whole.
+  const plan: string[] = [];
+  const result = await spawnWatching(
+    [python, join(overlay, "x.py"), ...xpyArgs],
+    { cwd: work, env },
+    (line) => {
+      log.debug(plainText(line));
+      const m = /^\s*(Compiling|Building) (.+)/.exec(plainText(line));
+      if (deep && m) log.info(`  ${m[1]} ${m[2]}`);
+    },
+    (line) => {
+      log.debug(plainText(line));
+      if (opts.depth === "cargo" && line.startsWith("running: ")) plan.push(line);
+    },
+  );
   const xpySeconds = (performance.now() - xpyStart) / 1000;
-  log.debug(result.stdout + result.stderr);
+  const refusal = await Bun.file(refusalFile).text().catch(() => undefined);
+  if (refusal !== undefined) {
+    throw new NixifyError("unknownBootstrap", plainText(refusal).replace(/\s+/g, " ").trim(), "nixify-rust records bootstrap.py's `run` as Rust's own bootstrap.py calls it (Rust 1.63 and newer)");
+  }
   if (result.code !== 0) {
     throw new NixifyError(
       "xpyFailed",
@@ -175,8 +202,9 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
       "run with --verbose to see everything x.py printed",
     );
   }
-  const records =
-    opts.depth === "cargo" ? cargoCallsOfDryRun(result.stdout) : await readRecords(rustcRecorder?.recordFile ?? recordFile);
+  const records = withoutCredentials(
+    opts.depth === "cargo" ? cargoCallsOfDryRun(plan.join("\n")) : await readRecords(rustcRecorder?.recordFile ?? recordFile),
+  );
   if (records.length === 0) throw new NixifyError("xpyFailed", ...NOTHING_RECORDED[opts.depth]);
   return {
     records,
@@ -195,6 +223,65 @@ function lastWords(stdout: string, stderr: string): string {
   return lines.slice(-3).join(" / ") || "(no output)";
 }
 
+/**
+ * Records without variables whose values look like credentials (bootstrap.py may set them itself,
+ * under any name), said in one warning by name only; an argument holding one stops gen.
+ */
+function withoutCredentials(records: Record[]): Record[] {
+  const dropped = new Set<string>();
+  const out = records.map((r) => {
+    if (r.type === "unpack") return r;
+    const i = r.args.findIndex(holdsCredential);
+    if (i >= 0) {
+      throw new NixifyError("badInput", `argument ${i + 1} of a recorded ${r.command} call holds a credential (a password in a URL, a token)`, "gen does not write credentials into a tree: make bootstrap.py take them from elsewhere");
+    }
+    return { ...r, env: withoutSecretValues(r.env, dropped) };
+  });
+  if (dropped.size > 0) {
+    log.warn(`left out of the steps, as their values look like credentials (a password in a URL, a token, a key): ${[...dropped].sort().join(", ")}`);
+  }
+  return out;
+}
+
+/** A string as it may be shown: undecodable bytes (Python's surrogate escapes) and controls as \xHH. */
+function shown(text: string): string {
+  let out = "";
+  for (const c of text.slice(0, 60)) {
+    const code = c.codePointAt(0)!;
+    if (code >= 0xdc80 && code <= 0xdcff) out += `\\x${(code - 0xdc00).toString(16)}`;
+    else if (code >= 0xd800 && code <= 0xdfff) out += `\\u${code.toString(16)}`;
+    else if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) out += `\\x${code.toString(16).padStart(2, "0")}`;
+    else out += c;
+  }
+  return text.length > 60 ? `${out}...` : out;
+}
+
+/**
+ * The first string of a record (or key) that a Nix string cannot hold, and why: bytes that are not
+ * UTF-8 (Python writes them as lone surrogates) or a NUL.
+ */
+function untextual(json: unknown, path: string): string | undefined {
+  const why = (s: string) => (!s.isWellFormed() ? "is not UTF-8 text" : s.includes("\0") ? "holds a NUL character" : undefined);
+  if (typeof json === "string") {
+    const reason = why(json);
+    return reason && `${path} ${reason} ("${shown(json)}")`;
+  }
+  if (Array.isArray(json)) {
+    for (const [i, item] of json.entries()) {
+      const bad = untextual(item, `${path}[${i}]`);
+      if (bad) return bad;
+    }
+  } else if (typeof json === "object" && json !== null) {
+    for (const [key, value] of Object.entries(json)) {
+      const keyReason = why(key);
+      if (keyReason) return `a name in ${path || "the record"} ${keyReason} ("${shown(key)}")`;
+      const bad = untextual(value, path ? `${path}.${key}` : key);
+      if (bad) return bad;
+    }
+  }
+  return undefined;
+}
+
 /** Parses and validates the JSON lines the recorder wrote; the first bad one stops gen. */
 export async function readRecords(file: string): Promise<Record[]> {
   const text = await Bun.file(file).text().catch(() => "");
@@ -207,6 +294,10 @@ export async function readRecords(file: string): Promise<Record[]> {
       json = JSON.parse(line);
     } catch (e) {
       throw new NixifyError("invalidRecord", `${file}:${i + 1}: not JSON (${(e as Error).message})`);
+    }
+    const bad = untextual(json, "");
+    if (bad) {
+      throw new NixifyError("invalidRecord", `${file}:${i + 1}: ${bad}`, "arguments and variables become Nix strings, which hold UTF-8 text without NUL: make bootstrap.py pass text");
     }
     const parsed = v.safeParse(RecordSchema, json);
     if (!parsed.success) throw new NixifyError("invalidRecord", `${file}:${i + 1}: ${issueText(parsed.issues)}`);

@@ -1,5 +1,7 @@
 // Which environment variables may reach x.py, a record and a .nix file. x.py starts from an
-// allow-list (so secrets never reach it), and records are scrubbed again on the way out.
+// allow-list (so secrets never reach it), and records are scrubbed again on the way out, by name
+// and by value (bootstrap.py may set a credential itself, under any name).
+import { readFileSync } from "node:fs";
 
 /** Passed from the user's environment to x.py when set. */
 const ALLOWED = [
@@ -16,6 +18,72 @@ const MACHINE = /^(HOME|PWD|OLDPWD|SHLVL|SHELL|TERM|USER|LOGNAME|TMPDIR|TEMP|TMP
 
 export function isSecretName(name: string): boolean {
   return SECRET.test(name);
+}
+
+/** Credentials by their form, wherever they appear: a URL's password, a known token format, a private key. */
+const CREDENTIAL = [
+  /\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@]*:[^\s/@]+@/i,
+  /\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|glpat-[\w-]{20,}|xox[abprs]-[\w-]{10,}|(AKIA|ASIA)[0-9A-Z]{16}|AIza[\w-]{35}|sk-[\w-]{20,}|npm_[A-Za-z0-9]{36})/,
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+];
+
+/** Names under which a long hex value is a checksum or a commit (a build input), not a credential. */
+const HASH_NAME = /(HASH|SHA\d*|SUM|DIGEST|COMMIT|REV|REVISION)$/i;
+
+/** Shannon entropy in bits per character. */
+function entropy(text: string): number {
+  const counts = new Map<string, number>();
+  for (const c of text) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let bits = 0;
+  for (const n of counts.values()) bits -= (n / text.length) * Math.log2(n / text.length);
+  return bits;
+}
+
+/** A credential's form anywhere in `text` (for arguments, which cannot simply be dropped). */
+export function holdsCredential(text: string): boolean {
+  return CREDENTIAL.some((re) => re.test(text));
+}
+
+/**
+ * Whether a variable's value looks like a credential: a credential's form, or one long random
+ * word (hex, or base64 mixing upper and lower case and digits) such as an API key.
+ */
+export function isSecretValue(name: string, value: string): boolean {
+  if (holdsCredential(value)) return true;
+  if (!/^[A-Za-z0-9+/=_-]{32,}$/.test(value)) return false;
+  if (/^[0-9a-fA-F]+$/.test(value)) return !HASH_NAME.test(name) && entropy(value) >= 3;
+  // A path is made of the same characters (a temp folder's random name, too): not a token.
+  if (/^[/.~]/.test(value) || value.split("/").length > 3) return false;
+  return /[a-z]/.test(value) && /[A-Z]/.test(value) && /[0-9]/.test(value) && entropy(value) >= 4.2;
+}
+
+/** `env` without the variables whose values look like credentials; their names go into `dropped`. */
+export function withoutSecretValues(env: { [name: string]: string }, dropped: Set<string>): { [name: string]: string } {
+  const out: { [name: string]: string } = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (isSecretValue(name, value)) dropped.add(name);
+    else out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * `bun main.ts` loads the current folder's .env, .env.local, .env.<NODE_ENV>... into process.env
+ * before any of our code runs (bunfig.toml's `env = false` counts only where bunfig.toml is, the
+ * project's folder; the compiled executable is built with --no-compile-autoload-dotenv). Linux
+ * keeps the environment the process was started with in /proc/self/environ: a name not there came
+ * from such a file and is removed. Names that are there stay as they are (the real environment
+ * wins over .env files), so no real variable is lost. Elsewhere there is nothing to compare with.
+ */
+export function dropDotenvVariables(): void {
+  let initial: string;
+  try {
+    initial = readFileSync("/proc/self/environ", "utf8");
+  } catch {
+    return;
+  }
+  const started = new Set(initial.split("\0").filter(Boolean).map((entry) => entry.slice(0, entry.indexOf("="))));
+  for (const name of Object.keys(process.env)) if (!started.has(name)) delete process.env[name];
 }
 
 /** The environment x.py runs with: the allow-list of the user's, plus what gen sets. */
@@ -35,7 +103,7 @@ export function xpyEnv(
 export function scrubRecordEnv(env: { [name: string]: string }): { [name: string]: string } {
   const out: { [name: string]: string } = {};
   for (const name of Object.keys(env).sort()) {
-    if (isSecretName(name) || MACHINE.test(name)) continue;
+    if (isSecretName(name) || MACHINE.test(name) || isSecretValue(name, env[name]!)) continue;
     // The step's own python3 comes from Nix; the path of ours would not exist there.
     out[name] = name === "BOOTSTRAP_PYTHON" ? "python3" : env[name]!;
   }

@@ -6,10 +6,15 @@
 # first record; in mode "all" it returns as if the process had succeeded, so bootstrap.py goes on.
 # Downloads leave no file behind, so `verify` is made to pass and `unpack` is recorded too; a
 # process pool is made serial so the records keep one deterministic order.
+# A call is read through the signature of bootstrap.py's own `run` (positional or keyword, or in
+# **kwargs as Rust's passes env and cwd on to Popen); a call that does not fit it, or that hands
+# run a shell command line, is refused: the reason goes to $NIXIFY_REFUSAL_FILE and x.py stops.
+# (The variable names are lib/capture.ts's RECORDER_ENV.)
 def _nixify_install_recorder():
-    import json, os, sys
+    import inspect, json, os, sys
 
     record_file = os.environ["NIXIFY_RECORD_FILE"]
+    refusal_file = os.environ["NIXIFY_REFUSAL_FILE"]
     mode = os.environ.get("NIXIFY_MODE", "all")
     seq = [0]
     here = globals()
@@ -28,18 +33,54 @@ def _nixify_install_recorder():
             sys.stderr.flush()
             os._exit(0)
 
-    def run(args, verbose=False, exception=False, is_bootstrap=False, **kwargs):
-        env = kwargs.get("env")
-        cwd = kwargs.get("cwd")
-        args = [str(a) for a in args]
+    def refuse(message):
+        with open(refusal_file, "w") as out:
+            out.write(message)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # Not an exception: bootstrap.py could catch it and go on with a wrong record.
+        os._exit(97)
+
+    def text(value):
+        # As Popen takes them: bytes and paths too. Bytes that are not UTF-8 survive as surrogate
+        # escapes, which gen then refuses by name.
+        return os.fsdecode(value) if isinstance(value, (bytes, os.PathLike)) else str(value)
+
+    signature = inspect.signature(here["run"])
+    params = signature.parameters
+
+    def run(*call_args, **call_kwargs):
+        where = site(sys._getframe(1))
+        try:
+            bound = signature.bind(*call_args, **call_kwargs)
+        except TypeError as e:
+            refuse("%s: a call of run does not fit its signature run%s: %s" % (where, signature, e))
+        bound.apply_defaults()
+        given = {}
+        for name, param in params.items():
+            value = bound.arguments.get(name)
+            if param.kind == param.VAR_KEYWORD:
+                given.update(value or {})
+            elif param.kind != param.VAR_POSITIONAL:
+                given[name] = value
+        args = given.get("args", given.get(next(iter(params))))
+        if given.get("shell"):
+            refuse("%s: run(..., shell=True) hands a shell command line to run; nixify-rust records argument lists only" % where)
+        if isinstance(args, (str, bytes, os.PathLike)):
+            args = [args]  # Popen runs a lone string as the program, with no arguments
+        if not isinstance(args, (list, tuple)) or len(args) == 0:
+            refuse("%s: run was given %r, not a list of arguments" % (where, args))
+        args = [text(a) for a in args]
+        env = given.get("env")
+        cwd = given.get("cwd")
         emit({
             "type": "rust_compiler_invocation",
             "command": args[0],
             "args": args[1:],
-            "env": dict((str(k), str(v)) for k, v in (os.environ if env is None else env).items()),
-            "cwd": os.path.abspath(str(cwd)) if cwd else os.getcwd(),
-            "site": site(sys._getframe(1)),
-            "isBootstrap": bool(is_bootstrap),
+            "env": dict((text(k), text(v)) for k, v in (os.environ if env is None else env).items()),
+            "cwd": os.path.abspath(text(cwd)) if cwd else os.getcwd(),
+            "site": where,
+            "isBootstrap": bool(given.get("is_bootstrap")),
         })
         return 0
 

@@ -1,8 +1,11 @@
 // What every command shares: output flags, and turning a NixifyError into one line, a hint and
-// its exit code (only real bugs reach citty's stack trace).
+// its exit code (only real bugs reach citty's stack trace). SIGINT and SIGTERM stop the command's
+// children and end it the same way (lib/process.ts), with 130 or 143.
 import type { ArgsDef } from "citty";
+import { dropDotenvVariables } from "../env.ts";
 import { NixifyError } from "../errors.ts";
 import { log, setVerbosity } from "../log.ts";
+import { stopOnSignals, stoppedBy } from "../process.ts";
 
 export const outputArgs = {
   json: { type: "boolean", description: "Print a machine-readable report on stdout" },
@@ -15,14 +18,24 @@ export async function runReporting(
   body: () => Promise<number | void>,
 ): Promise<void> {
   setVerbosity(flags);
-  try {
-    const code = await body();
-    if (code) process.exitCode = code;
-  } catch (e) {
-    if (!(e instanceof NixifyError)) throw e;
+  dropDotenvVariables();
+  const report = (e: NixifyError) => {
     log.error(e.message);
     if (e.hint) log.info(`hint: ${e.hint}`);
     if (flags.verbose) log.debug(e.stack);
     process.exitCode = e.code;
+  };
+  stopOnSignals(report);
+  try {
+    const code = await body();
+    if (code) process.exitCode = code;
+  } catch (e) {
+    // Once stopped by a signal, whatever failed on the way out is the signal's doing.
+    const stopped = stoppedBy();
+    if (!stopped && !(e instanceof NixifyError)) throw e;
+    return report(stopped ?? (e as NixifyError));
   }
+  // Stopped where no child was running: the work may be done, but the user asked to stop.
+  const stopped = stoppedBy();
+  if (stopped) report(stopped);
 }
