@@ -3,6 +3,7 @@
 // a suggestion and ExitCode.usage, never a silently ignored word (`gen --deph rustc` would
 // otherwise hand `rustc` to x.py).
 import { runCommand, type ArgDef, type ArgsDef, type CommandDef } from "citty";
+import { dropDotenvVariables } from "../env.ts";
 import { ExitCode } from "../errors.ts";
 import { log } from "../log.ts";
 
@@ -119,6 +120,8 @@ export function checkFlags(tokens: string[], args: ArgsDef, where: string): void
 
 /** Runs `main` (a command with subcommands) on process.argv; exits with ExitCode.usage on bad usage. */
 export async function runCli(main: AnyCommand): Promise<void> {
+  // Before anything reads the environment (colour, flags): what a .env file of the current folder set is no input.
+  dropDotenvVariables();
   const raw = process.argv.slice(2);
   const mainMeta = await resolved(main.meta ?? {});
   const subs = (await resolved(main.subCommands ?? {})) as { [name: string]: Resolvable<AnyCommand> };
