@@ -1,5 +1,6 @@
 // gen: a Rust checkout (or the embedded sample) becomes a numbered, buildable flake tree.
 import { mkdir, mkdtemp, realpath, rm } from "node:fs/promises";
+import { removedOnStop } from "./process.ts";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { capture, type Capture, type CaptureMode } from "./capture.ts";
@@ -8,7 +9,7 @@ import { isRustCheckout } from "./checkout.ts";
 import { NixifyError } from "./errors.ts";
 import { scrubObservedEnv, scrubRecordEnv } from "./env.ts";
 import { log } from "./log.ts";
-import { renderTree, VERSION } from "./render-tree.ts";
+import { flakeUrlSafe, renderTree, VERSION } from "./render-tree.ts";
 import { writeSample, SAMPLE_FILES } from "./sample.ts";
 import { orderObserved } from "./rustc-recording.ts";
 import { MANIFEST_SCHEMA_VERSION, type Depth, type Manifest, type ObservedRecord, type Record } from "./schema.ts";
@@ -16,7 +17,7 @@ import { buildSteps } from "./steps.ts";
 import { makeSymbolizer, PLACEHOLDERS, type Placeholder } from "./symbolic.ts";
 import { readStage0Checksums } from "./stage0.ts";
 import { buildTripleOfConfig, hostSystem, systemOfTriple } from "./system.ts";
-import { writeTreeAtomically, assertReplaceable } from "./write-tree.ts";
+import { planOut, realTarget, writeTreeAtomically } from "./write-tree.ts";
 
 export type GenOptions = {
   /** A Rust checkout; undefined means the current folder if it is one, else the sample. */
@@ -37,6 +38,8 @@ export type GenOptions = {
 export type GenResult = {
   manifest: Manifest;
   out: string;
+  /** The real folder holding the tree (`out` itself unless it is a link). */
+  tree: string;
   seconds: { total: number; copy: number; xpy: number; render: number };
 };
 
@@ -113,12 +116,16 @@ export async function gen(options: GenOptions): Promise<GenResult> {
   const opts = { ...options, depth: options.depth ?? "shell" };
   const start = performance.now();
   const out = resolve(opts.out);
-  // Refuse early, before minutes of x.py, if the tree could not be written anyway.
-  await assertReplaceable(out, opts.force);
+  await assertNamable(out);
   const config = opts.config === undefined ? undefined : await readConfig(opts.config);
-  const tempDir = await realpath(await mkdtemp(join(tmpdir(), "nixify-rust-")));
+  const tempDir = removedOnStop(await realpath(await mkdtemp(join(tmpdir(), "nixify-rust-"))));
   try {
     const { root, sample } = await chooseSource(opts.src, tempDir);
+    // The source by its real path: Nix stores a linked path input as the link itself, and a
+    // folder holding the source is found only by comparing real paths.
+    const rootReal = await realpath(root).catch(() => root);
+    // Refuse early, before minutes of x.py, if the tree could not be written anyway.
+    const { target } = await planOut(out, opts.force, [rootReal]);
     const what = { shell: `recording x.py (mode ${opts.mode})`, cargo: "asking the bootstrap binary for its plan of x.py", rustc: "observing every rustc call of a real x.py" }[opts.depth];
     log.start(`${what} ${opts.xpyArgs.join(" ")} in a copy of ${sample ? "the sample" : root}`);
     const base = { root, mode: opts.mode, xpyArgs: opts.xpyArgs, config, buildDir: opts.buildDir, runToolchain: opts.runToolchain };
@@ -158,20 +165,38 @@ export async function gen(options: GenOptions): Promise<GenResult> {
     };
     const files = renderTree({
       manifest,
-      srcUrl: sample ? "path:./src" : `path:${root}`,
-      treePath: out,
+      srcUrl: sample ? "path:./src" : `path:${rootReal}`,
+      treePath: target,
       supplied,
     });
     if (sample) for (const [rel, text] of SAMPLE_FILES) files.set(`src/${rel}`, text);
-    await writeTreeAtomically(out, files, opts.force);
+    const tree = await writeTreeAtomically(out, files, opts.force, [rootReal]);
     const now = performance.now();
     return {
       manifest,
       out,
+      tree,
       seconds: { total: (now - start) / 1000, copy: cap.seconds.copy, xpy: cap.seconds.xpy, render: (now - renderStart) / 1000 },
     };
   } finally {
     await rm(tempDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Refuses an --out that `verify` and `nix build path:...` could not name: Nix 2.8 reads the tree
+ * only through a `path:` URL, and its parser neither takes nor decodes a space, `#`, `?`, `%`,
+ * newline or non-ASCII letter. (The source may be anywhere: the tree names it verbatim.)
+ */
+async function assertNamable(out: string): Promise<void> {
+  for (const path of new Set([out, await realTarget(out)])) {
+    const bad = [...path].find((c) => !flakeUrlSafe(c));
+    if (bad === undefined) continue;
+    throw new NixifyError(
+      "badInput",
+      `--out ${JSON.stringify(path)} has ${JSON.stringify(bad)}, which a Nix flake URL cannot hold, so Nix could not build the tree there`,
+      "choose an --out whose path has only letters A-Z a-z, digits and . _ - ~ ! $ & ' ( ) * + , ; = : @ /",
+    );
   }
 }
 

@@ -18,8 +18,9 @@ export const KIND_EMOJI: { [K in StepKind]: string } = {
 const DOWNLOADERS = new Set(["curl", "wget", "PowerShell.exe"]);
 const OUTPUT_FLAGS = new Set(["-o", "--out-dir", "--target-dir", "--output", "--out"]);
 
-export function stepId(index: number): string {
-  return `step${String(index).padStart(3, "0")}`;
+/** `step007`: padded to the width the step count needs (at least 3), so ids sort in step order. */
+export function stepId(index: number, count: number): string {
+  return `step${String(index).padStart(Math.max(3, String(count).length), "0")}`;
 }
 
 /** The first `n` primes. */
@@ -139,14 +140,14 @@ export function buildSteps(records: Record[], checksums: Map<string, string>, ch
     const depIds = [...deps].sort((a, b) => a - b);
     const composite = depIds.reduce((acc, j) => acc * BigInt(ps[j]!), BigInt(ps[i]!));
     const step: Step = {
-      id: stepId(i + 1),
+      id: stepId(i + 1, records.length),
       index: i + 1,
       kind,
       emoji: KIND_EMOJI[kind],
       label: labelOf(record, kind),
       prime: ps[i]!,
       composite: composite.toString(),
-      deps: depIds.map((j) => stepId(j + 1)),
+      deps: depIds.map((j) => stepId(j + 1, records.length)),
       command: record.type === "unpack" ? "unpack" : record.command,
       args: record.type === "unpack" ? [record.tarball, record.dest, record.match ?? ""] : record.args,
       env: record.type === "unpack" ? {} : record.env,

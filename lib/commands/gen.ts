@@ -5,6 +5,11 @@ import { DEPTHS } from "../schema.ts";
 import { log } from "../log.ts";
 import { outputArgs, runReporting } from "./shared.ts";
 
+/** `text` as one shell word: as it is when nothing in it is special to a shell, else single-quoted. */
+function shellWord(text: string): string {
+  return /^[A-Za-z0-9_@%+=:,.\/-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
 export default defineCommand({
   meta: {
     name: "gen",
@@ -13,7 +18,7 @@ export default defineCommand({
   },
   args: {
     src: { type: "string", valueHint: "DIR", description: "Rust checkout to read (default: the current folder if it is one, else the embedded sample tree)" },
-    out: { type: "string", valueHint: "DIR", default: "./bootstrap", description: "Where to write the tree; an existing folder is replaced only if gen made it" },
+    out: { type: "string", valueHint: "DIR", default: "./bootstrap", description: "Where to write the tree (through a link, into the folder it names); an existing folder is replaced only if gen made it" },
     mode: { type: "enum", options: ["first", "all"], default: "all", description: "all: record every call and let bootstrap.py go on as if each succeeded; first: record the first call and stop" },
     depth: {
       type: "enum",
@@ -31,7 +36,7 @@ export default defineCommand({
     config: { type: "string", valueHint: "FILE", description: "config.toml for x.py (default: the checkout's own config.toml, if any)" },
     "build-dir": { type: "string", valueHint: "DIR", description: "Writable build dir for the recorded x.py run (default: a temp folder)" },
     system: { type: "string", valueHint: "SYSTEM", description: "Nix system of the steps (default: from build.build in the config, else this machine)" },
-    force: { type: "boolean", description: "Replace --out even if nixify-rust did not generate it" },
+    force: { type: "boolean", description: "Write to --out even if nixify-rust did not generate it: that folder is moved aside (NAME.kept-by-nixify-rust), never deleted; never the source, a folder holding it, /, the home or the current folder" },
     ...outputArgs,
   },
   async run({ args }) {
@@ -53,10 +58,10 @@ export default defineCommand({
       const kinds = new Map<string, number>();
       for (const s of manifest.steps) kinds.set(`${s.emoji} ${s.kind}`, (kinds.get(`${s.emoji} ${s.kind}`) ?? 0) + 1);
       log.success(
-        `${manifest.steps.length} steps written to ${result.out} in ${seconds.total.toFixed(2)}s (x.py ${seconds.xpy.toFixed(2)}s): ${[...kinds].map(([k, n]) => `${n} ${k}`).join(", ")}`,
+        `${manifest.steps.length} steps written to ${result.out}${result.tree === result.out ? "" : ` (${result.tree})`} in ${seconds.total.toFixed(2)}s (x.py ${seconds.xpy.toFixed(2)}s): ${[...kinds].map(([k, n]) => `${n} ${k}`).join(", ")}`,
       );
       for (const s of manifest.steps) log.info(`  ${s.id} ${s.emoji} ${s.label}${s.deps.length ? ` <- ${s.deps.join(" ")}` : ""}`);
-      log.info(`build the last step with: nix build path:${result.out}`);
+      log.info(`build the last step with: nix build ${shellWord(`path:${result.tree}`)}`);
       if (args.json) process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
     });
   },

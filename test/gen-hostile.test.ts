@@ -1,0 +1,265 @@
+// gen against a hostile user: --force aimed at the source, paths full of URL syntax, read-only
+// and immutable out dirs, leftovers of killed runs, symlinked out dirs, 1000+ steps. Real CLI,
+// real file system (bind mounts and chattr where this machine allows them), real Nix offline.
+import { describe, expect, test } from "bun:test";
+import { lstat, mkdir, readdir, readlink, symlink } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { ExitCode } from "../lib/errors.ts";
+import { spawn } from "../lib/process.ts";
+import { writeSample } from "../lib/sample.ts";
+import { writeStandIn } from "../lib/standin.ts";
+import { cli, listing, offlineNixEnv, tempDir } from "./helpers.ts";
+
+/** A copy of the sample at `src` whose x.py leaves `sentinel` when it runs (so a test can tell it did not). */
+async function checkout(src: string, sentinel: string, edit: (py: string) => string = (py) => py): Promise<string> {
+  await writeSample(src);
+  const py = join(src, "src/bootstrap/bootstrap.py");
+  const text = (await Bun.file(py).text()).replace("def main():", `def main():\n    open(${JSON.stringify(sentinel)}, "w").close()`);
+  await Bun.write(py, edit(text));
+  return src;
+}
+
+const exists = (path: string) => lstat(path).then(() => true, () => false);
+
+/** One line and a hint, no stack trace. */
+function expectOneLine(stderr: string) {
+  expect(stderr).not.toContain("    at ");
+  expect(stderr.split("\n").filter((l) => /\[error\]|ERROR/.test(l)).length).toBe(1);
+}
+
+/** Folders of half-written or replaced trees beside `dir`'s entries. */
+const leftovers = async (dir: string) => (await readdir(dir)).filter((f) => /\.nixify-(new|old)-/.test(f));
+
+async function verifyOffline(tree: string, state: string) {
+  const r = await cli(["verify", tree, "--offline", "--state", state]);
+  expect({ code: r.code, err: r.code === 0 ? "" : r.stderr }).toEqual({ code: 0, err: "" });
+  expect(r.stderr).toMatch(/4 passed, 0 already built, 0 failed/);
+}
+
+describe("--force never loses the source or anything gen did not make", () => {
+  test("--out equal to --src, a folder holding it, or one of its folders: refused before x.py runs, the checkout untouched", async () => {
+    const dir = await tempDir();
+    const src = await checkout(join(dir, "work/rust"), join(dir, "ran"));
+    const before = await listing(dir);
+    for (const out of [src, join(dir, "work"), dir, join(src, "src"), join(src, "library/greeting")]) {
+      const r = await cli(["gen", "--src", src, "--out", out, "--force"], { cwd: dir });
+      expect({ out, code: r.code }).toEqual({ out, code: ExitCode.wouldLoseSource });
+      expect(r.stderr).toContain("refusing to replace");
+      expectOneLine(r.stderr);
+    }
+    // Without --force too: a folder holding the source is never replaced.
+    expect((await cli(["gen", "--src", src, "--out", src], { cwd: dir })).code).toBe(ExitCode.wouldLoseSource);
+    expect(await listing(dir)).toEqual(before);
+    expect(await exists(join(dir, "ran"))).toBe(false);
+  });
+
+  test("real paths are compared: an --out that is a link to a folder holding the source, or a --src through a link", async () => {
+    const dir = await tempDir();
+    const src = await checkout(join(dir, "work/rust"), join(dir, "ran"));
+    await symlink(join(dir, "work"), join(dir, "link-to-work"));
+    await symlink(src, join(dir, "link-to-rust"));
+    const before = await listing(dir);
+    for (const [s, out] of [[src, join(dir, "link-to-work")], [join(dir, "link-to-rust"), join(dir, "work")], [join(dir, "link-to-rust"), join(dir, "link-to-rust")]]) {
+      const r = await cli(["gen", "--src", s!, "--out", out!, "--force"], { cwd: dir });
+      expect({ out, code: r.code }).toEqual({ out, code: ExitCode.wouldLoseSource });
+    }
+    expect(await listing(dir)).toEqual(before);
+    expect(await exists(join(dir, "ran"))).toBe(false);
+  });
+
+  test("--force never replaces the home folder, /, a top-level folder or the current folder", async () => {
+    const dir = await tempDir();
+    const home = join(dir, "home");
+    await Bun.write(join(home, "notes.txt"), "precious");
+    const env = { ...process.env, HOME: home };
+    for (const [out, cwd] of [[home, dir], [dir, dir], ["/", dir], [".", home], ["..", home]]) {
+      const r = await cli(["gen", "--out", out!, "--force"], { cwd, env });
+      expect({ out, code: r.code }).toEqual({ out, code: ExitCode.wouldLoseSource });
+      expectOneLine(r.stderr);
+    }
+    expect(await Bun.file(join(home, "notes.txt")).text()).toBe("precious");
+    expect(await readdir(dir)).toEqual(["home"]);
+  });
+
+  test("the default ./bootstrap inside a checkout is fine, and a folder gen did not make is moved aside, not deleted", async () => {
+    const dir = await tempDir();
+    const src = await checkout(join(dir, "rust"), join(dir, "ran"));
+    for (let i = 0; i < 2; i++) expect((await cli(["gen"], { cwd: src })).code).toBe(0);
+    expect(await Bun.file(join(src, "bootstrap/steps.json")).exists()).toBe(true);
+    await Bun.write(join(dir, "mine/notes.txt"), "precious");
+    const r = await cli(["gen", "--src", src, "--out", "mine", "--force"], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("was not made by nixify-rust: it was moved to");
+    expect(await Bun.file(join(dir, "mine.kept-by-nixify-rust/notes.txt")).text()).toBe("precious");
+    expect(await Bun.file(join(dir, "mine/steps.json")).exists()).toBe(true);
+  });
+});
+
+describe("paths with spaces, URL syntax, newlines and non-ASCII letters", () => {
+  test("a checkout at such a path gives a tree that verify builds offline", async () => {
+    const dir = await tempDir();
+    const src = await checkout(join(dir, "we ird#?%{`é\nx", "rust checkout"), join(dir, "ran"));
+    const r = await cli(["gen", "--src", src, "--out", join(dir, "out")], { cwd: dir });
+    expect(r.code).toBe(0);
+    await verifyOffline(join(dir, "out"), join(dir, "state"));
+    // Refusals that name such a source stay one line.
+    const refused = await cli(["gen", "--src", src, "--out", dir, "--force"], { cwd: dir });
+    expect(refused.code).toBe(ExitCode.wouldLoseSource);
+    expectOneLine(refused.stderr);
+    expect(refused.stderr).toContain(JSON.stringify(src));
+  });
+
+  test("an --out that no Nix flake URL can name is refused up front, with nothing written", async () => {
+    const dir = await tempDir();
+    await checkout(join(dir, "rust"), join(dir, "ran"));
+    for (const name of ["a b", "a\nb", "a#b", "a?b", "a%b", "a%20b", "a{b", "a`b", "é"]) {
+      const r = await cli(["gen", "--src", join(dir, "rust"), "--out", join(dir, "t", name, "out")], { cwd: dir });
+      expect({ name, code: r.code }).toEqual({ name, code: ExitCode.badInput });
+      expect(r.stderr).toContain("which a Nix flake URL cannot hold");
+      expectOneLine(r.stderr);
+    }
+    expect(await readdir(dir)).toEqual(["rust"]);
+  });
+
+  test("an --out with shell syntax Nix accepts builds, and the printed nix build line is one shell word", async () => {
+    const dir = await tempDir();
+    const out = join(dir, "it's(a)&b;$c!\"d");
+    const r = await cli(["gen", "--out", out], { cwd: dir });
+    expect(r.code).toBe(0);
+    const line = r.stderr.split("\n").find((l) => l.includes("build the last step with: "))!;
+    const command = line.slice(line.indexOf("with: ") + "with: ".length);
+    const words = await spawn(["bash", "-c", `printf '%s\\n' ${command}`]);
+    expect(words.stdout).toBe(`nix\nbuild\npath:${out}\n`);
+    await verifyOffline(out, join(dir, "state"));
+  });
+});
+
+/** Whether this machine lets a test make a read-only bind mount (root with CAP_SYS_ADMIN), and chattr +i in the temp dir. */
+async function probe(): Promise<{ mount: boolean; chattr: boolean }> {
+  const dir = await tempDir();
+  await mkdir(join(dir, "m"));
+  const mount = (await spawn(["mount", "--bind", join(dir, "m"), join(dir, "m")]).catch(() => ({ code: 1 }))).code === 0;
+  if (mount) await spawn(["umount", join(dir, "m")]);
+  const chattr = (await spawn(["chattr", "+i", join(dir, "m")]).catch(() => ({ code: 1 }))).code === 0;
+  if (chattr) await spawn(["chattr", "-i", join(dir, "m")]);
+  return { mount, chattr };
+}
+const can = await probe();
+
+describe("an --out that cannot be written: one line, exit outDirUnwritable, no staging or old folder", () => {
+  async function expectUnwritable(dir: string, out: string) {
+    const r = await cli(["gen", "--out", out], { cwd: dir });
+    expect({ code: r.code, stderr: r.stderr }).toMatchObject({ code: ExitCode.outDirUnwritable, stderr: expect.stringContaining("cannot write the tree at") });
+    expectOneLine(r.stderr);
+    for (const d of [dir, dirname(out)]) expect(await leftovers(d).catch(() => [])).toEqual([]);
+  }
+
+  test("a path whose parent is a file", async () => {
+    const dir = await tempDir();
+    await Bun.write(join(dir, "file"), "x");
+    await expectUnwritable(dir, join(dir, "file/out"));
+  });
+
+  test.skipIf(!can.mount)("a read-only bind mount: as the --out itself (a tree of ours) and as its parent", async () => {
+    const dir = await tempDir();
+    const ro = join(dir, "ro");
+    expect((await cli(["gen", "--out", join(ro, "tree")], { cwd: dir })).code).toBe(0);
+    const before = await listing(ro);
+    try {
+      for (const m of [ro, join(ro, "tree")]) {
+        expect((await spawn(["mount", "--bind", m, m])).code).toBe(0);
+        expect((await spawn(["mount", "-o", "remount,ro,bind", m])).code).toBe(0);
+        await expectUnwritable(dir, join(ro, "tree")); // parent read-only, then the mount point itself
+        expect((await spawn(["umount", m])).code).toBe(0);
+      }
+    } finally {
+      await spawn(["umount", join(ro, "tree")]);
+      await spawn(["umount", ro]);
+    }
+    expect(await listing(ro)).toEqual(before);
+  });
+
+  test.skipIf(!can.chattr)("an immutable folder (chattr +i): the tree of ours there, and a folder inside it", async () => {
+    const dir = await tempDir();
+    const out = join(dir, "tree");
+    expect((await cli(["gen", "--out", out], { cwd: dir })).code).toBe(0);
+    const before = await listing(dir);
+    try {
+      expect((await spawn(["chattr", "+i", out])).code).toBe(0);
+      await expectUnwritable(dir, out);
+      await expectUnwritable(dir, join(out, "inner"));
+    } finally {
+      await spawn(["chattr", "-i", out]);
+    }
+    expect(await listing(dir)).toEqual(before);
+  });
+});
+
+test("staging and old folders of killed runs are removed by the next run for that --out, and only those", async () => {
+  const dir = await tempDir();
+  // A pid that is surely dead: a process that ran and was waited for. (The kill -9 itself is
+  // simulated: the folders are what such a run leaves, named as it names them.)
+  const child = Bun.spawn(["true"]);
+  await child.exited;
+  const dead = child.pid;
+  const stale = [`.out.nixify-new-${dead}`, `.out.nixify-old-${dead}`];
+  const kept = [`.out.nixify-new-${process.pid}`, `.other.nixify-new-${dead}`, `.out.nixify-new-x${dead}`, `.out.nixify-kept-${dead}`];
+  for (const name of [...stale, ...kept]) await Bun.write(join(dir, name, "flake.nix"), "# @generated by nixify-rust\n");
+  const r = await cli(["gen", "--out", "out"], { cwd: dir });
+  expect(r.code).toBe(0);
+  expect((await readdir(dir)).sort()).toEqual([...kept, "out"].sort());
+});
+
+describe("a symlinked --out", () => {
+  test("the tree is written into the folder the link points to, and the link stays", async () => {
+    const dir = await tempDir();
+    const real = join(dir, "trees/real");
+    expect((await cli(["gen", "--out", real], { cwd: dir })).code).toBe(0);
+    await symlink("trees/real", join(dir, "out"));
+    const r = await cli(["gen", "--out", "out", "--mode", "first"], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(await readlink(join(dir, "out"))).toBe("trees/real");
+    expect((await Bun.file(join(real, "steps.json")).json()).mode).toBe("first");
+    expect(await readdir(join(dir, "trees"))).toEqual(["real"]);
+    expect(r.stderr).toContain(`nix build path:${real}`);
+    // A step flake names the tree by its real path, so Nix (which stores a linked path input as the link) can read it.
+    await writeStandIn(join(dir, "standin"), "x86_64-linux");
+    const env = await offlineNixEnv(join(dir, "nix"));
+    const system = (await Bun.file(join(real, "steps.json")).json()).system;
+    const e = await spawn(["nix", "eval", "--raw", "--no-write-lock-file", "--override-input", "tree/nixpkgs", `path:${join(dir, "standin")}`,
+      `path:${real}/step001#packages.${system}.default.name`], { env });
+    expect({ code: e.code, out: e.stdout, err: e.code === 0 ? "" : e.stderr }).toEqual({ code: 0, out: "step001-rustc-greeting", err: "" });
+  });
+
+  test("a dangling link: the folder it names is made", async () => {
+    const dir = await tempDir();
+    await symlink("made/here", join(dir, "out"));
+    await mkdir(join(dir, "made"));
+    expect((await cli(["gen", "--out", "out"], { cwd: dir })).code).toBe(0);
+    expect((await lstat(join(dir, "out"))).isSymbolicLink()).toBe(true);
+    expect(await Bun.file(join(dir, "made/here/steps.json")).exists()).toBe(true);
+  });
+});
+
+test("step ids are padded to the width the step count needs, so they sort in step order", async () => {
+  const dir = await tempDir();
+  const src = await checkout(join(dir, "rust"), join(dir, "ran"), (py) =>
+    py.replace("def bootstrap():", "def bootstrap():\n    for i in range(997):\n        run(['true', str(i)])"),
+  );
+  expect((await cli(["gen", "--src", src, "--out", "out"], { cwd: dir })).code).toBe(0);
+  const steps: Array<{ id: string; index: number; deps: string[] }> = (await Bun.file(join(dir, "out/steps.json")).json()).steps;
+  expect(steps.length).toBe(1001);
+  expect([steps[0]!.id, steps[998]!.id, steps.at(-1)!.id]).toEqual(["step0001", "step0999", "step1001"]);
+  expect(steps.map((s) => s.id)).toEqual(steps.map((s) => s.id).sort());
+  expect(steps.at(-1)!.deps).toEqual(["step0999"]);
+  const dirs = (await readdir(join(dir, "out"))).filter((f) => /^step\d+$/.test(f)).sort();
+  expect(dirs).toEqual(steps.map((s) => s.id));
+  // Nix sees the same ids.
+  await writeStandIn(join(dir, "standin"), "x86_64-linux");
+  const env = await offlineNixEnv(join(dir, "nix"));
+  const system = (await Bun.file(join(dir, "out/steps.json")).json()).system;
+  const e = await spawn(["nix", "eval", "--json", "--no-write-lock-file", "--override-input", "nixpkgs", `path:${join(dir, "standin")}`,
+    `path:${join(dir, "out")}#packages.${system}`, "--apply", "builtins.attrNames"], { env });
+  expect(e.code).toBe(0);
+  expect(JSON.parse(e.stdout)).toEqual(["default", ...steps.map((s) => s.id)]);
+});
