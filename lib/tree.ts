@@ -1,5 +1,6 @@
 // Reading a generated tree back: its steps.json, validated by the same schema gen wrote it with,
 // and checked as a graph, since verify and graph walk it and a hand-edited file may be anything.
+import { realpath } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import * as v from "valibot";
 import { NixifyError } from "./errors.ts";
@@ -31,7 +32,8 @@ export function graphIssue(steps: readonly Step[]): string | undefined {
 }
 
 export async function loadManifest(tree: string): Promise<{ dir: string; manifest: Manifest }> {
-  const dir = resolve(tree);
+  // The real folder: Nix would store a symlinked tree as the link itself.
+  const dir = await realpath(resolve(tree)).catch(() => resolve(tree));
   const file = join(dir, "steps.json");
   const f = Bun.file(file);
   if (!(await f.exists())) {
