@@ -25,7 +25,7 @@ export type CaptureOptions = {
   mode: CaptureMode;
   /**
    * shell: bootstrap.py's `run` records, nothing runs; cargo: the bootstrap binary is built and
-   * asked for its plan (--dry-run -v); rustc: a real build observed through build.rustc.
+   * asked for its plan (--dry-run -v); rustc: a real build observed through bootstrap's rustc shim.
    */
   depth: Depth;
   xpyArgs: string[];
@@ -123,8 +123,8 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
   if (opts.runToolchain) {
     for (const tool of ["rustc", "cargo"]) runConfig = setBuildValue(runConfig ?? "", tool, join(opts.runToolchain, "bin", tool));
   }
-  const rustcRecorder = opts.depth === "rustc" ? await prepareRustcRecorder(join(tempDir, "rustc-recorder"), runConfig, python) : undefined;
-  if (rustcRecorder) runConfig = rustcRecorder.config;
+  const rustcRecorder = opts.depth === "rustc" ? await prepareRustcRecorder(join(tempDir, "rustc-recorder"), root, runConfig, python) : undefined;
+  for (const [rel, text] of rustcRecorder?.files ?? []) files.set(rel, text);
   if (runConfig !== config) files.set("config.toml", runConfig!);
   // A real build (deep capture) resolves crates offline: lock files must match vendor/.
   const cargo = configValue(runConfig, "cargo");
@@ -159,6 +159,7 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
     const remap = [...new Set([overlay, root, rootReal])].map((p) => [p, "/rustc/nixify-src"]);
     remap.push(...[...new Set([build, buildReal])].map((p) => [p, "/rustc/nixify-build"]));
     rustcRecorder.env.NIXIFY_RUSTC_REMAP = JSON.stringify(remap);
+    rustcRecorder.env.NIXIFY_RUSTC_BUILD_DIRS = JSON.stringify([...new Set([build, buildReal])]);
   }
   const recordFile = join(tempDir, "records.jsonl");
   const refusalFile = join(tempDir, "refusal.txt");

@@ -2,7 +2,7 @@
 import { mkdir, mkdtemp, realpath, rm } from "node:fs/promises";
 import { removedOnStop } from "./process.ts";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { capture, type Capture, type CaptureMode } from "./capture.ts";
 import { configValue } from "./config-toml.ts";
 import { isRustCheckout } from "./checkout.ts";
@@ -11,8 +11,10 @@ import { scrubObservedEnv, scrubRecordEnv } from "./env.ts";
 import { log } from "./log.ts";
 import { flakeUrlSafe, renderTree, VERSION } from "./render-tree.ts";
 import { writeSample, SAMPLE_FILES } from "./sample.ts";
+import { findHandovers } from "./handovers.ts";
 import { orderObserved } from "./rustc-recording.ts";
 import { MANIFEST_SCHEMA_VERSION, type Depth, type Manifest, type ObservedRecord, type Record } from "./schema.ts";
+import { checkoutPieces } from "./sources.ts";
 import { buildSteps } from "./steps.ts";
 import { makeSymbolizer, PLACEHOLDERS, type Placeholder } from "./symbolic.ts";
 import { readStage0Checksums } from "./stage0.ts";
@@ -99,6 +101,8 @@ function symbolicObserved(record: ObservedRecord, sym: (s: string) => string): O
     // Only files of the source, the build and the toolchain can link steps; the rest is the machine's.
     inputs: record.inputs.map(sym).filter((p) => p.startsWith("@")),
     outputs: record.outputs.map(sym),
+    // What a call saw of the sysroots is turned into hand-over steps before this (see handovers.ts).
+    sees: undefined,
   };
 }
 
@@ -134,9 +138,11 @@ export async function gen(options: GenOptions): Promise<GenResult> {
     const sym = await symbolizerOf(cap);
     let records: Record[];
     let chain: number[] = [];
-    if (opts.depth !== "cargo") {
+    let extraDeps = new Map<number, number[]>();
+    if (opts.depth === "shell") {
       records = cap.records.map((r) => symbolicRecord(r, sym));
-      if (opts.depth === "rustc") records = orderObserved(records.filter((r) => r.type === "observed"));
+    } else if (opts.depth === "rustc") {
+      ({ records, extraDeps } = await observedSteps(cap, sym));
     } else {
       // The outer shell (stage0 downloads, the cargo build of the bootstrap crate) as bootstrap.py
       // records it, then the bootstrap binary's cargo calls in place of its single run.
@@ -161,13 +167,20 @@ export async function gen(options: GenOptions): Promise<GenResult> {
       xpyArgs: opts.xpyArgs,
       source: { sample, channel: cap.channel, channelSupplied: cap.channelSupplied },
       placeholders: { ...PLACEHOLDERS },
-      steps: buildSteps(records, await readStage0Checksums(root), chain),
+      steps: buildSteps(records, await readStage0Checksums(root), chain, extraDeps),
     };
+    // An observed step's source is only the pieces of the checkout it reads (not for the sample,
+    // whose tree carries its source).
+    const pieces = checkoutPieces(root);
+    records.forEach((r, i) => {
+      if (r.type === "observed" && !sample) manifest.steps[i]!.sources = pieces(r);
+    });
     const files = renderTree({
       manifest,
       srcUrl: sample ? "path:./src" : `path:${rootReal}`,
       treePath: target,
       supplied,
+      generated: sample || !isInside(target, rootReal) ? [] : [relative(rootReal, target)],
     });
     if (sample) for (const [rel, text] of SAMPLE_FILES) files.set(`src/${rel}`, text);
     const tree = await writeTreeAtomically(out, files, opts.force, [rootReal]);
@@ -198,6 +211,49 @@ async function assertNamable(out: string): Promise<void> {
       "choose an --out whose path has only letters A-Z a-z, digits and . _ - ~ ! $ & ' ( ) * + , ; = : @ /",
     );
   }
+}
+
+function isInside(path: string, folder: string): boolean {
+  const rel = relative(folder, path);
+  return rel !== "" && !rel.startsWith("..") && !rel.startsWith("/");
+}
+
+/**
+ * The observed calls and the bootstrap's hand-overs between them, symbolic and in order, with the
+ * hand-overs each call reads (by index) as extra dependencies.
+ */
+async function observedSteps(cap: Capture, sym: (s: string) => string): Promise<{ records: ObservedRecord[]; extraDeps: Map<number, number[]> }> {
+  const observed = cap.records.filter((r) => r.type === "observed");
+  const build = cap.paths.build;
+  const handovers = await findHandovers(observed, build, await finalSysroots(observed, build));
+  if (handovers.unexplained.length > 0) {
+    log.warn(`${handovers.unexplained.length} sysroot files are no compiler call's output, so no step makes them (e.g. ${sym(handovers.unexplained[0]!)})`);
+  }
+  const all = [...observed, ...handovers.records].map((r) => symbolicObserved(r, sym));
+  const reads = new Map<ObservedRecord, ObservedRecord[]>();
+  for (const [i, hs] of handovers.readBy) reads.set(all[i]!, hs.map((h) => all[observed.length + h]!));
+  const records = orderObserved(all, reads);
+  const at = new Map(records.map((r, i) => [r, i]));
+  const extraDeps = new Map<number, number[]>();
+  for (const [r, hs] of reads) if (at.has(r)) extraDeps.set(at.get(r)!, hs.map((h) => at.get(h)!));
+  return { records, extraDeps };
+}
+
+/** The sysroots in the build dir the calls used (--sysroot, or a compiler's own), with their files as the build left them. */
+async function finalSysroots(records: ObservedRecord[], build: string): Promise<Map<string, string[]>> {
+  const roots = new Set<string>();
+  for (const r of records) {
+    const i = r.args.indexOf("--sysroot");
+    for (const root of [dirname(dirname(r.command)), i >= 0 ? resolve(r.cwd, r.args[i + 1]!) : undefined]) {
+      if (root && isInside(root, build)) roots.add(root);
+    }
+  }
+  const sysroots = new Map<string, string[]>();
+  for (const root of [...roots].sort()) {
+    const files = await Array.fromAsync(new Bun.Glob("**").scan({ cwd: root, onlyFiles: true, dot: true })).catch(() => []);
+    sysroots.set(root, files.map((f) => join(root, f)).sort());
+  }
+  return sysroots;
 }
 
 async function subDir(parent: string, name: string): Promise<string> {

@@ -20,6 +20,11 @@ export type TreeInput = {
   treePath: string;
   /** Files gen supplied in the source (src/ci/channel, config.toml). */
   supplied: Map<string, string>;
+  /**
+   * Checkout-relative paths that are no part of the source: the tree itself when it lies inside the
+   * checkout. (Build dirs and `result` links are left out always; see builders.nix cleanSource.)
+   */
+  generated: string[];
 };
 
 /**
@@ -109,7 +114,13 @@ function stepsNix(input: TreeInput, sysroot: Sysroot): Nix {
   for (const [rel, text] of input.supplied) files[rel] = str(text);
   const entries: Record<string, Nix> = {};
   for (const step of input.manifest.steps) {
-    entries[step.id] = call(raw(`import ./${step.id}`), raw("{ inherit mkStep steps; }"));
+    entries[step.id] = call(raw(`import ./${step.id}`), raw("{ inherit mkStep steps pieces; }"));
+  }
+  // The pieces of the checkout the steps read, each its own store path: a change in one piece
+  // changes only the steps that read it.
+  const pieces: Record<string, Nix> = {};
+  for (const rel of new Set(input.manifest.steps.flatMap((s) => s.sources ?? []))) {
+    pieces[rel] = call(raw("builders.mkPiece"), ident("src"), str(rel));
   }
   if (sysroot) {
     entries.sysroot = call(raw("builders.mkSysroot"), attrs({
@@ -119,7 +130,8 @@ function stepsNix(input: TreeInput, sysroot: Sysroot): Nix {
   }
   return lambda({ names: ["pkgs", "src", "system"] }, letIn({
     builders: call(raw("import ./builders.nix"), raw("{ inherit pkgs system; }")),
-    source: call(raw("builders.mkSource"), attrs({ src: ident("src"), files: attrs(files) })),
+    source: call(raw("builders.mkSource"), attrs({ src: call(raw("builders.cleanSource"), ident("src"), list(input.generated.map(str))), files: attrs(files) })),
+    pieces: attrs(pieces),
     mkStep: call(raw("builders.mkStep"), ident("source")),
     steps: attrs(entries),
   }, ident("steps")));
@@ -139,10 +151,11 @@ function stepNix(step: Step): Nix {
     ["deps", list(step.deps.map((id) => sel(ident("steps"), id)))],
   ];
   if (step.outputs) fields.push(["produces", list(step.outputs.map(str))]);
+  if (step.sources) fields.push(["sources", attrs(Object.fromEntries(step.sources.map((rel) => [rel, sel(ident("pieces"), rel)])))]);
   if (step.fetch) {
     fields.push(["fetch", attrs({ name: str(step.fetch.name), url: str(step.fetch.url), sha256: str(step.fetch.sha256) })]);
   }
-  return lambda({ names: ["mkStep", "steps"] }, call(ident("mkStep"), attrs(fields)));
+  return lambda({ names: ["mkStep", "steps", "pieces"] }, call(ident("mkStep"), attrs(fields)));
 }
 
 function stepFlake(step: Step, treePath: string): Nix {

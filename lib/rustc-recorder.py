@@ -1,17 +1,18 @@
-# nixify-rust's rustc recorder (gen --depth rustc). gen names a small script that runs this file as
-# build.rustc in the config of a real x.py build, so every compiler call of the build passes here:
-# it runs the real rustc ($NIXIFY_REAL_RUSTC), then appends one JSON line to $NIXIFY_RUSTC_RECORD_FILE
+# nixify-rust's rustc recorder (gen --depth rustc). Bootstrap's rustc shim hands each compiler call
+# of a real x.py build, of every stage, to $RUSTC_WRAPPER_REAL, a small script that runs this file
+# with the real compiler first: it runs it, then appends one JSON line to $NIXIFY_RUSTC_RECORD_FILE
 # with the call (args, env, cwd), the files it wrote and the files it read (rustc's dep-info).
 # A compiled build script is swapped for a shim that runs this file again, so its run is observed
 # too: its env, cwd and the OUT_DIR it fills. Queries (-vV, --print, cargo's probes) pass untouched.
 import fcntl, json, os, subprocess, sys
 
 RECORD_FILE = os.environ.get("NIXIFY_RUSTC_RECORD_FILE", "")
-REAL_RUSTC = os.environ.get("NIXIFY_REAL_RUSTC", "")
 SHIM = os.environ.get("NIXIFY_RUSTC_SHIM", "")
 # Where the source and build dir are is a matter of this run: rustc writes them into metadata and
 # debuginfo. Mapping them to fixed names keeps the outputs comparable with those of a rebuild.
 REMAP = json.loads(os.environ.get("NIXIFY_RUSTC_REMAP", "[]"))
+# Sysroots the bootstrap fills by copying lie in the build dir; a toolchain's own sysroot is not ours to list.
+BUILD_DIRS = json.loads(os.environ.get("NIXIFY_RUSTC_BUILD_DIRS", "[]"))
 
 
 def value_after(args, flag):
@@ -64,10 +65,23 @@ def dep_info_inputs(path, cwd):
     return sorted(set(inputs))
 
 
-def compile_and_record(args):
+def sysroot_files(rustc, args, cwd):
+    """Every file now in the build dir's sysroots this call uses: --sysroot, and the compiler's own (bin/..)."""
+    roots = [os.path.dirname(os.path.dirname(os.path.abspath(rustc)))]
+    sysroot = value_after(args, "--sysroot")
+    if sysroot:
+        roots.append(os.path.normpath(os.path.join(cwd, sysroot)))
+    files = set()
+    for root in [r for r in roots if any(r.startswith(b + "/") for b in BUILD_DIRS)]:
+        for folder, _, names in os.walk(root):
+            files.update(os.path.join(folder, n) for n in names)
+    return sorted(files)
+
+
+def compile_and_record(rustc, args):
     crate = value_after(args, "--crate-name")
     if crate is None or crate == "___":
-        os.execv(REAL_RUSTC, [REAL_RUSTC] + args)
+        os.execv(rustc, [rustc] + args)
     cwd = os.getcwd()
     args = args + ["--remap-path-prefix=%s=%s" % (frm, to) for frm, to in REMAP]
     out_dir = value_after(args, "--out-dir")
@@ -76,7 +90,8 @@ def compile_and_record(args):
     # name and -C extra-filename.
     stem = crate + (codegen_value(args, "extra-filename") or "")
     before = snapshot(out_dir, stem)
-    status = subprocess.call([REAL_RUSTC] + args)
+    sees = sysroot_files(rustc, args, cwd)
+    status = subprocess.call([rustc] + args)
     if status != 0:
         sys.exit(status)
     after = snapshot(out_dir, stem)
@@ -96,12 +111,13 @@ def compile_and_record(args):
     emit({
         "type": "observed",
         "tool": "rustc",
-        "command": REAL_RUSTC,
+        "command": rustc,
         "args": args,
         "env": dict(os.environ),
         "cwd": cwd,
         "inputs": inputs,
         "outputs": outputs,
+        "sees": sees,
     })
 
 
@@ -127,4 +143,4 @@ if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "--nixify-build-script":
         run_build_script(sys.argv[2], sys.argv[3:])
     else:
-        compile_and_record(sys.argv[1:])
+        compile_and_record(sys.argv[1], sys.argv[2:])

@@ -1,18 +1,46 @@
-// gen --depth rustc: a real x.py build whose config names our recorder as build.rustc, so every
-// compiler call (and every build-script run) of the build is observed; then the observed calls in
+// gen --depth rustc: a real x.py build whose rustc shim hands every compiler call (of every stage)
+// to our recorder, and every build-script run is observed too; then the observed calls in
 // a deterministic order, the bootstrap crate's own compilation left out.
 import { chmod, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { NixifyError } from "./errors.ts";
-import { configValue, setBuildValue } from "./config-toml.ts";
+import { configValue } from "./config-toml.ts";
 import type { ObservedRecord } from "./schema.ts";
 import { writersOf } from "./steps.ts";
 import recorderSource from "./rustc-recorder.py" with { type: "text" };
 
-export type RustcRecorder = { config: string; env: { [name: string]: string }; recordFile: string };
+export type RustcRecorder = {
+  env: { [name: string]: string };
+  recordFile: string;
+  /** Files of the recording copy: the bootstrap's rustc shim, taught to call a wrapper where it cannot yet. */
+  files: Map<string, string>;
+};
 
-/** Writes the recorder into `dir` and returns the config and environment that make x.py use it. */
-export async function prepareRustcRecorder(dir: string, config: string | undefined, python: string): Promise<RustcRecorder> {
+/** Bootstrap's rustc shim, which every compiler call of a build passes (newest layout first). */
+const SHIM_SOURCES = ["src/bootstrap/src/bin/rustc.rs", "src/bootstrap/bin/rustc.rs"];
+/** Bootstraps from about 1.70 on hand the final call to $RUSTC_WRAPPER_REAL; older ones call rustc here. */
+const WRAPPER_VAR = "RUSTC_WRAPPER_REAL";
+const PLAIN_CALL = "let mut cmd = Command::new(rustc);";
+const WRAPPED_CALL = `let mut cmd = match env::var_os("${WRAPPER_VAR}") { Some(w) if !w.is_empty() => { let mut c = Command::new(w); c.arg(&rustc); c } _ => Command::new(rustc) };`;
+
+/**
+ * The shim's source as the recording copy needs it: as it is where it already hands calls to
+ * $RUSTC_WRAPPER_REAL, else with its one call of the real compiler taught to. The wrapper then
+ * sees every call of every stage (the stage-1 compiler's too) with the shim's final arguments.
+ */
+export async function shimWithWrapper(root: string): Promise<Map<string, string>> {
+  for (const rel of SHIM_SOURCES) {
+    const text = await Bun.file(join(root, rel)).text().catch(() => undefined);
+    if (text === undefined) continue;
+    if (text.includes(WRAPPER_VAR)) return new Map();
+    if (text.split(PLAIN_CALL).length === 2) return new Map([[rel, text.replace(PLAIN_CALL, WRAPPED_CALL)]]);
+    throw new NixifyError("unknownBootstrap", `${rel} neither hands compiler calls to $${WRAPPER_VAR} nor makes them in the one way gen knows`, "--depth rustc cannot observe this bootstrap; use --depth shell or cargo");
+  }
+  throw new NixifyError("unknownBootstrap", `the checkout has no rustc shim of the bootstrap (${SHIM_SOURCES.join(" or ")})`, "--depth rustc needs a rust-lang/rust checkout; use --depth shell");
+}
+
+/** Writes the recorder into `dir` and returns the environment and copy files that make x.py's build use it. */
+export async function prepareRustcRecorder(dir: string, root: string, config: string | undefined, python: string): Promise<RustcRecorder> {
   const realRustc = configValue(config, "rustc");
   if (!config || !realRustc) {
     throw new NixifyError(
@@ -22,39 +50,44 @@ export async function prepareRustcRecorder(dir: string, config: string | undefin
     );
   }
   if (!(await Bun.file(realRustc).exists())) throw new NixifyError("badInput", `build.rustc ${realRustc} does not exist`);
+  const files = await shimWithWrapper(root);
   const script = join(dir, "rustc-recorder.py");
-  const wrapper = join(dir, "bin", "rustc");
+  const wrapper = join(dir, "bin", "rustc-wrapper");
   await mkdir(join(dir, "bin"), { recursive: true });
   await Bun.write(script, recorderSource);
   await Bun.write(wrapper, `#!/bin/sh\nexec "${python}" "${script}" "$@"\n`);
   await chmod(wrapper, 0o755);
   const recordFile = join(dir, "observed.jsonl");
   return {
-    config: setBuildValue(config, "rustc", wrapper),
-    env: { NIXIFY_RUSTC_RECORD_FILE: recordFile, NIXIFY_REAL_RUSTC: realRustc, NIXIFY_RUSTC_SHIM: script },
+    env: { [WRAPPER_VAR]: wrapper, NIXIFY_RUSTC_RECORD_FILE: recordFile, NIXIFY_RUSTC_SHIM: script },
     recordFile,
+    files,
   };
 }
 
 /** The crate a call compiles, or the build script it runs. */
 export function observedName(r: ObservedRecord): string {
   if (r.tool === "build-script") return r.command.split("/").at(-1)!;
+  if (r.tool === "handover") return "~handover";
   const i = r.args.indexOf("--crate-name");
   return i >= 0 ? r.args[i + 1]! : "rustc";
 }
 
 /**
  * The observed calls of the build (already symbolic) in a dependency order that does not depend on
- * which parallel call finished first: a call comes after the writers of what it reads, and among
- * ready calls the one with the smallest (name, first output) goes first.
+ * which parallel call finished first: a call comes after the writers of what it reads and after
+ * the hand-overs it reads (`reads`), and among ready calls the one with the smallest
+ * (name, first output) goes first.
  */
-export function orderObserved(records: ObservedRecord[]): ObservedRecord[] {
+export function orderObserved(records: ObservedRecord[], reads = new Map<ObservedRecord, ObservedRecord[]>()): ObservedRecord[] {
   // The bootstrap crate (built by bootstrap.py before the build proper) is not part of the graph.
   const kept = records.filter((r) => !r.outputs.some((o) => o.startsWith("@build@/bootstrap/")));
+  const index = new Map(kept.map((r, i) => [r, i]));
   const writers = new Map<string, number[]>();
-  kept.forEach((r, i) => r.outputs.forEach((o) => writers.set(o, [i])));
+  kept.forEach((r, i) => r.tool !== "handover" && r.outputs.forEach((o) => writers.set(o, [i])));
   const deps = kept.map((r, i) => {
     const found = writersOf(r, writers);
+    for (const h of reads.get(r) ?? []) found.add(index.get(h)!);
     found.delete(i);
     return found;
   });

@@ -40,13 +40,19 @@ export const UnpackRecordSchema = v.strictObject({
 export const ObservedRecordSchema = v.strictObject({
   type: v.literal("observed"),
   schema: v.literal(RECORD_SCHEMA_VERSION),
-  tool: v.picklist(["rustc", "build-script"]),
+  /** handover: the bootstrap's copying of outputs into a sysroot (found by gen, not recorded). */
+  tool: v.picklist(["rustc", "build-script", "handover"]),
   command: NonEmpty,
   args: v.array(v.string()),
   env: Env,
   cwd: NonEmpty,
   inputs: v.array(NonEmpty),
   outputs: v.array(NonEmpty),
+  /**
+   * The files of the sysroots the call could see when it started (its --sysroot, and the one of a
+   * compiler from the build dir): what the bootstrap had handed over by then.
+   */
+  sees: v.optional(v.array(NonEmpty)),
 });
 
 export const RecordSchema = v.variant("type", [InvocationRecordSchema, UnpackRecordSchema, ObservedRecordSchema]);
@@ -55,7 +61,7 @@ export type UnpackRecord = v.InferOutput<typeof UnpackRecordSchema>;
 export type ObservedRecord = v.InferOutput<typeof ObservedRecordSchema>;
 export type Record = v.InferOutput<typeof RecordSchema>;
 
-export const STEP_KINDS = ["download", "unpack", "cargo", "rustc", "build-script", "bootstrap", "other"] as const;
+export const STEP_KINDS = ["download", "unpack", "cargo", "rustc", "build-script", "handover", "bootstrap", "other"] as const;
 
 /** How deep gen looks: bootstrap.py's own commands, the bootstrap binary's cargo calls, or every rustc call. */
 export const DEPTHS = ["shell", "cargo", "rustc"] as const;
@@ -85,6 +91,8 @@ export const StepSchema = v.strictObject({
   site: v.string(),
   /** Observed steps (--depth rustc): the paths it writes; the step's output holds only these. */
   outputs: v.optional(v.array(NonEmpty)),
+  /** Observed steps: the folders (or files) of the checkout it reads; its source holds only these. */
+  sources: v.optional(v.array(NonEmpty)),
   /** For downloads: what Nix fetches instead of running curl. */
   fetch: v.optional(v.strictObject({ url: NonEmpty, sha256: Sha256, name: NonEmpty })),
 });

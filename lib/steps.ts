@@ -11,6 +11,7 @@ export const KIND_EMOJI: { [K in StepKind]: string } = {
   cargo: "🚚",
   rustc: "🦀",
   "build-script": "🏗️",
+  handover: "🤝",
   bootstrap: "🥾",
   other: "⚙️",
 };
@@ -34,7 +35,7 @@ export function primes(n: number): number[] {
 
 function kindOf(record: Record): StepKind {
   if (record.type === "unpack") return "unpack";
-  if (record.type === "observed") return record.tool === "rustc" ? "rustc" : "build-script";
+  if (record.type === "observed") return record.tool;
   // A toolchain named in the config is a placeholder by now: @cargo@ is cargo.
   const program = basename(record.command).replace(/^@(\w+)@$/, "$1");
   if (DOWNLOADERS.has(program)) return "download";
@@ -62,6 +63,11 @@ function labelOf(record: Record, kind: StepKind): string {
   if (record.type === "unpack") return `unpack ${basename(record.tarball)}`;
   // Cargo runs a build script from build/<package>-<hash>/, and compiles it there.
   if (kind === "build-script") return `build-script ${packageOfBuildDir(dirname(record.command))}`;
+  if (kind === "handover" && record.type === "observed") {
+    // The sysroots it fills (the folders under the build dir's host folder), and how much.
+    const roots = new Set(record.outputs.map((o) => o.split("/").slice(1, 3).join("/")));
+    return `handover ${[...roots].sort().join(" ")} (${record.outputs.length} files)`;
+  }
   const args = record.args;
   if (kind === "download") return `download ${basename(args.find((a) => /^https?:\/\//.test(a)) ?? "file")}`;
   if (kind === "rustc") {
@@ -79,6 +85,10 @@ function labelOf(record: Record, kind: StepKind): string {
   }
   const program = basename(record.command);
   return `${program === kind ? "" : `${kind} `}${program} ${args[0] ?? ""}`.trim();
+}
+
+export function isHandover(record: Record): boolean {
+  return record.type === "observed" && record.tool === "handover";
 }
 
 /** Paths a record writes, as far as its command line says. */
@@ -122,9 +132,12 @@ export function writersOf(record: Record, writers: Map<string, number[]>): Set<n
  * (indices, in order) each also depend on the one before: the bootstrap binary runs its cargo
  * calls in that order and hands each stage's sysroot to the next itself, not through a command.
  */
-export function buildSteps(records: Record[], checksums: Map<string, string>, chain: number[] = []): Step[] {
+export function buildSteps(records: Record[], checksums: Map<string, string>, chain: number[] = [], extraDeps = new Map<number, number[]>()): Step[] {
   const ps = primes(records.length);
   const steps: Step[] = [];
+  for (const [i, js] of extraDeps) {
+    if (js.some((j) => j >= i)) throw new NixifyError("invalidRecord", `step ${i + 1} would depend on a later step`);
+  }
   // Output path -> the steps that wrote it; a mention depends on the writers of it or of a folder above it.
   const writers = new Map<string, number[]>();
   records.forEach((record, i) => {
@@ -132,6 +145,7 @@ export function buildSteps(records: Record[], checksums: Map<string, string>, ch
     const deps = writersOf(record, writers);
     const link = chain.indexOf(i);
     if (link > 0) deps.add(chain[link - 1]!);
+    for (const j of extraDeps.get(i) ?? []) deps.add(j);
     if (record.type === "unpack") {
       // The download wrote to a temp name; the tarball it became carries the URL's file name.
       const name = basename(record.tarball);
@@ -159,6 +173,8 @@ export function buildSteps(records: Record[], checksums: Map<string, string>, ch
     if (link >= 0) step.outputs = outputsOf(record);
     if (kind === "download" && record.type !== "unpack") step.fetch = fetchOf(record.args, checksums);
     steps.push(step);
+    // A hand-over's files are read only by the calls it was found for (extraDeps), never by file flow.
+    if (isHandover(record)) return;
     for (const out of outputsOf(record)) writers.set(out, [...(writers.get(out) ?? []), i]);
   });
   return steps;

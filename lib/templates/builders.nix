@@ -28,11 +28,29 @@ rec {
       sourceFiles = files;
     });
 
+  # The checkout without what is no part of it: the generated tree if it lies inside (`generated`,
+  # checkout-relative), x.py's default build dir, and `result` links of nix build.
+  cleanSource = src: generated: builtins.path {
+    path = src;
+    name = "source";
+    filter = path: type:
+      let rel = builtins.substring (builtins.stringLength "${src}" + 1) (-1) path;
+      in !(builtins.elem rel ([ "build" ] ++ generated)
+        || (type == "symlink" && builtins.match "result(-.*)?" (baseNameOf path) != null));
+  };
+
+  # One piece of the checkout (a package folder, or a file) as its own store path.
+  mkPiece = src: rel: builtins.path {
+    path = "${src}/${rel}";
+    name = "src-" + builtins.replaceStrings [ "/" ] [ "-" ] (baseNameOf rel);
+  };
+
   # One recorded step. A download is a fixed-output fetch whose sha256 comes from the checkout's
   # stage0 list; anything else runs its command on top of the outputs of the steps it depends on.
   # An observed step (gen --depth rustc) names what it `produces`: it sees the outputs of all the
   # steps below it as links and keeps only its own files, so no output copies another.
-  mkStep = source: { id, name, kind, command, args, env, cwd, deps ? [ ], fetch ? null, produces ? null }:
+  # An observed step reads only its `sources` (pieces of the checkout, by relative path), not the whole source.
+  mkStep = source: { id, name, kind, command, args, env, cwd, deps ? [ ], fetch ? null, produces ? null, sources ? null }:
     let
       drv =
         if fetch != null then
@@ -59,7 +77,8 @@ rec {
             stepDeps = map toString (if produces == null then deps else closureOf deps);
             stepLinkDeps = produces != null;
             stepProduces = if produces == null then [ ] else produces;
-            stepSource = "${source}";
+            stepSource = if sources == null then "${source}" else "";
+            stepSources = if sources == null then { } else sources;
           });
     in
     drv // { nixifyId = id; nixifyDeps = deps; };

@@ -8,6 +8,17 @@ home=$NIX_BUILD_TOP/home
 tmp=$NIX_BUILD_TOP/tmp
 mkdir -p "$home" "$tmp" "$out/.nixify" "$out/build"
 
+# A step that reads only pieces of the checkout gets a source of just those, at their places: real
+# folders with links to the files, so `..` from a file leads where it did in the checkout.
+if [ -z "$stepSource" ]; then
+  stepSource=$NIX_BUILD_TOP/source
+  mkdir -p "$stepSource"
+  for rel in "${!stepSources[@]}"; do
+    mkdir -p "$(dirname "$stepSource/$rel")"
+    cp -rsT "${stepSources[$rel]}" "$stepSource/$rel"
+  done
+fi
+
 # Placeholders of the recording -> this build's paths (quoted replacements are literal).
 subst() {
   local s=$2
@@ -41,8 +52,33 @@ fi
 # (its target dir) fills the folder it produces.
 for p in "${stepProduces[@]}"; do
   subst p "$p"
-  if [ "$stepKind" = rustc ]; then mkdir -p "$(dirname "$p")"; else mkdir -p "$p"; fi
+  case $stepKind in
+    rustc|handover) mkdir -p "$(dirname "$p")" ;;
+    *) mkdir -p "$p" ;;
+  esac
 done
+
+# Drops the links to the dependencies' outputs again: an observed step keeps only its own files.
+unlinkDeps() {
+  if [ -n "$stepLinkDeps" ]; then
+    find "$out" -type l -delete
+    find "$out" -mindepth 1 -type d -empty -delete
+  fi
+}
+
+if [ "$stepKind" = handover ]; then
+  # The bootstrap's copying between stages: each (from, to) pair, from the linked outputs of the
+  # steps that built it to its place in a sysroot, as a real file (a compiler finds its libraries
+  # next to where it really lies).
+  for ((i = 0; i < ${#stepArgs[@]}; i += 2)); do
+    subst from "${stepArgs[i]}"
+    subst to "${stepArgs[i + 1]}"
+    rm -f "$to"
+    cp -L "$from" "$to"
+  done
+  unlinkDeps
+  exit 0
+fi
 
 if [ "$stepKind" = unpack ]; then
   # bootstrap.py's unpack: TARBALL's FNAME/MATCH/* goes to DEST.
@@ -75,10 +111,7 @@ set +e
 env -i "${envs[@]}" "$cmd" "${argv[@]}" >"$out/.nixify/$stepId.stdout" 2>"$out/.nixify/$stepId.stderr"
 status=$?
 set -e
-if [ -n "$stepLinkDeps" ]; then
-  find "$out" -type l -delete
-  find "$out" -mindepth 1 -type d -empty -delete
-fi
+unlinkDeps
 cat "$out/.nixify/$stepId.stdout"
 cat "$out/.nixify/$stepId.stderr" >&2
 exit $status
