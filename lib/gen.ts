@@ -12,6 +12,7 @@ import { log } from "./log.ts";
 import { flakeUrlSafe, renderTree, VERSION } from "./render-tree.ts";
 import { writeSample, SAMPLE_FILES } from "./sample.ts";
 import { findHandovers } from "./handovers.ts";
+import { pinToolchain } from "./toolchain.ts";
 import { orderObserved } from "./rustc-recording.ts";
 import { MANIFEST_SCHEMA_VERSION, type Depth, type Manifest, type ObservedRecord, type Record } from "./schema.ts";
 import { checkoutPieces } from "./sources.ts";
@@ -169,6 +170,10 @@ export async function gen(options: GenOptions): Promise<GenResult> {
       placeholders: { ...PLACEHOLDERS },
       steps: buildSteps(records, await readStage0Checksums(root), chain, extraDeps),
     };
+    if (opts.depth === "rustc") {
+      const { version, hash } = await pinToolchain(configValue(cap.config, "rustc")!);
+      manifest.toolchain = { version, hash };
+    }
     // An observed step's source is only the pieces of the checkout it reads (not for the sample,
     // whose tree carries its source).
     const pieces = checkoutPieces(root);

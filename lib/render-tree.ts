@@ -1,7 +1,8 @@
 // A manifest becomes the files of a flake tree (relative path -> text). All Nix text is built
 // with lib/nix.ts; the only verbatim Nix is our own templates and constant code.
 import pkg from "../package.json";
-import { attrs, bool, call, ident, lambda, letIn, list, raw, renderFile, sel, str, type Nix } from "./nix.ts";
+import { attrs, bool, call, ident, lambda, letIn, list, nul, raw, renderFile, sel, str, type Nix } from "./nix.ts";
+import { TOOLCHAIN_NAME } from "./toolchain.ts";
 import type { Manifest, Step } from "./schema.ts";
 import builders from "./templates/builders.nix" with { type: "text" };
 import runStep from "./templates/run-step.sh" with { type: "text" };
@@ -129,7 +130,13 @@ function stepsNix(input: TreeInput, sysroot: Sysroot): Nix {
     }));
   }
   return lambda({ names: ["pkgs", "src", "system"] }, letIn({
-    builders: call(raw("import ./builders.nix"), raw("{ inherit pkgs system; }")),
+    builders: call(raw("import ./builders.nix"), attrs({
+      pkgs: ident("pkgs"),
+      system: ident("system"),
+      toolchain: input.manifest.toolchain
+        ? attrs({ name: str(TOOLCHAIN_NAME), version: str(input.manifest.toolchain.version), hash: str(input.manifest.toolchain.hash) })
+        : nul(),
+    })),
     source: call(raw("builders.mkSource"), attrs({ src: call(raw("builders.cleanSource"), ident("src"), list(input.generated.map(str))), files: attrs(files) })),
     pieces: attrs(pieces),
     mkStep: call(raw("builders.mkStep"), ident("source")),

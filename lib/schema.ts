@@ -108,6 +108,8 @@ export const ManifestSchema = v.strictObject({
   xpyArgs: v.array(v.string()),
   source: v.strictObject({ sample: v.boolean(), channel: NonEmpty, channelSupplied: v.boolean() }),
   placeholders: v.record(v.string(), v.string()),
+  /** Depth rustc: the compiler the tree was captured with (@rustc@), pinned by the NAR hash of its sysroot. */
+  toolchain: v.optional(v.strictObject({ version: NonEmpty, hash: v.pipe(v.string(), v.regex(/^sha256-[A-Za-z0-9+/]{43}=$/, "an SRI sha256")) })),
   steps: v.array(StepSchema),
 });
 export type Manifest = v.InferOutput<typeof ManifestSchema>;

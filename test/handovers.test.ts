@@ -25,7 +25,7 @@ test("copies and hard links into sysroots become hand-overs, grouped by what eac
   const call = (outputs: string[], sees: string[]): ObservedRecord => ({
     type: "observed", schema: 1, tool: "rustc", command: "rustc", args: [], env: {}, cwd: build, inputs: [], outputs, sees,
   });
-  const inSysroot = [join(sysroot, "libcore-1.rlib"), join(sysroot, "libstd-2.rlib")];
+  const inSysroot: [string, string] = [join(sysroot, "libcore-1.rlib"), join(sysroot, "libstd-2.rlib")];
   const records = [
     call([join(deps, "libcore-1.rlib")], []),
     call([join(deps, "libstd-2.rlib")], []),

@@ -1,7 +1,19 @@
 # The two builders every generated tree uses. Strings from the recording travel as structured
 # attributes (argv lists and env maps, never a shell line) to run-step.sh and make-source.sh.
-{ pkgs, system }:
+{ pkgs, system, toolchain ? null }:
 let
+  # Depth rustc: the compiler the tree was captured with, pinned by hash. Nothing builds it: it is
+  # in the store once added (nixify-rust verify --toolchain DIR), else its build says how.
+  pinned = derivation {
+    inherit system;
+    inherit (toolchain) name;
+    builder = "/bin/sh";
+    args = [ "-c" "echo 'this tree builds with the compiler it was captured with (${toolchain.version}); add that toolchain folder: nixify-rust verify --toolchain DIR, or nix store add-path --name ${toolchain.name} DIR' >&2; exit 1" ];
+    outputHashMode = "recursive";
+    outputHashAlgo = "sha256";
+    outputHash = toolchain.hash;
+  };
+  rustcOf = if toolchain == null then "${pkgs.rustc}/bin/rustc" else "${pinned}/bin/rustc";
   # The tools a step finds on PATH; a user's nixpkgs provides them, offline a host stand-in does.
   tools = [
     pkgs.coreutils pkgs.bash pkgs.gnutar pkgs.xz pkgs.gzip pkgs.gnused pkgs.gnugrep
@@ -13,11 +25,13 @@ let
     builder = "${pkgs.bash}/bin/bash";
     __structuredAttrs = true;
     toolPath = builtins.concatStringsSep ":" (map (p: "${p}/bin") tools);
-    toolRustc = "${pkgs.rustc}/bin/rustc";
+    toolRustc = rustcOf;
     toolCargo = "${pkgs.cargo}/bin/cargo";
   };
 in
 rec {
+  inherit pinned;
+
   # The checkout with the files gen supplied (src/ci/channel, config.toml) laid over it.
   mkSource = { src, files }:
     if files == { } then src
