@@ -49,7 +49,7 @@ export type Capture = {
   seconds: { copy: number; xpy: number };
 };
 
-const NOTHING_RECORDED: { [D in Depth]: [string, string] } = {
+export const NOTHING_RECORDED: { [D in Depth]: [string, string] } = {
   shell: ["x.py finished without calling run: there is no command to turn into a step", "check the x.py arguments (after --)"],
   cargo: [
     "the bootstrap binary's dry run listed no cargo build: there is no cargo call to turn into a step",
@@ -57,7 +57,7 @@ const NOTHING_RECORDED: { [D in Depth]: [string, string] } = {
   ],
   rustc: [
     "x.py finished without compiling anything: there is no rustc call to turn into a step",
-    "name what to build after --, e.g. -- build --stage 0 library/std, and start from a fresh --build-dir",
+    "name what to build after --, e.g. -- build --stage 1 library/std (from about Rust 1.86, stage 0 builds no std: it is the stage-0 compiler's own), and start from a fresh --build-dir",
   ],
 };
 
@@ -206,7 +206,7 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
   const records = withoutCredentials(
     opts.depth === "cargo" ? cargoCallsOfDryRun(plan.join("\n")) : await readRecords(rustcRecorder?.recordFile ?? recordFile),
   );
-  if (records.length === 0) throw new NixifyError("xpyFailed", ...NOTHING_RECORDED[opts.depth]);
+  if (records.length === 0) throw new NixifyError(opts.depth === "rustc" ? "nothingObserved" : "xpyFailed", ...NOTHING_RECORDED[opts.depth]);
   return {
     records,
     config,

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, realpath, rm } from "node:fs/promises";
 import { removedOnStop } from "./process.ts";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
-import { capture, type Capture, type CaptureMode } from "./capture.ts";
+import { capture, NOTHING_RECORDED, type Capture, type CaptureMode } from "./capture.ts";
 import { configValue } from "./config-toml.ts";
 import { isRustCheckout } from "./checkout.ts";
 import { NixifyError } from "./errors.ts";
@@ -238,6 +238,10 @@ async function observedSteps(cap: Capture, sym: (s: string) => string): Promise<
   const reads = new Map<ObservedRecord, ObservedRecord[]>();
   for (const [i, hs] of handovers.readBy) reads.set(all[i]!, hs.map((h) => all[observed.length + h]!));
   const records = orderObserved(all, reads);
+  if (records.length === 0) {
+    // Only the bootstrap crate was compiled (newer bootstraps build no std at stage 0).
+    throw new NixifyError("nothingObserved", ...NOTHING_RECORDED.rustc);
+  }
   const at = new Map(records.map((r, i) => [r, i]));
   const extraDeps = new Map<number, number[]>();
   for (const [r, hs] of reads) if (at.has(r)) extraDeps.set(at.get(r)!, hs.map((h) => at.get(h)!));
