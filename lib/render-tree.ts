@@ -123,6 +123,8 @@ function stepsNix(input: TreeInput, sysroot: Sysroot): Nix {
   for (const rel of new Set(input.manifest.steps.flatMap((s) => s.sources ?? []))) {
     pieces[rel] = call(raw("builders.mkPiece"), ident("src"), str(rel));
   }
+  // The pinned compiler, so verify can see whether it is in the store before building anything.
+  if (input.manifest.toolchain) entries.toolchain = raw("builders.pinned");
   if (sysroot) {
     entries.sysroot = call(raw("builders.mkSysroot"), attrs({
       target: str(sysroot.target),

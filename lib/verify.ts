@@ -9,6 +9,7 @@ import { plainText, spawn, spawnWatching, tail } from "./process.ts";
 import * as v from "valibot";
 import { EvaluatedStepsSchema, issueText, type EvaluatedSteps, type Manifest, type Step } from "./schema.ts";
 import { writeStandIn } from "./standin.ts";
+import { TOOLCHAIN_NAME } from "./toolchain.ts";
 import { loadManifest } from "./tree.ts";
 
 export type VerifyOptions = {
@@ -129,6 +130,25 @@ async function missing(runner: NixRunner, outs: string[]): Promise<Set<string>> 
   return new Set(r.stdout.split("\n").filter((p) => asked.has(p)));
 }
 
+/**
+ * A depth-rustc tree builds with the compiler it was captured with, pinned by hash: --toolchain
+ * adds that folder to the store (a folder with other bytes gives another path, and is refused).
+ */
+async function ensureToolchain(runner: NixRunner, manifest: Manifest, paths: EvaluatedSteps, toolchain: string | undefined): Promise<void> {
+  const pin = paths.toolchain?.out;
+  if (!manifest.toolchain || !pin) return;
+  if (!(await missing(runner, [pin])).has(pin)) return;
+  const wanted = `the compiler this tree was captured with (${manifest.toolchain.version}, ${manifest.toolchain.hash})`;
+  if (!toolchain) {
+    throw new NixifyError("badInput", `this tree builds with ${wanted}, and it is not in the store`, "pass its folder once with --toolchain DIR (what `rustc --print sysroot` prints for it)");
+  }
+  const r = await spawn(["nix", ...runner.flakeArgs, "store", "add-path", "--name", TOOLCHAIN_NAME, toolchain], { env: runner.env });
+  if (r.code !== 0) throw new NixifyError("nixFailed", `adding --toolchain ${toolchain} to the store failed: ${nixError(r.stderr)}`, NIX_BROKE_HINT);
+  if ((await missing(runner, [pin])).has(pin)) {
+    throw new NixifyError("badInput", `--toolchain ${toolchain} is not ${wanted}: its contents differ`, "pass the very folder the tree was captured with; to build with another compiler, generate the tree with it");
+  }
+}
+
 async function failureReason(runner: NixRunner, step: Step, drv: string): Promise<string> {
   if (step.fetch) {
     return `the download could not be fetched: ${step.fetch.url} (offline? put it in the store first: nix-store --add-fixed sha256 ${step.fetch.name})`;
@@ -205,6 +225,7 @@ export async function verify(opts: VerifyOptions, onStep?: (r: StepReport, n: nu
   const evalStart = performance.now();
   const paths = await evaluate(runner, dir, manifest, extra);
   const evalSeconds = (performance.now() - evalStart) / 1000;
+  await ensureToolchain(runner, manifest, paths, opts.toolchain);
   const out = (s: Step) => paths[s.id]!.out;
   const drv = (s: Step) => paths[s.id]!.drv;
 

@@ -26,7 +26,7 @@ export default defineCommand({
     tree: { type: "positional", required: false, default: "./bootstrap", valueHint: "TREE", description: "The tree gen wrote" },
     offline: { type: "boolean", description: "No network: no substituters or flake registry, a private store, and the machine's own toolchain in place of nixpkgs" },
     state: { type: "string", valueHint: "DIR", description: "Where --offline keeps its store and settings (default: ~/.cache/nixify-rust/nix)" },
-    toolchain: { type: "string", valueHint: "DIR", description: "With --offline: a toolchain folder (bin/rustc, bin/cargo) to use as nixpkgs' rustc and cargo (default: the machine's)" },
+    toolchain: { type: "string", valueHint: "DIR", description: "A toolchain folder (bin/rustc, bin/cargo): the compiler a --depth rustc tree was captured with, added to the store; with --offline also nixpkgs' rustc and cargo (default: the machine's)" },
     from: { type: "string", valueHint: "ID", description: "First step to build (e.g. step003)" },
     to: { type: "string", valueHint: "ID", description: "Last step to build" },
     only: { type: "string", valueHint: "ID,...", description: "Build only these steps" },
