@@ -24,6 +24,8 @@ export type VerifyOptions = {
   only?: string[];
   keepGoing: boolean;
   jobs?: number;
+  /** Build the tree against this checkout instead of the one it was generated from (the same sources with a change). */
+  src?: string;
 };
 
 export type StepStatus = "passed" | "failed" | "skipped" | "built";
@@ -88,8 +90,9 @@ function chooseSteps(manifest: Manifest, opts: VerifyOptions): Step[] {
 }
 
 /** Arguments that point a nix command at the tree (and, offline, at the stand-in for nixpkgs). */
-async function flakeRef(runner: NixRunner, manifest: Manifest, stateDir: string, toolchain?: string): Promise<string[]> {
+async function flakeRef(runner: NixRunner, manifest: Manifest, stateDir: string, toolchain?: string, src?: string): Promise<string[]> {
   const args = [...runner.flakeArgs, "--no-write-lock-file"];
+  if (src !== undefined) args.push("--override-input", "src", `path:${src}`);
   if (runner.offline) {
     const standIn = join(stateDir, "nixpkgs-host");
     await writeStandIn(standIn, manifest.system, toolchain);
@@ -219,7 +222,7 @@ export async function verify(opts: VerifyOptions, onStep?: (r: StepReport, n: nu
   const { dir, manifest } = await loadManifest(opts.tree);
   const chosen = chooseSteps(manifest, opts);
   const runner = await nixRunner({ offline: opts.offline, stateDir: opts.stateDir });
-  const extra = await flakeRef(runner, manifest, opts.stateDir, opts.toolchain);
+  const extra = await flakeRef(runner, manifest, opts.stateDir, opts.toolchain, opts.src);
 
   log.start(`evaluating ${dir} (${manifest.steps.length} steps) once`);
   const evalStart = performance.now();
