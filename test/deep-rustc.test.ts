@@ -92,5 +92,21 @@ describe.skipIf(!orig)("gen --depth rustc on prepared real Rust 1.63 sources", (
     expect(libs.length).toBeGreaterThan(20);
     // gen maps the source and build dir to fixed names in both builds, so nothing else differs.
     expect(identical).toBe(libs.length);
+
+    // Incremental: the same checkout with one file of one crate changed (getopts, read only by
+    // itself; test depends on it) rebuilds just those two steps; every other step is already built.
+    const changed = join(dir, "changed-src");
+    const cp = await spawn(["cp", "-al", src, changed]);
+    if (cp.code !== 0) expect((await spawn(["cp", "-a", src, changed])).code).toBe(0);
+    const file = join(changed, "vendor/getopts/src/lib.rs");
+    const text = await Bun.file(file).text();
+    await spawn(["rm", "-f", file]);
+    await Bun.write(file, `${text}\n// a change\n`);
+    const again = await cli(["verify", "tree", "--offline", "--state", state, "--toolchain", stage0, "--src", changed, "--json"], { cwd: dir });
+    expect(again.code).toBe(0);
+    const second = JSON.parse(again.stdout) as VerifyReport;
+    expect(second.steps.filter((s) => s.status === "passed").map((s) => s.label).sort()).toEqual(["rustc getopts", "rustc test"]);
+    expect(second.steps.filter((s) => s.status === "built").length).toBe(manifest.steps.length - 2);
+    expect(again.stderr).toContain(`2 passed, ${manifest.steps.length - 2} already built`);
   }, 1_200_000);
 });
