@@ -221,6 +221,16 @@ export async function verify(opts: VerifyOptions, onStep?: (r: StepReport, n: nu
   const start = performance.now();
   const { dir, manifest } = await loadManifest(opts.tree);
   const chosen = chooseSteps(manifest, opts);
+  // Depth cargo's planned cargo calls lean on hand-overs the bootstrap binary makes between them
+  // in its own code: they cannot build as steps, and saying so beats an hour of failures.
+  const planned = chosen.filter((s) => s.kind === "cargo" && s.outputs !== undefined);
+  if (planned.length > 0) {
+    throw new NixifyError(
+      "badInput",
+      `${planned.length} of the chosen steps (${planned[0]!.id}${planned.length > 1 ? ", ..." : ""}) are cargo calls of the bootstrap's plan (--depth cargo), which do not build through Nix: the bootstrap hands sysroots between them in its own code`,
+      "to build a compiler through Nix, generate the tree with --depth rustc; --only the other steps (downloads, the bootstrap crate) still builds",
+    );
+  }
   const runner = await nixRunner({ offline: opts.offline, stateDir: opts.stateDir });
   const extra = await flakeRef(runner, manifest, opts.stateDir, opts.toolchain, opts.src);
 

@@ -5,6 +5,7 @@
 // The tree keeps Debian's original src/bootstrap/Cargo.lock, which does not match the vendored
 // crates: gen re-resolves it in its copy, says so, and gives the steps the same file.
 import { describe, expect, test } from "bun:test";
+import { ExitCode } from "../lib/errors.ts";
 import { mkdir, readdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { spawn } from "../lib/process.ts";
@@ -85,5 +86,10 @@ describe.skipIf(!orig)("gen --depth cargo on prepared real Rust 1.85 sources", (
     expect(leakedPaths(new Map([...tree].filter(([rel]) => !rel.endsWith("flake.nix"))))).toEqual([]);
     const graph = await cli(["graph", "tree"], { cwd: dir });
     expect(graph.stdout).toContain("step008 --> step009");
+    // The planned cargo calls cannot build as steps: verify says so in one line before building anything.
+    const v = await cli(["verify", "tree", "--offline", "--state", join(dir, "nix")], { cwd: dir });
+    expect(v.code).toBe(ExitCode.badInput);
+    expect(v.stderr).toContain("3 of the chosen steps (step008, ...) are cargo calls of the bootstrap's plan (--depth cargo), which do not build through Nix");
+    expect(v.stderr).not.toContain("evaluating");
   }, 900_000);
 });
