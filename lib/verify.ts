@@ -48,6 +48,8 @@ export type StepReport = {
   /** Why it failed or was skipped: the log's tail, or the step it waited for. */
   reason?: string;
   logCommand?: string;
+  /** The compiler a rustc step runs: the pinned (or nixpkgs') one, or one the tree builds, named by where it lies. */
+  compiler?: string;
 };
 
 export type VerifyReport = {
@@ -131,6 +133,14 @@ async function missing(runner: NixRunner, outs: string[]): Promise<Set<string>> 
   }
   const asked = new Set(outs);
   return new Set(r.stdout.split("\n").filter((p) => asked.has(p)));
+}
+
+/** Which compiler a rustc step runs: the toolchain's (@rustc@), or one of the tree's own stages. */
+export function compilerOf(step: Step, manifest: Manifest): string {
+  if (step.command === "@rustc@") return manifest.toolchain ? `${manifest.toolchain.version} (pinned)` : "nixpkgs' rustc";
+  // @build@/<host>/stage1/bin/rustc: the stage the tree built, handed over by a step.
+  const stage = /^@build@\/[^/]+\/([^/]+)\/bin\/rustc$/.exec(step.command)?.[1];
+  return stage ? `the tree's ${stage} rustc` : step.command;
 }
 
 /**
@@ -247,6 +257,7 @@ export async function verify(opts: VerifyOptions, onStep?: (r: StepReport, n: nu
   const reports = new Map<string, StepReport>();
   const report = (step: Step, status: StepStatus, seconds: number, more: Partial<StepReport> = {}) => {
     const r: StepReport = { id: step.id, kind: step.kind, emoji: step.emoji, label: step.label, status, seconds, drvPath: paths[step.id]?.drv, ...more };
+    if (step.kind === "rustc") r.compiler = compilerOf(step, manifest);
     if (status === "passed" || status === "built") r.outPath = paths[step.id]?.out;
     reports.set(step.id, r);
     onStep?.(r, reports.size, chosen.length);

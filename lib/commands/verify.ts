@@ -72,6 +72,9 @@ export default defineCommand({
       const summary = `${count("passed")} passed, ${count("built")} already built, ${count("failed")} failed, ${count("skipped")} skipped in ${report.totalSeconds.toFixed(1)}s (evaluation ${report.evalSeconds.toFixed(1)}s)`;
       if (report.ok) log.success(summary);
       else log.error(summary);
+      const compilers = new Map<string, number>();
+      for (const r of report.steps) if (r.compiler) compilers.set(r.compiler, (compilers.get(r.compiler) ?? 0) + 1);
+      if (compilers.size > 0) log.info(`compilers: ${[...compilers].map(([c, n]) => `${c} for ${n} steps`).join("; ")}`);
       if (args.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       return report.ok ? ExitCode.ok : ExitCode.buildFailed;
     });
