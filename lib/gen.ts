@@ -36,6 +36,8 @@ export type GenOptions = {
   force: boolean;
   /** A toolchain folder x.py runs with during capture in place of the config's or the pinned stage0. */
   runToolchain?: string;
+  /** Flake URL of the nixpkgs the tree pins. */
+  nixpkgs?: string;
 };
 
 export type GenResult = {
@@ -119,6 +121,9 @@ function symbolicRecord(record: Record, sym: (s: string) => string): Record {
 
 export async function gen(options: GenOptions): Promise<GenResult> {
   const opts = { ...options, depth: options.depth ?? "shell" };
+  if (opts.nixpkgs !== undefined && !/^\S+:\S+$/.test(opts.nixpkgs)) {
+    throw new NixifyError("badInput", `--nixpkgs ${JSON.stringify(opts.nixpkgs)} is not a flake URL`, "e.g. --nixpkgs github:NixOS/nixpkgs/nixos-unstable");
+  }
   const start = performance.now();
   const out = resolve(opts.out);
   await assertNamable(out);
@@ -185,6 +190,7 @@ export async function gen(options: GenOptions): Promise<GenResult> {
       srcUrl: sample ? "path:./src" : `path:${rootReal}`,
       treePath: target,
       supplied,
+      nixpkgs: opts.nixpkgs,
       generated: sample || !isInside(target, rootReal) ? [] : [relative(rootReal, target)],
     });
     if (sample) for (const [rel, text] of SAMPLE_FILES) files.set(`src/${rel}`, text);

@@ -4,6 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import * as v from "valibot";
+import { ExitCode } from "../lib/errors.ts";
 import { spawn } from "../lib/process.ts";
 import { writeSample } from "../lib/sample.ts";
 import { ManifestSchema } from "../lib/schema.ts";
@@ -35,6 +36,17 @@ describe("gen on the sample tree", () => {
     const files = await readdir(join(dir, "bootstrap"));
     for (const f of ["flake.nix", "steps.nix", "steps.json", "builders.nix", "run-step.sh", "step001", "step004", "src"]) expect(files).toContain(f);
     expect(await Bun.file(join(dir, "bootstrap/step003/flake.nix")).exists()).toBe(true);
+  });
+
+  test("the tree pins the nixpkgs --nixpkgs names, nixos-unstable by default; a non-URL is refused", async () => {
+    const dir = await tempDir();
+    expect((await cli(["gen", "--out", "a"], { cwd: dir })).code).toBe(0);
+    expect(await Bun.file(join(dir, "a/flake.nix")).text()).toContain('url = "github:NixOS/nixpkgs/nixos-unstable";');
+    expect((await cli(["gen", "--out", "b", "--nixpkgs", "github:NixOS/nixpkgs/nixos-26.05"], { cwd: dir })).code).toBe(0);
+    expect(await Bun.file(join(dir, "b/flake.nix")).text()).toContain('url = "github:NixOS/nixpkgs/nixos-26.05";');
+    const bad = await cli(["gen", "--out", "c", "--nixpkgs", "not a url"], { cwd: dir });
+    expect(bad.code).toBe(ExitCode.badInput);
+    expect(bad.stderr).toContain("is not a flake URL");
   });
 
   test("paths are symbolic: the tree names no temp dir, home or build dir", async () => {

@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import { resolve } from "node:path";
 import { gen } from "../gen.ts";
+import { DEFAULT_NIXPKGS } from "../render-tree.ts";
 import { DEPTHS } from "../schema.ts";
 import { log } from "../log.ts";
 import { outputArgs, runReporting } from "./shared.ts";
@@ -36,6 +37,7 @@ export default defineCommand({
     config: { type: "string", valueHint: "FILE", description: "config.toml for x.py (default: the checkout's own config.toml, if any)" },
     "build-dir": { type: "string", valueHint: "DIR", description: "Writable build dir for the recorded x.py run (default: a temp folder)" },
     system: { type: "string", valueHint: "SYSTEM", description: "Nix system of the steps (default: from build.build in the config, else this machine)" },
+    nixpkgs: { type: "string", valueHint: "URL", description: `Flake URL of the nixpkgs the tree pins (default: ${DEFAULT_NIXPKGS})` },
     force: { type: "boolean", description: "Write to --out even if nixify-rust did not generate it: that folder is moved aside (NAME.kept-by-nixify-rust), never deleted; never the source, a folder holding it, /, the home or the current folder" },
     ...outputArgs,
   },
@@ -53,6 +55,7 @@ export default defineCommand({
         system: args.system,
         xpyArgs,
         force: Boolean(args.force),
+        nixpkgs: args.nixpkgs,
       });
       const { manifest, seconds } = result;
       const kinds = new Map<string, number>();
