@@ -257,9 +257,10 @@ async function observedSteps(cap: Capture, sym: (s: string) => string): Promise<
 /** The sysroots in the build dir the calls used (--sysroot, or a compiler's own), with their files as the build left them. */
 async function finalSysroots(records: ObservedRecord[], build: string): Promise<Map<string, string[]>> {
   const roots = new Set<string>();
-  for (const r of records) {
+  for (const r of records.filter((r) => r.tool === "rustc")) {
     const i = r.args.indexOf("--sysroot");
-    for (const root of [dirname(dirname(r.command)), i >= 0 ? resolve(r.cwd, r.args[i + 1]!) : undefined]) {
+    const own = r.command.endsWith("/bin/rustc") ? dirname(dirname(r.command)) : undefined;
+    for (const root of [own, i >= 0 ? resolve(r.cwd, r.args[i + 1]!) : undefined]) {
       if (root && isInside(root, build)) roots.add(root);
     }
   }

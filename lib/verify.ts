@@ -155,7 +155,10 @@ async function ensureToolchain(runner: NixRunner, manifest: Manifest, paths: Eva
   if (!toolchain) {
     throw new NixifyError("badInput", `this tree builds with ${wanted}, and it is not in the store`, "pass its folder once with --toolchain DIR (what `rustc --print sysroot` prints for it)");
   }
-  const r = await spawn(["nix", ...runner.flakeArgs, "store", "add-path", "--name", TOOLCHAIN_NAME, toolchain], { env: runner.env });
+  // The pin is of the compiler's real sysroot (a toolchain folder may reach it through links).
+  const sysroot = await spawn([join(toolchain, "bin", "rustc"), "--print", "sysroot"]);
+  if (sysroot.code !== 0) throw new NixifyError("badInput", `--toolchain ${toolchain} has no working bin/rustc`, "pass a folder with bin/rustc, e.g. what `rustc --print sysroot` prints");
+  const r = await spawn(["nix", ...runner.flakeArgs, "store", "add-path", "--name", TOOLCHAIN_NAME, sysroot.stdout.trim()], { env: runner.env });
   if (r.code !== 0) throw new NixifyError("nixFailed", `adding --toolchain ${toolchain} to the store failed: ${nixError(r.stderr)}`, NIX_BROKE_HINT);
   if ((await missing(runner, [pin])).has(pin)) {
     throw new NixifyError("badInput", `--toolchain ${toolchain} is not ${wanted}: its contents differ`, "pass the very folder the tree was captured with; to build with another compiler, generate the tree with it");

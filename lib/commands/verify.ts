@@ -44,7 +44,7 @@ export default defineCommand({
         {
           tree: args.tree ?? "./bootstrap",
           offline: Boolean(args.offline),
-          stateDir: args.state ?? join(cache, "nixify-rust", "nix"),
+          stateDir: resolve(args.state ?? join(cache, "nixify-rust", "nix")),
           toolchain: args.toolchain === undefined ? undefined : resolve(args.toolchain),
           src: args.src === undefined ? undefined : resolve(args.src),
           from: args.from,
