@@ -151,9 +151,9 @@ async function ensureToolchain(runner: NixRunner, manifest: Manifest, paths: Eva
   const pin = paths.toolchain?.out;
   if (!manifest.toolchain || !pin) return;
   if (!(await missing(runner, [pin])).has(pin)) return;
-  const wanted = `the compiler this tree was captured with (${manifest.toolchain.version}, ${manifest.toolchain.hash})`;
+  const pinned = `(${manifest.toolchain.version}, ${manifest.toolchain.hash})`;
   if (!toolchain) {
-    throw new NixifyError("badInput", `this tree builds with ${wanted}, and it is not in the store`, "pass its folder once with --toolchain DIR (what `rustc --print sysroot` prints for it)");
+    throw new NixifyError("badInput", `this tree builds with the compiler it was captured with ${pinned}, which is not in the store`, "pass its folder once with --toolchain DIR (what `rustc --print sysroot` prints for it)");
   }
   // The pin is of the compiler's real sysroot (a toolchain folder may reach it through links).
   const sysroot = await spawn([join(toolchain, "bin", "rustc"), "--print", "sysroot"]);
@@ -161,7 +161,7 @@ async function ensureToolchain(runner: NixRunner, manifest: Manifest, paths: Eva
   const r = await spawn(["nix", ...runner.flakeArgs, "store", "add-path", "--name", TOOLCHAIN_NAME, sysroot.stdout.trim()], { env: runner.env });
   if (r.code !== 0) throw new NixifyError("nixFailed", `adding --toolchain ${toolchain} to the store failed: ${nixError(r.stderr)}`, NIX_BROKE_HINT);
   if ((await missing(runner, [pin])).has(pin)) {
-    throw new NixifyError("badInput", `--toolchain ${toolchain} is not ${wanted}: its contents differ`, "pass the very folder the tree was captured with; to build with another compiler, generate the tree with it");
+    throw new NixifyError("badInput", `--toolchain ${toolchain} is not the compiler this tree was captured with ${pinned}: its contents differ`, "pass the very folder the tree was captured with; to build with another compiler, generate the tree with it");
   }
 }
 

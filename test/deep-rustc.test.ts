@@ -5,6 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { ExitCode } from "../lib/errors.ts";
 import { nixRunner } from "../lib/nix-settings.ts";
 import { spawn } from "../lib/process.ts";
 import type { Manifest } from "../lib/schema.ts";
@@ -47,14 +48,31 @@ describe.skipIf(!orig)("gen --depth rustc on prepared real Rust 1.63 sources", (
     expect(reduced).not.toContain(edge("rustc core", "rustc std"));
     expect(reduced).toContain(edge("rustc std", "rustc proc_macro"));
     expect(reduced.split("-->").length).toBeLessThan(full.split("-->").length / 2);
+    // The tree pins the compiler it was captured with; each step's source is just the crates it reads.
+    expect(manifest.toolchain?.version).toBe("rustc 1.63.0");
+    expect(byLabel.get("rustc core")!.sources).toEqual(["library/core", "library/stdarch/crates/core_arch"]);
+    expect(byLabel.get("rustc getopts")!.sources).toEqual(["vendor/getopts"]);
+    // std is copied into stage0-sysroot when it is done: a hand-over step, read by no std call.
+    const handovers = manifest.steps.filter((s) => s.kind === "handover");
+    expect(handovers.map((s) => s.label)).toEqual(["handover x86_64-unknown-linux-gnu/stage0-sysroot (27 files)"]);
     const tree = await readTree(join(dir, "tree"));
     expect(leakedPaths(new Map([...tree].filter(([rel]) => !rel.endsWith("flake.nix"))))).toEqual([]);
+
+    // Without its compiler, or with another one, verify says so before building anything.
+    const none = await cli(["verify", "tree", "--offline", "--state", join(dir, "nix-other")], { cwd: dir });
+    expect(none.code).toBe(ExitCode.badInput);
+    expect(none.stderr).toContain("this tree builds with the compiler it was captured with (rustc 1.63.0, sha256-");
+    const machine = (await spawn(["rustc", "--print", "sysroot"])).stdout.trim();
+    const other = await cli(["verify", "tree", "--offline", "--state", join(dir, "nix-other"), "--toolchain", machine], { cwd: dir });
+    expect(other.code).toBe(ExitCode.badInput);
+    expect(other.stderr).toContain("is not the compiler this tree was captured with (rustc 1.63.0");
 
     const state = join(dir, "nix");
     const v = await cli(["verify", "tree", "--offline", "--state", state, "--toolchain", stage0, "--jobs", "2", "--json"], { cwd: dir });
     const report = JSON.parse(v.stdout) as VerifyReport;
     expect(report.steps.filter((s) => s.status !== "passed").map((s) => `${s.id} ${s.label} ${s.reason ?? ""}`)).toEqual([]);
     expect(v.code).toBe(0);
+    expect(v.stderr).toContain("compilers: rustc 1.63.0 (pinned) for 31 steps");
     // An output holds only what its step wrote: std's has libstd, not core's rlib.
     const stdOut = await readdir(join(report.steps.find((s) => s.id === std.id)!.outPath!, std.outputs![0]!.replace("@build@", "build").replace(/\/[^/]+$/, "")));
     expect(stdOut.some((f) => f.startsWith("libstd-"))).toBe(true);
@@ -94,7 +112,8 @@ describe.skipIf(!orig)("gen --depth rustc on prepared real Rust 1.63 sources", (
     expect(identical).toBe(libs.length);
 
     // Incremental: the same checkout with one file of one crate changed (getopts, read only by
-    // itself; test depends on it) rebuilds just those two steps; every other step is already built.
+    // itself; test depends on it) rebuilds just those two steps and the hand-over of the finished
+    // stage0-sysroot that holds their rlibs; every other step is already built.
     const changed = join(dir, "changed-src");
     const cp = await spawn(["cp", "-al", src, changed]);
     if (cp.code !== 0) expect((await spawn(["cp", "-a", src, changed])).code).toBe(0);
@@ -105,8 +124,10 @@ describe.skipIf(!orig)("gen --depth rustc on prepared real Rust 1.63 sources", (
     const again = await cli(["verify", "tree", "--offline", "--state", state, "--toolchain", stage0, "--src", changed, "--json"], { cwd: dir });
     expect(again.code).toBe(0);
     const second = JSON.parse(again.stdout) as VerifyReport;
-    expect(second.steps.filter((s) => s.status === "passed").map((s) => s.label).sort()).toEqual(["rustc getopts", "rustc test"]);
-    expect(second.steps.filter((s) => s.status === "built").length).toBe(manifest.steps.length - 2);
-    expect(again.stderr).toContain(`2 passed, ${manifest.steps.length - 2} already built`);
+    expect(second.steps.filter((s) => s.status === "passed").map((s) => s.label).sort()).toEqual([
+      "handover x86_64-unknown-linux-gnu/stage0-sysroot (27 files)", "rustc getopts", "rustc test",
+    ]);
+    expect(second.steps.filter((s) => s.status === "built").length).toBe(manifest.steps.length - 3);
+    expect(again.stderr).toContain(`3 passed, ${manifest.steps.length - 3} already built`);
   }, 1_200_000);
 });
