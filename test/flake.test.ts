@@ -170,7 +170,7 @@ describe("the workflows", () => {
   test("pin the project's bun (bun-types) and run the local scripts' commands", async () => {
     const bunVersion = /^\^(\d+\.\d+\.\d+)$/.exec(pkg.devDependencies["bun-types"])?.[1];
     expect(bunVersion).toBeDefined();
-    expect(await Bun.file(join(ROOT, "scripts/test.sh")).text()).toContain(`bun@${bunVersion}`);
+    expect(await Bun.file(join(ROOT, "scripts/setup.sh")).text()).toContain(`bun@${bunVersion}`);
     expect(pkg.scripts.build).toBe("bun run scripts/build.ts");
     const ci = await Bun.file(join(ROOT, ".github/workflows/ci.yml")).text();
     const release = await Bun.file(join(ROOT, ".github/workflows/release.yml")).text();
