@@ -75,7 +75,7 @@ async function toolchainPaths(config: string | undefined): Promise<Array<[string
  * Absolute paths of a capture -> placeholders. A dry run plans in build/tmp-dry-run; a toolchain
  * x.py ran with in place of the pinned stage0 stands for the stage0 folder the steps unpack.
  */
-async function symbolizerOf(cap: Capture, stage0Dir?: string, runToolchain?: string): Promise<(text: string) => string> {
+export async function symbolizerOf(cap: Capture, stage0Dir?: string, runToolchain?: string): Promise<(text: string) => string> {
   const p = cap.paths;
   const pairs: Array<[string, Placeholder]> = [
     [p.overlay, "@src@"], [p.root, "@src@"], [p.rootReal, "@src@"],
@@ -233,7 +233,7 @@ function isInside(path: string, folder: string): boolean {
  * The observed calls and the bootstrap's hand-overs between them, symbolic and in order, with the
  * hand-overs each call reads (by index) as extra dependencies.
  */
-async function observedSteps(cap: Capture, sym: (s: string) => string): Promise<{ records: ObservedRecord[]; extraDeps: Map<number, number[]> }> {
+export async function observedSteps(cap: Capture, sym: (s: string) => string): Promise<{ records: ObservedRecord[]; extraDeps: Map<number, number[]> }> {
   const observed = cap.records.filter((r) => r.type === "observed");
   const build = cap.paths.build;
   const handovers = await findHandovers(observed, build, await finalSysroots(observed, build));
