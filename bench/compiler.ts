@@ -46,6 +46,10 @@ async function phase(name: string, body: () => Promise<{ [k: string]: number | s
   console.log(`${name}:`, figures[name]);
 }
 
+// A compiler build needs a system LLVM (Debian's tarballs drop src/llvm-project); 1.63 takes Debian 12's LLVM 14.
+if (!(await Bun.file("/usr/bin/llvm-config-14").exists())) {
+  await run(["sh", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq llvm-14-dev >/dev/null"]);
+}
 const [src, stage0] = [await support("prepare-debian-tree.sh"), await support("debian-stage0.sh")];
 const config = (buildDir: string) =>
   `changelog-seen = 2\n[build]\nrustc = "${stage0}/bin/rustc"\ncargo = "${stage0}/bin/cargo"\nsubmodules = false\nlocal-rebuild = true\n` +
