@@ -35,7 +35,13 @@ export async function hostToolchain(toolchain?: string): Promise<Map<string, str
     }
     return withPython(prefixes);
   }
-  const sysroot = await output(["rustc", "--print", "sysroot"]);
+  // The first rustc on PATH that answers: a rustup proxy without its home (an empty HOME) does not.
+  let sysroot: string | undefined;
+  for (const dir of (process.env.PATH ?? "").split(":").filter(Boolean)) {
+    if (!(await Bun.file(join(dir, "rustc")).exists())) continue;
+    sysroot = await output([join(dir, "rustc"), "--print", "sysroot"]);
+    if (sysroot) break;
+  }
   if (!sysroot) throw new NixifyError("badInput", "no rustc found on this machine for the offline toolchain", "install Rust, or run verify without --offline against a real nixpkgs");
   prefixes.set("rustc", sysroot);
   const cargoInSysroot = await Bun.file(join(sysroot, "bin", "cargo")).exists();

@@ -10,7 +10,8 @@ need_apt=()
 command -v python3 >/dev/null || need_apt+=(python3)
 command -v nix >/dev/null || need_apt+=(nix-bin)
 command -v xz >/dev/null || need_apt+=(xz-utils)
-command -v rustc >/dev/null || need_apt+=(rustc cargo)
+# A rustc that answers (a rustup proxy without its home does not).
+rustc --version >/dev/null 2>&1 || [ -x /usr/bin/rustc ] || need_apt+=(rustc cargo)
 if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
