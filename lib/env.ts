@@ -112,9 +112,10 @@ export function scrubRecordEnv(env: { [name: string]: string }): { [name: string
 
 /**
  * Variables that only steer bootstrap's rustc shim or cargo itself: by the time rustc runs, their
- * effect is in its arguments, and several name the capture's toolchain or folders.
+ * effect is in its arguments, and several name the capture's toolchain or folders. (Not
+ * REAL_LIBRARY_PATH_VAR: rustc_llvm's build script requires it.)
  */
-const SHIM_ONLY = /^(RUSTC_(REAL|WRAPPER_REAL|SNAPSHOT|SNAPSHOT_LIBDIR|LIBDIR|SYSROOT|INSTALL_BINDIR|STAGE|VERBOSE|BREAK_ON_ICE|LINT_FLAGS|FORCE_UNSTABLE|ERROR_METADATA_DST)|RUSTDOC|RUSTDOC_REAL|RUSTDOCFLAGS|RUSTFLAGS|REAL_LIBRARY_PATH_VAR|RUSTBUILD_NATIVE_DIR|CARGO_TARGET_DIR|CARGO_INCREMENTAL|CARGO_PROFILE_\w+|WINAPI_NO_BUNDLED_LIBRARIES|RUST_TEST_THREADS|BOOTSTRAP_PYTHON|BOOTSTRAP_PARENT_ID)$/;
+const SHIM_ONLY = /^(RUSTC_(REAL|WRAPPER_REAL|SNAPSHOT|SNAPSHOT_LIBDIR|LIBDIR|SYSROOT|INSTALL_BINDIR|STAGE|VERBOSE|BREAK_ON_ICE|LINT_FLAGS|FORCE_UNSTABLE|ERROR_METADATA_DST)|RUSTDOC|RUSTDOC_REAL|RUSTDOCFLAGS|RUSTFLAGS|RUSTBUILD_NATIVE_DIR|CARGO_TARGET_DIR|CARGO_INCREMENTAL|CARGO_PROFILE_\w+|WINAPI_NO_BUNDLED_LIBRARIES|RUST_TEST_THREADS|BOOTSTRAP_PYTHON|BOOTSTRAP_PARENT_ID)$/;
 
 /** An observed call's environment as it may be written: scrubbed, without the shim's own variables. */
 export function scrubObservedEnv(env: { [name: string]: string }): { [name: string]: string } {
