@@ -32,6 +32,8 @@ describe.skipIf(!orig)("gen --depth rustc on prepared real Rust 1.63 sources", (
     const byLabel = new Map(manifest.steps.map((s) => [s.label, s]));
     for (const crate of ["core", "alloc", "compiler_builtins", "libc", "std", "test"]) expect(byLabel.has(`rustc ${crate}`)).toBe(true);
     for (const pkg of ["libc", "std", "compiler_builtins"]) expect(byLabel.get(`build-script ${pkg}`)?.kind).toBe("build-script");
+    // A build script reads its environment itself (rustc_llvm's requires REAL_LIBRARY_PATH_VAR).
+    expect(byLabel.get("build-script std")!.env.REAL_LIBRARY_PATH_VAR).toBe("LD_LIBRARY_PATH");
     expect(manifest.steps.filter((s) => s.kind === "rustc").length).toBeGreaterThan(25);
     // File flow: core reads nothing built; std reads core's rlib and the output of its build script.
     expect(byLabel.get("rustc core")!.deps).toEqual([]);
