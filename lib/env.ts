@@ -2,6 +2,7 @@
 // allow-list (so secrets never reach it), and records are scrubbed again on the way out, by name
 // and by value (bootstrap.py may set a credential itself, under any name).
 import { readFileSync } from "node:fs";
+import type { ObservedRecord } from "./schema.ts";
 
 /** Passed from the user's environment to x.py when set. */
 const ALLOWED = [
@@ -112,14 +113,18 @@ export function scrubRecordEnv(env: { [name: string]: string }): { [name: string
 
 /**
  * Variables that only steer bootstrap's rustc shim or cargo itself: by the time rustc runs, their
- * effect is in its arguments, and several name the capture's toolchain or folders. (Not
- * REAL_LIBRARY_PATH_VAR: rustc_llvm's build script requires it.)
+ * effect is in its arguments, and several name the capture's toolchain or folders.
  */
-const SHIM_ONLY = /^(RUSTC_(REAL|WRAPPER_REAL|SNAPSHOT|SNAPSHOT_LIBDIR|LIBDIR|SYSROOT|INSTALL_BINDIR|STAGE|VERBOSE|BREAK_ON_ICE|LINT_FLAGS|FORCE_UNSTABLE|ERROR_METADATA_DST)|RUSTDOC|RUSTDOC_REAL|RUSTDOCFLAGS|RUSTFLAGS|RUSTBUILD_NATIVE_DIR|CARGO_TARGET_DIR|CARGO_INCREMENTAL|CARGO_PROFILE_\w+|WINAPI_NO_BUNDLED_LIBRARIES|RUST_TEST_THREADS|BOOTSTRAP_PYTHON|BOOTSTRAP_PARENT_ID)$/;
+const SHIM_ONLY = /^(RUSTC_(REAL|WRAPPER_REAL|SNAPSHOT|SNAPSHOT_LIBDIR|LIBDIR|SYSROOT|INSTALL_BINDIR|STAGE|VERBOSE|BREAK_ON_ICE|LINT_FLAGS|FORCE_UNSTABLE|ERROR_METADATA_DST)|RUSTDOC|RUSTDOC_REAL|RUSTDOCFLAGS|RUSTFLAGS|REAL_LIBRARY_PATH_VAR|RUSTBUILD_NATIVE_DIR|CARGO_TARGET_DIR|CARGO_INCREMENTAL|CARGO_PROFILE_\w+|WINAPI_NO_BUNDLED_LIBRARIES|RUST_TEST_THREADS|BOOTSTRAP_PYTHON|BOOTSTRAP_PARENT_ID)$/;
+
+/** Shim variables a build script reads itself (rustc_llvm's requires REAL_LIBRARY_PATH_VAR). */
+const BUILD_SCRIPT_READS = new Set(["REAL_LIBRARY_PATH_VAR"]);
 
 /** An observed call's environment as it may be written: scrubbed, without the shim's own variables. */
-export function scrubObservedEnv(env: { [name: string]: string }): { [name: string]: string } {
+export function scrubObservedEnv(env: { [name: string]: string }, tool: ObservedRecord["tool"]): { [name: string]: string } {
   const out = scrubRecordEnv(env);
-  for (const name of Object.keys(out)) if (SHIM_ONLY.test(name)) delete out[name];
+  for (const name of Object.keys(out)) {
+    if (SHIM_ONLY.test(name) && !(tool === "build-script" && BUILD_SCRIPT_READS.has(name))) delete out[name];
+  }
   return out;
 }
