@@ -6,6 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
+# The compiler cone (test/compiler-cone.test.ts) compiles rustc_llvm's C++ against Debian's LLVM 14.
+if [ ! -x /usr/bin/llvm-config-14 ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq llvm-14-dev >/dev/null
+fi
 
 # Real Rust sources for the slow suites, fetched up front (a failed fetch stops the run here); their
 # paths reach the tests through the environment. (Assigned before export: `export X=$(...)` would

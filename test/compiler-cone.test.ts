@@ -1,0 +1,73 @@
+// A cone of the whole compiler through Nix, in CI time. The fixture is the tree of a real capture:
+// gen --depth rustc of Rust 1.63's `x.py build --stage 1 library/std` (the tree prepared as Debian
+// does, Debian's rustc 1.63 as stage0, Debian's LLVM 14; 336 steps), packed with its per-step
+// flakes left out and its source input named neutrally. verify --src points it at the prepared
+// tree and builds what rustc_data_structures and rustc_llvm need: stage-0 std (a dylib), its
+// hand-over into stage0-sysroot, proc-macro crates (rustc_macros, run by rustc as it compiles
+// their users), psm's build script (assembles with cc) and rustc_llvm's (C++ against LLVM).
+import { describe, expect, test } from "bun:test";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { spawn } from "../lib/process.ts";
+import type { Manifest, Step } from "../lib/schema.ts";
+import type { VerifyReport } from "../lib/verify.ts";
+import { cli, rustSrc, supportPath, tempDir } from "./helpers.ts";
+
+const HOST = "x86_64-unknown-linux-gnu";
+rustSrc("1.63");
+
+/** The steps `ids` need, themselves included, in manifest order. */
+function cone(manifest: Manifest, ids: string[]): Step[] {
+  const byId = new Map(manifest.steps.map((s) => [s.id, s]));
+  const wanted = new Set<string>();
+  const visit = (id: string) => {
+    if (wanted.has(id)) return;
+    wanted.add(id);
+    for (const d of byId.get(id)!.deps) visit(d);
+  };
+  ids.forEach(visit);
+  return manifest.steps.filter((s) => wanted.has(s.id));
+}
+
+describe("a cone of Rust 1.63's compiler, captured whole", () => {
+  test("std, a hand-over, proc macros, and build scripts compiling assembly and C++ build through Nix; the Nix-built std dylib runs", async () => {
+    const [src, stage0] = await Promise.all([supportPath("prepare-debian-tree.sh", "1.63"), supportPath("debian-stage0.sh", "1.63")]);
+    const dir = await tempDir();
+    expect((await spawn(["tar", "-xJf", join(import.meta.dir, "fixtures/compiler-1.63.tar.xz"), "-C", dir])).code).toBe(0);
+    const tree = join(dir, "compiler-1.63");
+    const manifest = JSON.parse(await Bun.file(join(tree, "steps.json")).text()) as Manifest;
+    const label = (l: string) => manifest.steps.find((s) => s.label === l)!;
+    const steps = cone(manifest, [label("rustc rustc_data_structures").id, label("rustc rustc_llvm").id]);
+    const labels = steps.map((s) => s.label);
+    for (const l of ["build-script psm", "build-script rustc_llvm", "rustc rustc_macros", "rustc std", "handover x86_64-unknown-linux-gnu/stage0-sysroot (27 files)"]) {
+      expect(labels).toContain(l);
+    }
+    expect(label("rustc rustc_macros").args).toContain("proc-macro");
+    expect(label("rustc std").args).toContain("dylib");
+
+    const v = await cli(
+      ["verify", tree, "--offline", "--state", join(dir, "nix"), "--toolchain", stage0, "--src", src, "--jobs", "2", "--json", "--only", steps.map((s) => s.id).join(",")],
+      { cwd: dir },
+    );
+    const report = JSON.parse(v.stdout || "{}") as VerifyReport;
+    expect({ code: v.code, notPassed: (report.steps ?? []).filter((s) => s.status !== "passed").map((s) => `${s.id} ${s.label} ${s.reason ?? ""}`), err: v.code ? v.stderr.slice(-3000) : "" })
+      .toEqual({ code: 0, notPassed: [], err: "" });
+    const out = (l: string) => report.steps.find((s) => s.label === l)!.outPath!;
+    const outDir = (l: string) => join(out(l), label(l).outputs![0]!.replace("@build@", "build"));
+    // The build scripts really compiled: psm's assembly and rustc_llvm's C++ wrapper are archives in OUT_DIR.
+    expect(await readdir(outDir("build-script psm"))).toContain("libpsm_s.a");
+    expect(await readdir(outDir("build-script rustc_llvm"))).toContain("libllvm-wrapper.a");
+
+    // The hand-over's stage0-sysroot holds the Nix-built std, dylib included: a program linked
+    // dynamically against it runs.
+    const sysroot = join(out("handover x86_64-unknown-linux-gnu/stage0-sysroot (27 files)"), "build", HOST, "stage0-sysroot");
+    const libdir = join(sysroot, "lib/rustlib", HOST, "lib");
+    expect((await readdir(libdir)).some((f) => /^libstd-.*\.so$/.test(f))).toBe(true);
+    await Bun.write(join(dir, "hello.rs"), 'fn main() { println!("hello from a Nix-built std dylib"); }\n');
+    const c = await spawn([join(stage0, "bin/rustc"), "--sysroot", sysroot, "-C", "prefer-dynamic", "hello.rs", "-o", "hello"], { cwd: dir });
+    expect({ code: c.code, err: c.stderr }).toEqual({ code: 0, err: "" });
+    const run = await spawn([join(dir, "hello")], { env: { LD_LIBRARY_PATH: libdir } });
+    expect(run.stdout).toBe("hello from a Nix-built std dylib\n");
+    expect((await spawn(["ldd", join(dir, "hello")], { env: { LD_LIBRARY_PATH: libdir } })).stdout).toContain(libdir);
+  }, 1_800_000);
+});
