@@ -120,11 +120,13 @@ const SHIM_ONLY = /^(RUSTC_(REAL|WRAPPER_REAL|SNAPSHOT|SNAPSHOT_LIBDIR|LIBDIR|SY
 /** Shim variables a build script reads itself (rustc_llvm's requires REAL_LIBRARY_PATH_VAR). */
 const BUILD_SCRIPT_READS = new Set(["REAL_LIBRARY_PATH_VAR"]);
 
-/** An observed call's environment as it may be written: scrubbed, without the shim's own variables. */
-export function scrubObservedEnv(env: { [name: string]: string }, tool: ObservedRecord["tool"]): { [name: string]: string } {
+/**
+ * An observed call's environment as it may be written: scrubbed, without the shim's own variables,
+ * except those the call itself reads (a compiler's env! reads, `reads`; a build script's own).
+ */
+export function scrubObservedEnv(env: { [name: string]: string }, tool: ObservedRecord["tool"], reads: string[] = []): { [name: string]: string } {
   const out = scrubRecordEnv(env);
-  for (const name of Object.keys(out)) {
-    if (SHIM_ONLY.test(name) && !(tool === "build-script" && BUILD_SCRIPT_READS.has(name))) delete out[name];
-  }
+  const kept = new Set([...reads, ...(tool === "build-script" ? BUILD_SCRIPT_READS : [])]);
+  for (const name of Object.keys(out)) if (SHIM_ONLY.test(name) && !kept.has(name)) delete out[name];
   return out;
 }

@@ -92,7 +92,7 @@ export async function symbolizerOf(cap: Capture, stage0Dir?: string, runToolchai
 
 function symbolicObserved(record: ObservedRecord, sym: (s: string) => string): ObservedRecord {
   const env: { [k: string]: string } = {};
-  for (const [k, value] of Object.entries(scrubObservedEnv(record.env, record.tool))) env[k] = sym(value);
+  for (const [k, value] of Object.entries(scrubObservedEnv(record.env, record.tool, record.envReads))) env[k] = sym(value);
   // Build scripts ask $RUSTC for its version; bootstrap's shim answers as the stage0 rustc would.
   if (env.RUSTC !== undefined) env.RUSTC = "@rustc@";
   return {
@@ -106,6 +106,7 @@ function symbolicObserved(record: ObservedRecord, sym: (s: string) => string): O
     outputs: record.outputs.map(sym),
     // What a call saw of the sysroots is turned into hand-over steps before this (see handovers.ts).
     sees: undefined,
+    envReads: undefined,
   };
 }
 

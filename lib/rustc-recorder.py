@@ -53,8 +53,9 @@ def snapshot(folder, stem):
     return dict((n, stat_key(os.path.join(folder, n))) for n in os.listdir(folder) if stem in n and os.path.isfile(os.path.join(folder, n)))
 
 
-def dep_info_inputs(path, cwd):
-    """The files of the first rule of a Makefile-style dep-info file (rustc --emit=dep-info)."""
+def dep_info(path, cwd):
+    """The files of the first rule of a Makefile-style dep-info file (rustc --emit=dep-info), and
+    the variables its `# env-dep:NAME=value` lines say the compiler read (env!, option_env!)."""
     with open(path) as f:
         text = f.read()
     first = text.split("\n\n", 1)[0].replace("\\\n", " ")
@@ -62,7 +63,8 @@ def dep_info_inputs(path, cwd):
     inputs = []
     for word in deps.replace("\\ ", "\0").split():
         inputs.append(os.path.normpath(os.path.join(cwd, word.replace("\0", " "))))
-    return sorted(set(inputs))
+    env_reads = [line[len("# env-dep:"):].split("=", 1)[0] for line in text.splitlines() if line.startswith("# env-dep:")]
+    return sorted(set(inputs)), sorted(set(env_reads))
 
 
 def sysroot_files(rustc, args, cwd):
@@ -96,10 +98,10 @@ def compile_and_record(rustc, args):
         sys.exit(status)
     after = snapshot(out_dir, stem)
     written = sorted(n for n, key in after.items() if before.get(n) != key)
-    inputs = []
+    inputs, env_reads = [], []
     for name in written:
         if name.endswith(".d"):
-            inputs = dep_info_inputs(os.path.join(out_dir, name), cwd)
+            inputs, env_reads = dep_info(os.path.join(out_dir, name), cwd)
     outputs = [os.path.join(out_dir, n) for n in written]
     if crate.startswith("build_script_") and value_after(args, "--crate-type") == "bin":
         exe = os.path.join(out_dir, stem)
@@ -118,6 +120,7 @@ def compile_and_record(rustc, args):
         "inputs": inputs,
         "outputs": outputs,
         "sees": sees,
+        "envReads": env_reads,
     })
 
 

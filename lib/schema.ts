@@ -53,6 +53,8 @@ export const ObservedRecordSchema = v.strictObject({
    * compiler from the build dir): what the bootstrap had handed over by then.
    */
   sees: v.optional(v.array(NonEmpty)),
+  /** Variables the compiler read while compiling (dep-info's `# env-dep:` lines, from env!): they stay in the step. */
+  envReads: v.optional(v.array(NonEmpty)),
 });
 
 export const RecordSchema = v.variant("type", [InvocationRecordSchema, UnpackRecordSchema, ObservedRecordSchema]);
