@@ -36,8 +36,9 @@ describe("verify", () => {
     expect(r.stderr).toContain("4 passed, 0 already built, 0 failed, 0 skipped");
     const last = r.report!.steps[3]!;
     expect(await Bun.file(join(last.outPath!, ".nixify/step004.stdout")).text()).toBe("Hello from a Nix-built Rust sample (stable channel)!\n");
-    // The binary the step ran is in the output, built by Nix, and it runs.
-    const hello = await spawn([join(last.outPath!, "build/hello")]);
+    // Each output holds only what its step wrote: the binary step004 ran is step002's, and it runs.
+    expect((await Array.fromAsync(new Bun.Glob("**").scan({ cwd: last.outPath!, dot: true }))).sort()).toEqual([".nixify/step004.stderr", ".nixify/step004.stdout"]);
+    const hello = await spawn([join(r.report!.steps[1]!.outPath!, "build/hello")]);
     expect(hello.stdout).toBe("Hello from a Nix-built Rust sample (unknown channel)!\n");
     // A second run finds everything built.
     const again = await runVerify(dir);

@@ -33,7 +33,9 @@ subst() {
 }
 
 # Start from what the steps this one depends on left behind; fetched files stay where they are.
-# An observed step links them instead (read-only, from the store) and keeps only what it produces.
+# An observed step links them (read-only, from the store); another step's command may rewrite
+# them, so it gets copies. Either way its output keeps only what it wrote or changed (see
+# keepOwnFiles), so no output grows with the chain of steps before it.
 fetched=()
 for dep in "${stepDeps[@]}"; do
   if [ -f "$dep" ]; then
@@ -48,6 +50,16 @@ done
 if [ -n "$stepLinkDeps" ]; then
   find "$out" -type d -exec chmod u+w {} +
 fi
+# What was copied in, by path, size, mtime and inode: what the command leaves so is not its own.
+listFiles() { find "$out" -type f -printf '%P\t%s\t%T@\t%i\0' | sort -z; }
+listFiles > "$tmp/copied"
+
+# Drops what the dependencies left, links and untouched copies, and folders left empty.
+keepOwnFiles() {
+  find "$out" -type l -delete
+  listFiles | comm -z -12 - "$tmp/copied" | cut -z -f1 | while IFS= read -r -d '' rel; do rm -f "$out/$rel"; done
+  find "$out" -mindepth 1 -type d -empty -delete
+}
 # A compiler writes files into folders that must exist; a build script (OUT_DIR) or cargo
 # (its target dir) fills the folder it produces.
 for p in "${stepProduces[@]}"; do
@@ -57,14 +69,6 @@ for p in "${stepProduces[@]}"; do
     *) mkdir -p "$p" ;;
   esac
 done
-
-# Drops the links to the dependencies' outputs again: an observed step keeps only its own files.
-unlinkDeps() {
-  if [ -n "$stepLinkDeps" ]; then
-    find "$out" -type l -delete
-    find "$out" -mindepth 1 -type d -empty -delete
-  fi
-}
 
 if [ "$stepKind" = handover ]; then
   # The bootstrap's copying between stages: each (from, to) pair, from the linked outputs of the
@@ -76,7 +80,7 @@ if [ "$stepKind" = handover ]; then
     rm -f "$to"
     cp -L "$from" "$to"
   done
-  unlinkDeps
+  keepOwnFiles
   exit 0
 fi
 
@@ -111,7 +115,7 @@ set +e
 env -i "${envs[@]}" "$cmd" "${argv[@]}" >"$out/.nixify/$stepId.stdout" 2>"$out/.nixify/$stepId.stderr"
 status=$?
 set -e
-unlinkDeps
+keepOwnFiles
 cat "$out/.nixify/$stepId.stdout"
 cat "$out/.nixify/$stepId.stderr" >&2
 exit $status
