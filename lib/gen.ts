@@ -20,7 +20,7 @@ import { buildSteps } from "./steps.ts";
 import { makeSymbolizer, PLACEHOLDERS, type Placeholder } from "./symbolic.ts";
 import { readStage0Checksums } from "./stage0.ts";
 import { buildTripleOfConfig, hostSystem, systemOfTriple } from "./system.ts";
-import { planOut, realTarget, writeTreeAtomically } from "./write-tree.ts";
+import { holds, planOut, realTarget, writeTreeAtomically } from "./write-tree.ts";
 
 export type GenOptions = {
   /** A Rust checkout; undefined means the current folder if it is one, else the sample. */
@@ -192,7 +192,7 @@ export async function gen(options: GenOptions): Promise<GenResult> {
       treePath: target,
       supplied,
       nixpkgs: opts.nixpkgs,
-      generated: sample || !isInside(target, rootReal) ? [] : [relative(rootReal, target)],
+      generated: sample || !holds(rootReal, target) ? [] : [relative(rootReal, target)],
     });
     if (sample) for (const [rel, text] of SAMPLE_FILES) files.set(`src/${rel}`, text);
     const tree = await writeTreeAtomically(out, files, opts.force, [rootReal]);
@@ -223,11 +223,6 @@ async function assertNamable(out: string): Promise<void> {
       "choose an --out whose path has only letters A-Z a-z, digits and . _ - ~ ! $ & ' ( ) * + , ; = : @ /",
     );
   }
-}
-
-function isInside(path: string, folder: string): boolean {
-  const rel = relative(folder, path);
-  return rel !== "" && !rel.startsWith("..") && !rel.startsWith("/");
 }
 
 /**
@@ -262,7 +257,7 @@ async function finalSysroots(records: ObservedRecord[], build: string): Promise<
     const i = r.args.indexOf("--sysroot");
     const own = r.command.endsWith("/bin/rustc") ? dirname(dirname(r.command)) : undefined;
     for (const root of [own, i >= 0 ? resolve(r.cwd, r.args[i + 1]!) : undefined]) {
-      if (root && isInside(root, build)) roots.add(root);
+      if (root && holds(build, root)) roots.add(root);
     }
   }
   const sysroots = new Map<string, string[]>();

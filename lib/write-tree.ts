@@ -34,7 +34,8 @@ export async function realTarget(path: string, depth = 0): Promise<string> {
   return parent === path ? path : join(await realTarget(parent, depth + 1), basename(path));
 }
 
-const holds = (dir: string, path: string) => path === dir || path.startsWith(dir === "/" ? "/" : `${dir}/`);
+/** Whether `path` is `dir` or lies inside it (real paths). */
+export const holds = (dir: string, path: string) => path === dir || path.startsWith(dir === "/" ? "/" : `${dir}/`);
 
 export type OutPlan = {
   /** The real folder the tree goes to (through a symlinked --out). */
