@@ -13,7 +13,6 @@ let
     outputHashAlgo = "sha256";
     outputHash = toolchain.hash;
   };
-  rustcOf = if toolchain == null then "${pkgs.rustc}/bin/rustc" else "${pinned}/bin/rustc";
   # The tools a step finds on PATH; a user's nixpkgs provides them, offline a host stand-in does.
   tools = [
     pkgs.coreutils pkgs.bash pkgs.gnutar pkgs.xz pkgs.gzip pkgs.gnused pkgs.gnugrep
@@ -25,7 +24,7 @@ let
     builder = "${pkgs.bash}/bin/bash";
     __structuredAttrs = true;
     toolPath = builtins.concatStringsSep ":" (map (p: "${p}/bin") tools);
-    toolRustc = rustcOf;
+    toolRustc = if toolchain == null then "${pkgs.rustc}/bin/rustc" else "${pinned}/bin/rustc";
     toolCargo = "${pkgs.cargo}/bin/cargo";
   };
 in
