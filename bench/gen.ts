@@ -63,7 +63,7 @@ const manifest: Manifest = {
   schema: MANIFEST_SCHEMA_VERSION, generator: "nixify-rust", version: "bench", system: "x86_64-linux", mode: "all",
   xpyArgs: ["build"], source: { sample: false, channel: "dev", channelSupplied: false }, placeholders: { ...PLACEHOLDERS }, steps,
 };
-const files = renderTree({ manifest, srcUrl: "path:/src", treePath: join(work, "synthetic"), supplied: new Map(), generated: [] });
+const files = renderTree({ manifest, srcUrl: "path:/src", supplied: new Map(), generated: [] });
 const t2 = performance.now();
 console.log(`synthetic: ${n} records -> ${files.size} files`);
 console.log(`  records to steps ${(t1 - t0).toFixed(0)} ms, render ${(t2 - t1).toFixed(0)} ms: ${(t2 - t0).toFixed(0)} ms in all (target < 1000 ms)`);

@@ -189,7 +189,6 @@ export async function gen(options: GenOptions): Promise<GenResult> {
     const files = renderTree({
       manifest,
       srcUrl: sample ? "path:./src" : `path:${rootReal}`,
-      treePath: target,
       supplied,
       nixpkgs: opts.nixpkgs,
       generated: sample || !holds(rootReal, target) ? [] : [relative(rootReal, target)],

@@ -18,8 +18,6 @@ export type TreeInput = {
   manifest: Manifest;
   /** Flake URL of the source input: `path:./src` for a tree that carries its source, else `path:` + the real absolute path (any characters). */
   srcUrl: string;
-  /** Real absolute path the tree will live at; the per-step flakes name it (Nix 2.8 refuses `path:..`). */
-  treePath: string;
   /** Files gen supplied in the source (src/ci/channel, config.toml). */
   supplied: Map<string, string>;
   /**
@@ -170,10 +168,15 @@ function stepNix(step: Step): Nix {
   return lambda({ names: ["mkStep", "steps", "pieces"] }, call(ident("mkStep"), attrs(fields)));
 }
 
-function stepFlake(step: Step, treePath: string): Nix {
+/**
+ * A step's own flake names the tree as its parent folder, so a moved or committed tree still
+ * works: Nix reads `path:..` inside a git repository (`nix build ./TREE/stepNNN`); elsewhere
+ * Nix 2.8 resolves it in the store, so there `--override-input tree path:TREE` names the tree.
+ */
+function stepFlake(step: Step): Nix {
   return attrs([
     ["description", str(`nixify-rust ${step.id} ${step.emoji} ${step.label}`)],
-    ["inputs", attrs({ tree: pathInput(`path:${treePath}`) })],
+    ["inputs", attrs({ tree: attrs({ url: str("path:..") }) })],
     ["outputs", lambda({ names: ["self", "tree"] }, attrs({
       packages: call(
         raw("builtins.mapAttrs"),
@@ -196,7 +199,7 @@ export function renderTree(input: TreeInput): Map<string, string> {
   files.set("steps.json", `${JSON.stringify(input.manifest, null, 2)}\n`);
   for (const step of input.manifest.steps) {
     files.set(`${step.id}/default.nix`, renderFile(stepNix(step), VERSION));
-    files.set(`${step.id}/flake.nix`, renderFile(stepFlake(step, input.treePath), VERSION));
+    files.set(`${step.id}/flake.nix`, renderFile(stepFlake(step), VERSION));
   }
   return files;
 }

@@ -222,12 +222,12 @@ describe("a symlinked --out", () => {
     expect((await Bun.file(join(real, "steps.json")).json()).mode).toBe("first");
     expect(await readdir(join(dir, "trees"))).toEqual(["real"]);
     expect(r.stderr).toContain(`nix build path:${real}`);
-    // A step flake names the tree by its real path, so Nix (which stores a linked path input as the link) can read it.
+    // The tree written through the link builds as a flake (its step flakes name it as their parent folder).
     await writeStandIn(join(dir, "standin"), "x86_64-linux");
     const env = await offlineNixEnv(join(dir, "nix"));
     const system = (await Bun.file(join(real, "steps.json")).json()).system;
-    const e = await spawn(["nix", "eval", "--raw", "--no-write-lock-file", "--override-input", "tree/nixpkgs", `path:${join(dir, "standin")}`,
-      `path:${real}/step001#packages.${system}.default.name`], { env });
+    const e = await spawn(["nix", "eval", "--raw", "--no-write-lock-file", "--override-input", "tree", `path:${real}`,
+      "--override-input", "tree/nixpkgs", `path:${join(dir, "standin")}`, `path:${real}/step001#packages.${system}.default.name`], { env });
     expect({ code: e.code, out: e.stdout, err: e.code === 0 ? "" : e.stderr }).toEqual({ code: 0, out: "step001-rustc-greeting", err: "" });
   });
 
