@@ -229,7 +229,12 @@ function indented(ps: Part[], d: number): string {
 /** Deterministic, 2-space indented Nix source for `e`. */
 export const render = (e: Nix): string => fmt(e, 0);
 
+/** The first line of every file gen writes: write-tree.ts knows its own trees by it. */
+export function generatedHeader(version: string): string {
+  return `${GENERATED_MARKER} ${version}\n`;
+}
+
 export function renderFile(e: Nix, version: string): string {
   if (/[\r\n]/.test(version)) throw new Error("version must be one line");
-  return `${GENERATED_MARKER} ${version}\n${render(e)}\n`;
+  return `${generatedHeader(version)}${render(e)}\n`;
 }
