@@ -74,6 +74,30 @@ describe("scrubObservedEnv: which variables of an observed call reach its step",
   });
 });
 
+describe("cargo's package variables stay, whatever their names", () => {
+  // Cargo sets these for every compiler call and build-script run, from the package's manifest;
+  // code reads them (env!("CARGO_PKG_AUTHORS") in clap's crate_authors!, stdarch's intrinsic-test).
+  // proc-macro2 1.0.39's own authors, as cargo passes them in 1.63's build.
+  const AUTHORS = "David Tolnay <dtolnay@gmail.com>:Alex Crichton <alex@alexcrichton.com>";
+  test.each([
+    ["the package's authors", "CARGO_PKG_AUTHORS", AUTHORS],
+    ["a feature whose name holds KEY", "CARGO_FEATURE_HASHKEY", "1"],
+    ["a cfg whose name holds AUTH", "CARGO_CFG_AUTH_BACKEND", "pam"],
+  ])("%s (%s) reaches the step", (_, name, value) => {
+    expect(isSecretName(name)).toBe(false);
+    expect(scrubObservedEnv({ CARGO_PKG_NAME: "proc-macro2", [name]: value }, "rustc")).toEqual({ CARGO_PKG_NAME: "proc-macro2", [name]: value });
+    expect(scrubObservedEnv({ CARGO_PKG_NAME: "proc-macro2", [name]: value }, "build-script")).toEqual({ CARGO_PKG_NAME: "proc-macro2", [name]: value });
+  });
+
+  test("a credential's value under such a name is still dropped", () => {
+    expect(scrubRecordEnv({ CARGO_PKG_AUTHORS: GH_TOKEN })).toEqual({});
+  });
+
+  test.each([["CARGO_REGISTRY_TOKEN"], ["CARGO_REGISTRIES_CRATES_IO_TOKEN"], ["CARGO_HTTP_AUTH"]])("cargo's own credentials (%s) stay secret", (name) => {
+    expect(isSecretName(name)).toBe(true);
+  });
+});
+
 describe("secrets", () => {
   test.each([
     ["GITHUB_TOKEN", true],
