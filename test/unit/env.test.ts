@@ -46,7 +46,7 @@ describe("scrubRecordEnv on the recorder's real environments", () => {
     ["pyenv's private ones", 6, "_PYENV_INSTALL_PREFIX"],
     ["the recorder's own", 6, "NIXIFY_RECORD_FILE"],
     ["the bootstrap's parent id", 7, "BOOTSTRAP_PARENT_ID"],
-  ])("%s is dropped", (_, i, name) => {
+  ])("%s: dropped", (_, i, name) => {
     expect(Object.keys(shell[i]!.env)).toContain(name);
     expect(Object.keys(scrubRecordEnv(shell[i]!.env))).not.toContain(name);
   });
@@ -120,7 +120,7 @@ describe("secrets", () => {
     ["a URL without a password", "https://static.rust-lang.org/dist/2025-01-09/rustc-1.84.0-x86_64-unknown-linux-gnu.tar.xz", false],
     ["an scp-like git address", "git@github.com:rust-lang/rust.git", false],
     ["a real rustc argument", "--remap-path-prefix=@src@=/rustc/nixify-src", false],
-  ])("holdsCredential: %s -> %p", (_, text, held) => expect(holdsCredential(text)).toBe(held));
+  ])("holdsCredential: %s", (_, text, held) => expect(holdsCredential(text)).toBe(held));
 
   test.each([
     ["a credential's form", "URL", "https://u:p4ss@example.com", true],
@@ -135,7 +135,7 @@ describe("secrets", () => {
     ["lower case only", "X", "abcdefghijklmnopqrstuvwxyzabcdefghij", false],
     ["a value with spaces (RUSTFLAGS)", "RUSTFLAGS", "-Zallow-features= -Wrust_2018_idioms -Wunused_lifetimes -Dwarnings", false],
     ["the metadata of 1.85's plan", "__CARGO_DEFAULT_LIB_METADATA", "bootstrapstd", false],
-  ])("isSecretValue: %s -> %p", (_, name, value, secret) => expect(isSecretValue(name, value)).toBe(secret));
+  ])("isSecretValue: %s", (_, name, value, secret) => expect(isSecretValue(name, value)).toBe(secret));
 
   test("withoutSecretValues drops them and says which by name", () => {
     const dropped = new Set<string>();

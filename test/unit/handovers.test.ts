@@ -52,13 +52,13 @@ describe("what counts as a copy of a call's output", () => {
     type: "observed", schema: 1, tool: "rustc", command: "rustc", args: [], env: {}, cwd: "/", inputs: [], outputs, sees,
   });
   // Each case: the seen file is made from the output `lib.rlib` ("same bytes") in some way.
-  test.each<[string, (out: string, seen: string) => Promise<unknown>, boolean]>([
-    ["a hard link", (out, seen) => link(out, seen), true],
-    ["a copy", (out, seen) => copyFile(out, seen), true],
-    ["a file of the same size with other bytes", (_, seen) => Bun.write(seen, "LIB!"), false],
-    ["a file of another size", (_, seen) => Bun.write(seen, "a library"), false],
-    ["a symbolic link (not a file)", (out, seen) => symlink(out, seen), false],
-  ])("%s: %p", async (_, make, copied) => {
+  test.each<[string, boolean, (out: string, seen: string) => Promise<unknown>]>([
+    ["a hard link", true, (out, seen) => link(out, seen)],
+    ["a copy", true, (out, seen) => copyFile(out, seen)],
+    ["a file of the same size with other bytes", false, (_, seen) => Bun.write(seen, "LIB!")],
+    ["a file of another size", false, (_, seen) => Bun.write(seen, "a library")],
+    ["a symbolic link (not a file)", false, (out, seen) => symlink(out, seen)],
+  ])("%s: a copy %p", async (_, copied, make) => {
     const build = await tempDir();
     await mkdir(join(build, "deps"));
     await mkdir(join(build, "sysroot"));
