@@ -17,8 +17,15 @@ const SECRET = /TOKEN|SECRET|PASSW|KEY|CREDENTIAL|AUTH|COOKIE|SESSION|^SSH_|^GPG
 /** Machine- or run-specific: dropped from records because Nix supplies its own. */
 const MACHINE = /^(HOME|PWD|OLDPWD|SHLVL|SHELL|TERM|USER|LOGNAME|TMPDIR|TEMP|TMP|PATH|CARGO_HOME|BOOTSTRAP_PARENT_ID|_|SSL_CERT_FILE|SSL_CERT_DIR|CURL_CA_BUNDLE|REQUESTS_CA_BUNDLE|NIX_SSL_CERT_FILE|MAKEFLAGS|MFLAGS|CARGO_MAKEFLAGS|LD_LIBRARY_PATH)$|^(XDG_|RUSTUP_|PYENV_|_PYENV_|PIP_|NIXIFY_)/;
 
+/**
+ * What cargo sets for a compilation from the package's manifest (its authors, features, cfgs):
+ * code reads them (env!("CARGO_PKG_AUTHORS")), so a name that happens to hold AUTH or KEY is no
+ * credential there. Their values are still checked like any other.
+ */
+const CARGO_PACKAGE = /^CARGO_(PKG|FEATURE|CFG)_/;
+
 export function isSecretName(name: string): boolean {
-  return SECRET.test(name);
+  return SECRET.test(name) && !CARGO_PACKAGE.test(name);
 }
 
 /** Credentials by their form, wherever they appear: a URL's password, a known token format, a private key. */

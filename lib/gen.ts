@@ -110,7 +110,7 @@ function symbolicObserved(record: ObservedRecord, sym: (s: string) => string): O
   };
 }
 
-function symbolicRecord(record: Record, sym: (s: string) => string): Record {
+export function symbolicRecord(record: Record, sym: (s: string) => string): Record {
   if (record.type === "observed") return symbolicObserved(record, sym);
   if (record.type === "unpack") {
     return { ...record, tarball: sym(record.tarball), dest: sym(record.dest) };

@@ -1,30 +1,18 @@
-// graph: the sample tree's steps as Mermaid and DOT.
+// graph: the sample tree's steps as Mermaid and DOT, as the goldens of test/unit/graph.test.ts.
 import { expect, test } from "bun:test";
 import { join } from "node:path";
+import { ExitCode } from "../lib/errors.ts";
 import { cli, tempDir } from "./helpers.ts";
+import { fixtureText } from "./unit/fixtures.ts";
 
 test("graph prints the sample's steps and edges as Mermaid and as DOT", async () => {
   const dir = await tempDir();
   expect((await cli(["gen", "--out", "t"], { cwd: dir })).code).toBe(0);
   const mermaid = await cli(["graph", join(dir, "t")]);
   expect(mermaid.code).toBe(0);
-  expect(mermaid.stdout).toBe(
-    [
-      "flowchart TD",
-      '  step001["step001 🦀 rustc greeting"]',
-      '  step002["step002 🦀 rustc hello"]',
-      '  step003["step003 🦀 rustc tool"]',
-      '  step004["step004 🥾 bootstrap hello"]',
-      "  step001 --> step002",
-      "  step002 --> step004",
-      "",
-    ].join("\n"),
-  );
+  expect(mermaid.stdout).toBe(await fixtureText("sample.graph.mmd"));
   const dot = await cli(["graph", join(dir, "t"), "--format", "dot"]);
-  expect(dot.stdout).toStartWith("digraph steps {\n");
-  expect(dot.stdout).toContain('  step004 [label="step004 🥾 bootstrap hello"];\n');
-  expect(dot.stdout).toContain("  step002 -> step004;\n");
-  expect(dot.stdout.trimEnd()).toEndWith("}");
+  expect(dot.stdout).toBe(await fixtureText("sample.graph.dot"));
   const bad = await cli(["graph", dir]);
-  expect(bad.code).toBe(13);
+  expect(bad.code).toBe(ExitCode.notATree);
 });

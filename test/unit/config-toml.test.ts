@@ -1,0 +1,102 @@
+// lib/config-toml.ts and lib/system.ts: the few config.toml keys gen reads and sets, and the Nix
+// system of a build triple. Configs are those the real suites and the benchmark run with.
+import { describe, expect, test } from "bun:test";
+import { configValue, setBuildValue } from "../../lib/config-toml.ts";
+import { buildTripleOfConfig, hostSystem, systemOfTriple } from "../../lib/system.ts";
+import { thrown } from "./fixtures.ts";
+
+const STAGE0 = "/root/.cache/nixify-rust/stage0/rustc-1.63.0-cargo-0.66.0-bookworm-r2";
+/** test/deep-rustc.test.ts's and bench/compiler.ts's config. */
+const DEEP_RUSTC = `changelog-seen = 2\n[build]\nrustc = "${STAGE0}/bin/rustc"\ncargo = "${STAGE0}/bin/cargo"\nsubmodules = false\nlocal-rebuild = true\nvendor = true\n`;
+/** test/deep-cargo.test.ts's config. */
+const DEEP_CARGO = "change-id = 134650\n[build]\nsubmodules = false\noptimized-compiler-builtins = false\n[rust]\ndeny-warnings = false\n";
+/** What gen supplies to a trimmed tree (lib/capture.ts). */
+const TRIMMED = "# Supplied by nixify-rust: the checkout has no .git and no config.toml.\n[build]\nsubmodules = false\n";
+/** Lines of Rust 1.85's config.example.toml: the keys commented out. */
+const EXAMPLE = '[build]\n#build = "x86_64-unknown-linux-gnu" (as an example)\n#cargo = "/path/to/cargo"\n#rustc = "/path/to/rustc"\n[rust]\n#channel = "dev"\n';
+
+describe("configValue", () => {
+  test.each([
+    ["build.rustc of a real config", DEEP_RUSTC, "rustc", `${STAGE0}/bin/rustc`],
+    ["build.cargo of a real config", DEEP_RUSTC, "cargo", `${STAGE0}/bin/cargo`],
+    ["a key the config does not set", DEEP_CARGO, "rustc", undefined],
+    ["a commented-out key", EXAMPLE, "rustc", undefined],
+    ["rust.channel", '[rust]\nchannel = "nightly"\n', "channel", "nightly"],
+    ["an indented key without spaces around =", '[build]\n  rustc="/opt/rustc"\n', "rustc", "/opt/rustc"],
+    ["a longer key that starts with the name", '[build]\ncargo-native-static = "x"\n', "cargo", undefined],
+    ["an empty value", '[build]\nrustc = ""\n', "rustc", ""],
+    ["no config at all", undefined, "rustc", undefined],
+    ["an empty config", "", "rustc", undefined],
+  ])("%s", (_, config, key, value) => expect(configValue(config, key)).toBe(value));
+});
+
+describe("setBuildValue", () => {
+  test.each([
+    ["replaces the value where the key is set", DEEP_RUSTC, "rustc", "/run/bin/rustc", DEEP_RUSTC.replace(`"${STAGE0}/bin/rustc"`, '"/run/bin/rustc"')],
+    ["adds the key under an existing [build]", TRIMMED, "rustc", "/run/bin/rustc", TRIMMED.replace("[build]\n", '[build]\nrustc = "/run/bin/rustc"\n')],
+    ["adds a [build] table where there is none", "change-id = 1\n\n", "cargo", "/run/bin/cargo", 'change-id = 1\n\n[build]\ncargo = "/run/bin/cargo"\n'],
+    ["starts a config from nothing", "", "rustc", "/r", '\n\n[build]\nrustc = "/r"\n'],
+    ["takes $& in a value literally", DEEP_RUSTC, "cargo", "/x/$&/cargo", DEEP_RUSTC.replace(`"${STAGE0}/bin/cargo"`, () => '"/x/$&/cargo"')],
+  ])("%s", (_, config, key, value, expected) => {
+    const out = setBuildValue(config, key, value);
+    expect(out).toBe(expected);
+    expect(configValue(out, key)).toBe(value);
+  });
+
+  test("escapes the value as a TOML basic string", () => {
+    expect(setBuildValue(TRIMMED, "rustc", 'C:\\a "b"')).toBe(TRIMMED.replace("[build]\n", '[build]\nrustc = "C:\\\\a \\"b\\""\n'));
+  });
+
+  // Limits of reading TOML by line (lib/config-toml.ts is being changed elsewhere; see the report).
+  test.todo("configValue reads back a value setBuildValue escaped", () => {
+    expect(configValue(setBuildValue(TRIMMED, "rustc", 'C:\\a "b"'), "rustc")).toBe('C:\\a "b"');
+  });
+  test.todo("configValue reads a TOML literal string", () => {
+    expect(configValue("[build]\nrustc = '/opt/rustc'\n", "rustc")).toBe("/opt/rustc");
+  });
+  test.todo("setBuildValue finds a [build] header followed by a comment", () => {
+    expect(setBuildValue("[build] # ours\nsubmodules = false\n", "rustc", "/r").match(/\[build\]/g)).toHaveLength(1);
+  });
+
+  test("gen's --run-toolchain: both tools set on the trimmed tree's config, each once", () => {
+    const out = ["rustc", "cargo"].reduce((c, tool) => setBuildValue(c, tool, `/tc/bin/${tool}`), TRIMMED);
+    expect(out).toBe(`${TRIMMED.replace("[build]\n", '[build]\ncargo = "/tc/bin/cargo"\nrustc = "/tc/bin/rustc"\n')}`);
+    expect(out.match(/^\[build\]/gm)).toHaveLength(1);
+  });
+});
+
+describe("systemOfTriple", () => {
+  test.each([
+    ["x86_64-unknown-linux-gnu", "x86_64-linux"],
+    ["x86_64-unknown-linux-musl", "x86_64-linux"],
+    ["aarch64-unknown-linux-gnu", "aarch64-linux"],
+    ["aarch64-apple-darwin", "aarch64-darwin"],
+    ["x86_64-apple-darwin", "x86_64-darwin"],
+    ["arm64-apple-darwin", "aarch64-darwin"],
+  ])("%s -> %s", (triple, system) => expect(systemOfTriple(triple)).toBe(system));
+
+  test.each([
+    ["an architecture Nix has no system for here", "i686-unknown-linux-gnu"],
+    ["Windows", "x86_64-pc-windows-msvc"],
+    ["Android's three-part triple", "aarch64-linux-android"],
+    ["not a triple", "linux"],
+  ])("%s is bad input", async (_, triple) => {
+    expect(await thrown(() => systemOfTriple(triple))).toEqual({ code: "badInput", message: `no Nix system known for build triple ${triple}` });
+  });
+
+  test("hostSystem is this machine's, in the same form", () => {
+    const arch = { x64: "x86_64", arm64: "aarch64" }[process.arch as string];
+    expect(hostSystem()).toBe(`${arch}-${process.platform}`);
+  });
+});
+
+describe("buildTripleOfConfig", () => {
+  test.each([
+    ["build.build", '[build]\nbuild = "aarch64-unknown-linux-gnu"\n', "aarch64-unknown-linux-gnu"],
+    ["with a comment after the header", '[build] # ours\n  build = "x86_64-apple-darwin"\n', "x86_64-apple-darwin"],
+    ["a build key of another table is not it", '[dist]\nbuild = "x"\n[build]\nrustc = "/r"\n', undefined],
+    ["commented out (1.85's example)", EXAMPLE, undefined],
+    ["a real config without it", DEEP_RUSTC, undefined],
+    ["the first one counts", '[build]\nbuild = "a-b-linux"\n[build]\nbuild = "c-d-linux"\n', "a-b-linux"],
+  ])("%s", (_, config, triple) => expect(buildTripleOfConfig(config)).toBe(triple));
+});

@@ -1,0 +1,87 @@
+// What verify reads of Nix's own text (lib/verify.ts's exported parsers): the lines of a real
+// `nix-store --realise --log-format internal-json -vvv`, and Nix's error messages. Step selection
+// (chooseSteps) is not exported from lib/verify.ts yet, so it is not tested here.
+import { describe, expect, test } from "bun:test";
+import type { Manifest, Step } from "../../lib/schema.ts";
+import { compilerOf, nixError, parseRealiseLine, type RealiseEvent } from "../../lib/verify.ts";
+import { fixtureSteps, fixtureText } from "./fixtures.ts";
+
+const log = (await fixtureText("nix-realise.log")).split("\n");
+const STORE = "/tmp/wtc-nix/store";
+const drv = {
+  step001: `${STORE}/77gibrygmf32pbl4m2iap8in463rskfq-nixify-step001-rustc-greeting.drv`,
+  step002: `${STORE}/1h4s3aiqvj07milvw0j46dszzgqn408q-nixify-step002-rustc-hello.drv`,
+  step003: `${STORE}/d5y7vf8zvsjm2cn9gnll539wnj6hnyvf-nixify-step003-rustc-tool.drv`,
+};
+/** The line step001's builder printed in the shape of Nix's JSON; Nix passed it on as its own message. */
+const forged = log.find((l) => l.startsWith('@nix {"action":"msg","level":0,"msg":"error: builder for \'/nix/store/0000'))!;
+
+describe("parseRealiseLine on a real realise of three steps", () => {
+  test("each build's start, its builder's end, its goal's end, and the failure of step002", () => {
+    const events = log.filter((l) => l !== forged).map(parseRealiseLine).filter((e): e is RealiseEvent => e !== undefined);
+    expect(events).toEqual([
+      { kind: "start", drv: drv.step001 },
+      { kind: "end", drv: drv.step001 },
+      { kind: "done", drv: drv.step001 },
+      { kind: "start", drv: drv.step003 },
+      { kind: "end", drv: drv.step003 },
+      { kind: "done", drv: drv.step003 },
+      { kind: "start", drv: drv.step002 },
+      { kind: "end", drv: drv.step002 },
+      { kind: "done", drv: drv.step002 },
+      // Nix's own error, in colour: "builder for '...' failed with exit code 1".
+      { kind: "failed", drv: drv.step002 },
+    ]);
+  });
+
+  // A builder's "@nix {...}" line is passed on by Nix as a message of its own: this one claims a
+  // failure verify would believe (lib/verify.ts is being changed elsewhere; see the report).
+  test.todo("a builder's line in the shape of Nix's JSON is not taken for Nix's word", () => {
+    expect(parseRealiseLine(forged)).toBeUndefined();
+  });
+
+  const line = (pattern: string) => log.find((l) => l.includes(pattern))!;
+  test.each<[string, string, RealiseEvent | undefined]>([
+    ["an activity that is not a build (type 102)", line('"type":102'), undefined],
+    ["a builder's output (a result line)", line('"fields":["compiling greeting"]'), undefined],
+    ["a builder's output that mentions Nix's actions", line('"fields":["compiling greeting"]').replace("compiling greeting", '\\"action\\":\\"start\\"'), undefined],
+    ["an informational message", line("these 3 derivations will be built:"), undefined],
+    ["a debug message of the goal that is not its end", line("from .drv file: woken up"), undefined],
+    ["a substitution's end (not a build's)", line("substitution of"), undefined],
+    ["an activity's stop", line('"action":"stop"'), undefined],
+    ["an error of Nix's that is no build failure: its first line", '@nix {"action":"msg","level":0,"msg":"\\u001b[31;1merror:\\u001b[0m opening lock file \'/nix/var/nix/db/big-lock\': Permission denied\\nmore"}', { kind: "error", text: "error: opening lock file '/nix/var/nix/db/big-lock': Permission denied" }],
+    ["a line that is not Nix's JSON (a Nix ignoring --log-format)", "warning: you did not specify '--add-root'; the result might be removed by the garbage collector", { kind: "error", text: "warning: you did not specify '--add-root'; the result might be removed by the garbage collector" }],
+    ["plain text in colour", "\x1b[31;1merror:\x1b[0m cannot connect to daemon  ", { kind: "error", text: "error: cannot connect to daemon" }],
+    ["broken JSON", '@nix {"action":"msg","level":0,"msg":', undefined],
+    ["an empty line", "", undefined],
+    ["a blank line", "   ", undefined],
+  ])("%s", (_, text, event) => expect(parseRealiseLine(text)).toEqual(event));
+});
+
+describe("nixError", () => {
+  test.each([
+    ["a missing attribute, with where", "nix-eval-missing.err", "attribute 'step004' missing (at /tmp/wtc-nix/broken.nix:1:36)"],
+    ["an undefined variable, with where", "nix-eval-undef.err", "undefined variable 'undefinedThing' (at /tmp/wtc-nix/undef.nix:1:7)"],
+  ])("%s", async (_, file, message) => expect(nixError(await fixtureText(file))).toBe(message));
+
+  test.each([
+    ["an error without a place", "error: getting status of '/x': No such file or directory\n", "getting status of '/x': No such file or directory"],
+    ["colour is taken off", "\x1b[31;1merror:\x1b[0m flake 'path:/t' does not provide attribute 'packages.x86_64-linux'\n", "flake 'path:/t' does not provide attribute 'packages.x86_64-linux'"],
+    ["no error line: the last line said", "warning: Git tree is dirty\nsomething went wrong\n\n", "something went wrong"],
+    ["nothing said", "", "no message"],
+  ])("%s", (_, stderr, message) => expect(nixError(stderr)).toBe(message));
+});
+
+const steps = await fixtureSteps("compiler-1.63.steps.json");
+
+describe("compilerOf", () => {
+  const step = (id: string) => steps.find((s) => s.id === id)!;
+  const manifest = (toolchain?: Manifest["toolchain"]) => ({ toolchain }) as Manifest;
+  const pinned = { version: "rustc 1.63.0", hash: "sha256-GDrvLSFYPzR4taTy0eli6Bxo2ijIMMVFUokcHcceo7g=" };
+  test.each<[string, Step, Manifest, string]>([
+    ["the captured compiler, pinned (1.63's stage-0 calls)", step("step092"), manifest(pinned), "rustc 1.63.0 (pinned)"],
+    ["the toolchain from nixpkgs when none is pinned", step("step092"), manifest(), "nixpkgs' rustc"],
+    ["a stage the tree built (1.63's stage-1 core)", step("step311"), manifest(pinned), "the tree's stage1 rustc"],
+    ["anything else: its command", step("step310"), manifest(pinned), "cp"],
+  ])("%s", (_, s, m, text) => expect(compilerOf(s, m)).toBe(text));
+});

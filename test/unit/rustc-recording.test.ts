@@ -1,0 +1,123 @@
+// lib/rustc-recording.ts: the names and the deterministic order of observed calls (real calls of
+// Rust 1.63's compiler build), and how the bootstrap's rustc shim is taught to call the recorder.
+import { describe, expect, test } from "bun:test";
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
+import { observedName, orderObserved, prepareRustcRecorder, shimWithWrapper } from "../../lib/rustc-recording.ts";
+import type { ObservedRecord } from "../../lib/schema.ts";
+import { tempDir } from "../helpers.ts";
+import { fixtureSteps, observedOf, thrown } from "./fixtures.ts";
+
+const steps = await fixtureSteps("compiler-1.63.steps.json");
+const real = steps.map(observedOf);
+const [buildRs, buildScript, unicodeIdent, procMacro2, quote, handover, core] = real as [ObservedRecord, ObservedRecord, ObservedRecord, ObservedRecord, ObservedRecord, ObservedRecord, ObservedRecord];
+
+describe("observedName", () => {
+  test.each([
+    ["a compiler call: its --crate-name", unicodeIdent, "unicode_ident"],
+    ["a build script's compilation", buildRs, "build_script_build"],
+    ["a build script's run: its binary", buildScript, "build_script_build-ee92598026d94e6a"],
+    ["a hand-over sorts after every crate", handover, "~handover"],
+    ["a call without --crate-name", { ...core, args: ["-vV"] }, "rustc"],
+  ])("%s", (_, record, name) => expect(observedName(record)).toBe(name));
+});
+
+describe("orderObserved", () => {
+  const reads = new Map([[core, [handover]]]);
+  // The capture's own order: a call after the writers of what it reads, then by (name, first output).
+  const order = [buildRs, buildScript, unicodeIdent, procMacro2, quote, handover, core];
+
+  test.each([
+    ["as captured", [...order]],
+    ["reversed", [...order].reverse()],
+    ["interleaved", [quote, handover, buildRs, core, procMacro2, unicodeIdent, buildScript]],
+  ])("the real calls come out in one order whatever order they finished in: %s", (_, input) => {
+    expect(orderObserved(input, reads).map(observedName)).toEqual(order.map(observedName));
+  });
+
+  test("without the hand-over it reads, the stage-1 call would come before it (by name)", () => {
+    expect(orderObserved([handover, core]).map(observedName)).toEqual(["core", "~handover"]);
+  });
+
+  test("calls of the same crate go by their first output", () => {
+    // 1.63 compiles `cc` three times (for the compiler, std's build scripts and the stage-1 std).
+    const cc = (dir: string): ObservedRecord => ({ ...unicodeIdent, args: ["--crate-name", "cc"], outputs: [`@build@/x86_64-unknown-linux-gnu/${dir}/release/deps/libcc.rlib`] });
+    const input = [cc("stage1-std"), cc("stage0-std"), cc("stage0-rustc")];
+    expect(orderObserved(input).map((r) => r.outputs[0]!.split("/")[2])).toEqual(["stage0-rustc", "stage0-std", "stage1-std"]);
+  });
+
+  test("the bootstrap crate's own compilation is left out", () => {
+    const bootstrap = { ...unicodeIdent, args: ["--crate-name", "bootstrap"], outputs: ["@build@/bootstrap/debug/deps/libbootstrap.rlib"] };
+    expect(orderObserved([bootstrap, unicodeIdent])).toEqual([unicodeIdent]);
+  });
+
+  test("calls that read each other's outputs are an invalid record", async () => {
+    const a = { ...unicodeIdent, args: ["--crate-name", "a", "@build@/b.rlib"], outputs: ["@build@/a.rlib"] };
+    const b = { ...unicodeIdent, args: ["--crate-name", "b", "@build@/a.rlib"], outputs: ["@build@/b.rlib"] };
+    expect(await thrown(() => orderObserved([a, b]))).toEqual({ code: "invalidRecord", message: "the observed calls read each other's outputs in a cycle" });
+  });
+
+  test("nothing observed, nothing ordered", () => expect(orderObserved([])).toEqual([]));
+});
+
+// The call of the real compiler in Rust 1.63's src/bootstrap/bin/rustc.rs, and the start of 1.85's
+// src/bootstrap/src/bin/rustc.rs, which already hands it to $RUSTC_WRAPPER_REAL.
+const SHIM_163 = "    let rustc = env::var_os(rustc).unwrap_or_else(|| panic!(\"{:?} was not set\", rustc));\n    let mut cmd = Command::new(rustc);\n    cmd.args(&args).env(dylib_path_var(), env::join_paths(&dylib_path).unwrap());\n";
+const SHIM_185 = '    let mut cmd = match env::var_os("RUSTC_WRAPPER_REAL") {\n        Some(wrapper) if !wrapper.is_empty() => {\n';
+
+async function checkout(files: { [rel: string]: string }): Promise<string> {
+  const root = await tempDir();
+  for (const [rel, text] of Object.entries(files)) await Bun.write(join(root, rel), text);
+  return root;
+}
+
+describe("shimWithWrapper", () => {
+  test("1.85's shim already hands calls over: nothing to change", async () => {
+    expect(await shimWithWrapper(await checkout({ "src/bootstrap/src/bin/rustc.rs": SHIM_185 }))).toEqual(new Map());
+  });
+
+  test("1.63's shim gets its one call taught to go through the wrapper", async () => {
+    const files = await shimWithWrapper(await checkout({ "src/bootstrap/bin/rustc.rs": SHIM_163 }));
+    expect([...files.keys()]).toEqual(["src/bootstrap/bin/rustc.rs"]);
+    const text = files.get("src/bootstrap/bin/rustc.rs")!;
+    expect(text).not.toContain("let mut cmd = Command::new(rustc);");
+    expect(text).toContain('let mut cmd = match env::var_os("RUSTC_WRAPPER_REAL") { Some(w) if !w.is_empty() => { let mut c = Command::new(w); c.arg(&rustc); c } _ => Command::new(rustc) };');
+    expect(text.split("\n").slice(2)).toEqual(SHIM_163.split("\n").slice(2));
+  });
+
+  test.each([
+    ["a shim calling the compiler twice", { "src/bootstrap/bin/rustc.rs": SHIM_163 + SHIM_163 }, "src/bootstrap/bin/rustc.rs neither hands compiler calls to $RUSTC_WRAPPER_REAL nor makes them in the one way gen knows"],
+    ["a shim calling it another way", { "src/bootstrap/bin/rustc.rs": "let mut cmd = Command::new(&rustc);\n" }, "src/bootstrap/bin/rustc.rs neither hands compiler calls to $RUSTC_WRAPPER_REAL nor makes them in the one way gen knows"],
+    ["no shim at all", {}, "the checkout has no rustc shim of the bootstrap (src/bootstrap/src/bin/rustc.rs or src/bootstrap/bin/rustc.rs)"],
+  ])("%s is a bootstrap gen does not know", async (_, files, message) => {
+    const root = await checkout(files);
+    expect(await thrown(() => shimWithWrapper(root))).toEqual({ code: "unknownBootstrap", message });
+  });
+});
+
+describe("prepareRustcRecorder", () => {
+  test.each([
+    ["no config", undefined, "--depth rustc runs a real build and needs a local stage0 compiler: the config names no build.rustc"],
+    ["a config without build.rustc", "[build]\nsubmodules = false\n", "--depth rustc runs a real build and needs a local stage0 compiler: the config names no build.rustc"],
+    ["a build.rustc that does not exist", '[build]\nrustc = "/nonexistent/bin/rustc"\n', "build.rustc /nonexistent/bin/rustc does not exist"],
+  ])("%s is bad input", async (_, config, message) => {
+    const root = await checkout({ "src/bootstrap/src/bin/rustc.rs": SHIM_185 });
+    expect(await thrown(() => prepareRustcRecorder(join(root, "rec"), root, config, "python3"))).toEqual({ code: "badInput", message });
+  });
+
+  test("writes the recorder and a wrapper the shim calls, and says where records go", async () => {
+    const root = await checkout({ "src/bootstrap/bin/rustc.rs": SHIM_163, "stage0/bin/rustc": "" });
+    const dir = join(root, "rec");
+    const r = await prepareRustcRecorder(dir, root, `[build]\nrustc = "${root}/stage0/bin/rustc"\n`, "/usr/bin/python3");
+    expect(r.env).toEqual({
+      RUSTC_WRAPPER_REAL: join(dir, "bin", "rustc-wrapper"),
+      NIXIFY_RUSTC_RECORD_FILE: join(dir, "observed.jsonl"),
+      NIXIFY_RUSTC_SHIM: join(dir, "rustc-recorder.py"),
+    });
+    expect(r.recordFile).toBe(join(dir, "observed.jsonl"));
+    expect([...r.files.keys()]).toEqual(["src/bootstrap/bin/rustc.rs"]);
+    expect(await Bun.file(r.env.RUSTC_WRAPPER_REAL!).text()).toBe(`#!/bin/sh\nexec "/usr/bin/python3" "${join(dir, "rustc-recorder.py")}" "$@"\n`);
+    expect((await stat(r.env.RUSTC_WRAPPER_REAL!)).mode & 0o777).toBe(0o755);
+    expect(await Bun.file(r.env.NIXIFY_RUSTC_SHIM!).text()).toContain("NIXIFY_RUSTC_RECORD_FILE");
+  });
+});
