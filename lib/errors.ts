@@ -24,6 +24,8 @@ export const ExitCode = {
   nothingObserved: 16,
   /** Bad command-line usage: an unknown flag, a missing value. */
   usage: 17,
+  /** verify: no builder could take a step (a remote builder that does not answer, or none for the tree's system with --jobs 0). */
+  noBuilder: 18,
   /** Stopped by SIGINT or SIGTERM (128 + the signal's number, as shells report it). */
   interrupted: 130,
   terminated: 143,

@@ -5,7 +5,9 @@
 //   - store: a private local store under the state folder (store, state and log), no daemon;
 //   - build-users-group empty and sandbox off: builds run as the calling user and may use the
 //     host toolchain at its real paths;
-//   - NIX_CONF_DIR and NIX_USER_CONF_FILES point away from the machine's own settings.
+//   - NIX_CONF_DIR and NIX_USER_CONF_FILES point away from the machine's own settings;
+//   - NIX_STORE_DIR is the private store's folder, so that a remote builder's store (`ssh-ng://`,
+//     whose store folder Nix would otherwise take to be /nix/store) names paths the same way.
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { NixifyError } from "./errors.ts";
@@ -50,7 +52,7 @@ export async function nixRunner(opts: { offline: boolean; stateDir: string }): P
   ];
   await Bun.write(join(conf, "nix.conf"), `${settings.join("\n")}\n`);
   return {
-    env: { ...process.env, NIX_CONF_DIR: conf, NIX_USER_CONF_FILES: "/dev/null", XDG_CACHE_HOME: join(dir, "cache") },
+    env: { ...process.env, NIX_CONF_DIR: conf, NIX_USER_CONF_FILES: "/dev/null", NIX_STORE_DIR: join(dir, "store"), XDG_CACHE_HOME: join(dir, "cache") },
     flakeArgs: [],
     offline: true,
   };

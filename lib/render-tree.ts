@@ -13,6 +13,8 @@ export const VERSION: string = pkg.version;
 /** The nixpkgs a tree pins unless gen is told otherwise (--nixpkgs): its tools (bash, coreutils, cc, ...) and, below depth rustc, its rustc. */
 export const DEFAULT_NIXPKGS = "github:NixOS/nixpkgs/nixos-unstable";
 const HEADER = generatedHeader(VERSION);
+/** The package that names the pinned compiler (--depth rustc): in packages, never a job. */
+const PINNED = "toolchain";
 
 export type TreeInput = {
   manifest: Manifest;
@@ -54,11 +56,14 @@ export function storeName(text: string): string {
   return text.replace(/[^A-Za-z0-9+._?=-]+/g, "-").replace(/^[-.]+|-+$/g, "").slice(0, 200) || "step";
 }
 
+// Jobs (checks, hydraJobs) are what a build farm builds: every step and the sysroot, not the
+// pinned compiler, which no builder can build (it is only ever added to a store, and Nix copies
+// it to a remote builder with the steps that use it).
 // Lookups for `nix repl`: load the tree, then `lib.byId.step007`, `lib.byKind "rustc"`, ...
 const FLAKE_OUTPUTS = `{
   packages.\${system} = steps // { default = steps.\${defaultStep}; };
-  checks.\${system} = steps;
-  hydraJobs = builtins.mapAttrs (id: drv: { \${system} = drv; }) steps;
+  checks.\${system} = jobs;
+  hydraJobs = builtins.mapAttrs (id: drv: { \${system} = drv; }) jobs;
   lib = rec {
     steps = manifest.steps;
     byId = builtins.listToAttrs (map (s: { name = s.id; value = s; }) steps);
@@ -107,6 +112,7 @@ function rootFlake(input: TreeInput, sysroot: Sysroot): Nix {
         ["system", ident("system")],
       ])),
       manifest: raw("builtins.fromJSON (builtins.readFile ./steps.json)"),
+      jobs: call(raw("builtins.removeAttrs"), ident("steps"), list([str(PINNED)])),
     }, raw(FLAKE_OUTPUTS)))],
   ]);
 }
@@ -125,7 +131,7 @@ function stepsNix(input: TreeInput, sysroot: Sysroot): Nix {
     pieces[rel] = call(raw("builders.mkPiece"), ident("src"), str(rel));
   }
   // The pinned compiler, so verify can see whether it is in the store before building anything.
-  if (input.manifest.toolchain) entries.toolchain = raw("builders.pinned");
+  if (input.manifest.toolchain) entries[PINNED] = raw("builders.pinned");
   if (sysroot) {
     entries.sysroot = call(raw("builders.mkSysroot"), attrs({
       target: str(sysroot.target),

@@ -4,6 +4,7 @@
 import { join } from "node:path";
 import { NixifyError } from "./errors.ts";
 import { log } from "./log.ts";
+import { canBuild, parseMachines } from "./machines.ts";
 import { nixRunner, type NixRunner } from "./nix-settings.ts";
 import { plainText, spawn, spawnWatching, tail } from "./process.ts";
 import * as v from "valibot";
@@ -23,7 +24,10 @@ export type VerifyOptions = {
   to?: string;
   only?: string[];
   keepGoing: boolean;
+  /** Builds Nix may run at once on this machine (its --max-jobs); 0: none, every step goes to a builder. */
   jobs?: number;
+  /** Remote builders in Nix's syntax (its `builders` setting): where Nix may hand steps. */
+  builders?: string;
   /** Build the tree against this checkout instead of the one it was generated from (the same sources with a change). */
   src?: string;
 };
@@ -50,6 +54,8 @@ export type StepReport = {
   logCommand?: string;
   /** The compiler a rustc step runs: the pinned (or nixpkgs') one, or one the tree builds, named by where it lies. */
   compiler?: string;
+  /** Where Nix built it: "local" (this machine), or the store URI of the remote builder it handed the step to. */
+  builtOn?: string;
 };
 
 export type VerifyReport = {
@@ -91,6 +97,19 @@ function chooseSteps(manifest: Manifest, opts: VerifyOptions): Step[] {
   return chosen;
 }
 
+/**
+ * The builders' spec is Nix's; what Nix would reject mid-build is refused here. With --jobs 0 this
+ * machine builds nothing: some builder must build the tree's system (offline, only --builders
+ * names builders; online, the machine's Nix settings may too, and Nix says if none fits).
+ */
+function checkBuilders(opts: VerifyOptions, system: string): void {
+  const machines = parseMachines(opts.builders ?? "");
+  if (opts.jobs !== 0 || canBuild(machines, system)) return;
+  if (opts.builders !== undefined || opts.offline) {
+    throw new NixifyError("noBuilder", `--jobs 0 builds nothing on this machine, and no builder ${opts.builders === undefined ? "is given" : "in --builders builds " + system}`, `name one with --builders 'ssh-ng://HOST ${system} KEY 4' (Nix's machines syntax), or let this machine build (--jobs 1)`);
+  }
+}
+
 /** Arguments that point a nix command at the tree (and, offline, at the stand-in for nixpkgs). */
 async function flakeRef(runner: NixRunner, manifest: Manifest, stateDir: string, toolchain?: string, src?: string): Promise<string[]> {
   const args = [...runner.flakeArgs, "--no-write-lock-file"];
@@ -121,6 +140,8 @@ async function evaluate(runner: NixRunner, dir: string, manifest: Manifest, extr
 function logCommand(runner: NixRunner, drv: string): string {
   return runner.offline ? `NIX_CONF_DIR=${runner.env.NIX_CONF_DIR} nix log ${drv}` : `nix log ${drv}`;
 }
+
+const BUILDER_HINT = "check that each builder answers: nix store ping --store URI (an ssh port or key goes in NIX_SSHOPTS or ~/.ssh/config); or let this machine build too (--jobs 1)";
 
 const NIX_BROKE_HINT = "this is Nix failing, not a step: check that its store is readable, writable and not full (offline: the store under --state)";
 
@@ -175,13 +196,18 @@ async function failureReason(runner: NixRunner, step: Step, drv: string): Promis
 
 /** What verify follows in the log of `nix-store --realise --log-format internal-json -vvv`. */
 export type RealiseEvent =
-  /** Nix started building `drv`; its builder exited; its goal is done (outputs registered if it succeeded); it failed. */
-  | { kind: "start" | "end" | "done" | "failed"; drv: string }
-  /** Any other error of Nix's (its first line), or a line that is not Nix's JSON. */
-  | { kind: "error"; text: string };
+  /** Nix started building `drv`, on `machine` (a remote builder's store URI, or "" for this machine). */
+  | { kind: "start"; drv: string; machine: string }
+  /** Its builder exited (for a remote build: its outputs are copied back); its goal is done (outputs registered if it succeeded); it failed. */
+  | { kind: "end" | "done" | "failed"; drv: string }
+  /**
+   * Any other error of Nix's (its first line), or a line that is not Nix's JSON (`ours` false:
+   * what a child of Nix printed, such as the debug lines of the ssh it runs for a remote builder).
+   */
+  | { kind: "error"; text: string; ours: boolean };
 
 export function parseRealiseLine(line: string): RealiseEvent | undefined {
-  if (!line.startsWith("@nix {")) return line.trim() ? { kind: "error", text: plainText(line).trim() } : undefined;
+  if (!line.startsWith("@nix {")) return line.trim() ? { kind: "error", text: plainText(line).trim(), ours: false } : undefined;
   // Only activity starts and messages matter; a builder's own output ("result" lines) never
   // counts as Nix's word, whatever it prints.
   if (!line.includes('"action":"start"') && !line.includes('"action":"msg"')) return undefined;
@@ -191,13 +217,17 @@ export function parseRealiseLine(line: string): RealiseEvent | undefined {
   } catch {
     return undefined;
   }
-  // Activity type 105 is a build; its first field the derivation.
-  if (e.action === "start" && e.type === 105 && Array.isArray(e.fields) && typeof e.fields[0] === "string") return { kind: "start", drv: e.fields[0] };
+  // Activity type 105 is a build; its fields the derivation and the machine Nix handed it to
+  // ("" for this one). A remote build shows twice: Nix's hand-over, then the builder's own
+  // activity (machine ""), relayed.
+  if (e.action === "start" && e.type === 105 && Array.isArray(e.fields) && typeof e.fields[0] === "string") {
+    return { kind: "start", drv: e.fields[0], machine: typeof e.fields[1] === "string" ? e.fields[1] : "" };
+  }
   if (e.action !== "msg" || typeof e.msg !== "string") return undefined;
   const msg = plainText(e.msg);
   if (e.level === 0) {
     const failed = /^error: builder for '([^']+\.drv)' failed/.exec(msg);
-    return failed ? { kind: "failed", drv: failed[1]! } : { kind: "error", text: msg.split("\n")[0]!.trim() };
+    return failed ? { kind: "failed", drv: failed[1]! } : { kind: "error", text: msg.split("\n")[0]!.trim(), ours: true };
   }
   // Debug messages (-vvv) of Nix 2.8's derivation goal: the builder's exit, and the goal's end.
   const end = /^builder process for '([^']+\.drv)' finished$/.exec(msg);
@@ -244,6 +274,7 @@ export async function verify(opts: VerifyOptions, onStep?: (r: StepReport, n: nu
       "to build a compiler through Nix, generate the tree with --depth rustc; --only the other steps (downloads, the bootstrap crate) still builds",
     );
   }
+  checkBuilders(opts, manifest.system);
   const runner = await nixRunner({ offline: opts.offline, stateDir: opts.stateDir });
   const extra = await flakeRef(runner, manifest, opts.stateDir, opts.toolchain, opts.src);
 
@@ -291,18 +322,22 @@ export async function verify(opts: VerifyOptions, onStep?: (r: StepReport, n: nu
   const failedOwn = new Set<string>();
   const otherFailures: string[] = [];
   const nixSaid: string[] = [];
-  const timing = (step: Step): Pick<StepReport, "seconds" | "timing"> => {
+  const othersSaid: string[] = [];
+  const machines = new Map<string, string>();
+  /** A step's own seconds, and where it was built. */
+  const timing = (step: Step): Pick<StepReport, "seconds" | "timing" | "builtOn"> => {
     const from = started.get(step.id);
     if (from === undefined) return { seconds: 0, timing: "unknown" };
+    const builtOn = machines.get(step.id) || "local";
     const to = ended.get(step.id);
-    return to === undefined ? { seconds: (performance.now() - from) / 1000, timing: "upper-bound" } : { seconds: (to - from) / 1000 };
+    return to === undefined ? { seconds: (performance.now() - from) / 1000, timing: "upper-bound", builtOn } : { seconds: (to - from) / 1000, builtOn };
   };
   const pending: Promise<void>[] = [];
   const fail = (step: Step) => {
     failedOwn.add(step.id);
     if (!wanted.has(step.id) || !decide(step)) return;
-    const t = timing(step);
-    pending.push(failureReason(runner, step, drv(step)).then((reason) => report(step, "failed", t.seconds, { timing: t.timing, reason, logCommand: logCommand(runner, drv(step)) })));
+    const { seconds, ...more } = timing(step);
+    pending.push(failureReason(runner, step, drv(step)).then((reason) => report(step, "failed", seconds, { ...more, reason, logCommand: logCommand(runner, drv(step)) })));
   };
   // Steps whose goal is done are looked up in the store in batches, one query at a time; a
   // failed query leaves them to the final one, which must answer.
@@ -317,8 +352,8 @@ export async function verify(opts: VerifyOptions, onStep?: (r: StepReport, n: nu
         const invalid = await missing(runner, batch.map(out)).catch(() => undefined);
         for (const s of batch) {
           if (!invalid || invalid.has(out(s)) || !decide(s)) continue;
-          const t = timing(s);
-          report(s, "passed", t.seconds, { timing: t.timing });
+          const { seconds, ...more } = timing(s);
+          report(s, "passed", seconds, more);
         }
       }
       checking = undefined;
@@ -328,13 +363,14 @@ export async function verify(opts: VerifyOptions, onStep?: (r: StepReport, n: nu
   let realiseCode = 0;
   if (toBuild.length > 0) {
     const args = ["nix-store", "--realise", "--max-jobs", String(opts.jobs ?? 1), "--log-format", "internal-json", "-vvv",
-      ...(opts.keepGoing ? ["--keep-going"] : []), ...toBuild.map(drv)];
+      ...(opts.builders === undefined ? [] : ["--builders", opts.builders]), ...(opts.keepGoing ? ["--keep-going"] : []), ...toBuild.map(drv)];
     const r = await spawnWatching(args, { env: runner.env }, (line) => {
       const e = parseRealiseLine(line);
       if (!e) return;
       if (e.kind === "error") {
         // The first few are what a failure message needs; a Nix that ignored --log-format would print thousands.
-        if (nixSaid.length < 20) nixSaid.push(e.text);
+        const said = e.ours ? nixSaid : othersSaid;
+        if (said.length < 20) said.push(e.text);
         return;
       }
       const step = byDrv.get(e.drv);
@@ -342,8 +378,11 @@ export async function verify(opts: VerifyOptions, onStep?: (r: StepReport, n: nu
         if (e.kind === "failed") otherFailures.push(e.drv.replace(/^.*\/[0-9a-z]{32}-/, "").replace(/\.drv$/, ""));
         return;
       }
-      if (e.kind === "start") started.set(step.id, performance.now());
-      else if (e.kind === "end") ended.set(step.id, performance.now());
+      if (e.kind === "start") {
+        // The first start is Nix's; a remote builder's relayed one comes later and says "".
+        if (!started.has(step.id)) started.set(step.id, performance.now());
+        if (e.machine) machines.set(step.id, e.machine);
+      } else if (e.kind === "end") ended.set(step.id, performance.now());
       else if (e.kind === "failed") fail(step);
       else if (wanted.has(step.id) && started.has(step.id)) checkSoon(step);
     });
@@ -354,7 +393,13 @@ export async function verify(opts: VerifyOptions, onStep?: (r: StepReport, n: nu
 
   // The store is the judge. Nix failing for no step's fault is an error, not a verdict.
   const stillMissing = await missing(runner, toBuild.map(out));
-  const nixLine = nixSaid[0] ?? "it said nothing";
+  const nixLine = nixSaid[0] ?? othersSaid[0] ?? "it said nothing";
+  // A builder that did not answer: Nix says so and builds here instead, unless --jobs 0 forbids it.
+  const unreachable = nixSaid.find((l) => l.startsWith("cannot build on '"));
+  if (realiseCode !== 0 && failedOwn.size === 0 && nixSaid.some((l) => /^(error: )?unable to start any build/.test(l))) {
+    throw new NixifyError("noBuilder", `no builder could take the steps: ${unreachable ?? nixLine}`, BUILDER_HINT);
+  }
+  if (unreachable) log.warn(`${unreachable}; Nix built on this machine instead`);
   if (realiseCode === 0) {
     const lost = toBuild.find((s) => stillMissing.has(out(s)));
     if (lost) throw new NixifyError("nixFailed", `nix-store --realise said it built everything, but ${lost.id}'s output ${out(lost)} is not in the store`, NIX_BROKE_HINT);
@@ -369,8 +414,8 @@ export async function verify(opts: VerifyOptions, onStep?: (r: StepReport, n: nu
   for (const step of toBuild) {
     if (!decide(step)) continue;
     if (!stillMissing.has(out(step))) {
-      const t = timing(step);
-      report(step, "passed", t.seconds, { timing: t.timing });
+      const { seconds, ...more } = timing(step);
+      report(step, "passed", seconds, more);
       continue;
     }
     const root = roots.get(step.id);

@@ -12,6 +12,12 @@ if [ ! -x /usr/bin/llvm-config-14 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq llvm-14-dev >/dev/null
 fi
 
+# The remote-builder suite (test/remote-builders.test.ts) runs Debian's sshd as its second machine.
+if [ ! -x /usr/sbin/sshd ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server >/dev/null
+fi
+
 # Real Rust sources for the slow suites, fetched up front (a failed fetch stops the run here); their
 # paths reach the tests through the environment. (Assigned before export: `export X=$(...)` would
 # hide a failure.)

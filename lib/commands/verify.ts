@@ -32,13 +32,14 @@ export default defineCommand({
     to: { type: "string", valueHint: "ID", description: "Last step to build" },
     only: { type: "string", valueHint: "ID,...", description: "Build only these steps" },
     "keep-going": { type: "boolean", description: "Go on after a failure with the steps that do not depend on it" },
-    jobs: { type: "string", valueHint: "N", description: "Builds Nix may run at once (--max-jobs)" },
+    jobs: { type: "string", valueHint: "N", description: "Builds Nix may run at once on this machine (its --max-jobs); 0 with --builders: build nothing here" },
+    builders: { type: "string", valueHint: "SPEC", description: "Remote builders in Nix's machines syntax, e.g. 'ssh-ng://HOST x86_64-linux KEY 4' (its --builders); the report says where each step was built" },
     ...outputArgs,
   },
   async run({ args }) {
     await runReporting(args, async () => {
       const jobs = args.jobs === undefined ? undefined : Number(args.jobs);
-      if (jobs !== undefined && !(Number.isInteger(jobs) && jobs > 0)) throw new NixifyError("badInput", `--jobs must be a positive whole number, not ${args.jobs}`);
+      if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 0)) throw new NixifyError("badInput", `--jobs must be a whole number (0 with --builders: none here), not ${args.jobs}`);
       const cache = process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache");
       const report = await verify(
         {
@@ -52,9 +53,10 @@ export default defineCommand({
           only: args.only?.split(",").map((s) => s.trim()).filter(Boolean),
           keepGoing: Boolean(args["keep-going"]),
           jobs,
+          builders: args.builders,
         },
         (r, n, total) => {
-          const msg = `[${n}/${total}] ${line(r)} ... ${seconds(r)}s ${MARK[r.status]}`;
+          const msg = `[${n}/${total}] ${line(r)} ... ${seconds(r)}s ${MARK[r.status]}${r.builtOn && r.builtOn !== "local" ? ` on ${r.builtOn}` : ""}`;
           if (r.status === "failed") {
             log.error(msg);
             if (r.reason) log.info(r.reason);
@@ -64,9 +66,11 @@ export default defineCommand({
         },
       );
       const count = (s: StepReport["status"]) => report.steps.filter((r) => r.status === s).length;
+      // Where each step was built is a column of its own once any was built elsewhere.
+      const remote = report.steps.some((r) => r.builtOn && r.builtOn !== "local");
       log.log(
-        ["", "step     kind         status           seconds", ...report.steps.map(
-          (r) => `${r.id.padEnd(8)} ${r.kind.padEnd(12)} ${MARK[r.status].padEnd(16)} ${seconds(r).padStart(7)}`,
+        ["", `step     kind         status           seconds${remote ? "  built on" : ""}`, ...report.steps.map(
+          (r) => `${r.id.padEnd(8)} ${r.kind.padEnd(12)} ${MARK[r.status].padEnd(16)} ${seconds(r).padStart(7)}${remote ? `  ${r.builtOn ?? "-"}` : ""}`,
         )].join("\n"),
       );
       const summary = `${count("passed")} passed, ${count("built")} already built, ${count("failed")} failed, ${count("skipped")} skipped in ${report.totalSeconds.toFixed(1)}s (evaluation ${report.evalSeconds.toFixed(1)}s)`;

@@ -1,7 +1,10 @@
 # Runs one recorded step inside a Nix build (see builders.nix); the step's output is @work@,
 # which holds the build dir, and the command's stdout/stderr under .nixify/.
 set -euo pipefail
-source "${NIX_ATTRS_SH_FILE:-$NIX_BUILD_TOP/.attrs.sh}"
+# Nix 2.8 names the file by its path outside the sandbox; inside one it is in the build's top folder.
+attrs=${NIX_ATTRS_SH_FILE:-}
+[ -e "$attrs" ] || attrs=$NIX_BUILD_TOP/.attrs.sh
+source "$attrs"
 out=${outputs[out]}
 export PATH=$toolPath
 home=$NIX_BUILD_TOP/home
@@ -41,15 +44,14 @@ for dep in "${stepDeps[@]}"; do
   if [ -f "$dep" ]; then
     fetched+=("$dep")
   elif [ -n "$stepLinkDeps" ]; then
-    cp -rsT "$dep" "$out"
+    # Folders made writable as they are made (not the store's read-only modes), so the next
+    # dependency's links can go in too: a builder that is not root (a sandbox's) needs that.
+    cp -rsT --no-preserve=mode "$dep" "$out"
   else
     cp -rT "$dep" "$out"
     chmod -R u+w "$out"
   fi
 done
-if [ -n "$stepLinkDeps" ]; then
-  find "$out" -type d -exec chmod u+w {} +
-fi
 # What was copied in, by path, size, mtime and inode: what the command leaves so is not its own.
 listFiles() { find "$out" -type f -printf '%P\t%s\t%T@\t%i\0' | sort -z; }
 listFiles > "$tmp/copied"
