@@ -211,7 +211,7 @@ export function parseRealiseLine(line: string): RealiseEvent | undefined {
   // Only activity starts and messages matter; a builder's own output ("result" lines) never
   // counts as Nix's word, whatever it prints.
   if (!line.includes('"action":"start"') && !line.includes('"action":"msg"')) return undefined;
-  let e: { action?: unknown; type?: unknown; fields?: unknown; level?: unknown; msg?: unknown };
+  let e: { action?: unknown; type?: unknown; fields?: unknown; level?: unknown; msg?: unknown; raw_msg?: unknown };
   try {
     e = JSON.parse(line.slice("@nix ".length)) as typeof e;
   } catch {
@@ -226,7 +226,9 @@ export function parseRealiseLine(line: string): RealiseEvent | undefined {
   if (e.action !== "msg" || typeof e.msg !== "string") return undefined;
   const msg = plainText(e.msg);
   if (e.level === 0) {
-    const failed = /^error: builder for '([^']+\.drv)' failed/.exec(msg);
+    // Nix's own errors carry raw_msg; a builder's line in the shape of Nix's JSON, which Nix 2.8
+    // relays as a message, does not, and must not fail another step.
+    const failed = typeof e.raw_msg === "string" ? /^error: builder for '([^']+\.drv)' failed/.exec(msg) : null;
     return failed ? { kind: "failed", drv: failed[1]! } : { kind: "error", text: msg.split("\n")[0]!.trim(), ours: true };
   }
   // Debug messages (-vvv) of Nix 2.8's derivation goal: the builder's exit, and the goal's end.

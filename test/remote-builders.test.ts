@@ -126,7 +126,7 @@ describe("verify on a remote builder (sshd on localhost, a store of its own)", (
     const tree = join(dir, "compiler-1.63");
     const manifest = JSON.parse(await Bun.file(join(tree, "steps.json")).text()) as Manifest;
     // The fixture's shared files (flake, builders, scripts) as this version of gen writes them.
-    const fresh = renderTree({ manifest, srcUrl: "path:/nonexistent/rust-1.63-prepared-as-debian-does", treePath: tree, supplied: new Map(), generated: [] });
+    const fresh = renderTree({ manifest, srcUrl: "path:/nonexistent/rust-1.63-prepared-as-debian-does", supplied: new Map(), generated: [] });
     for (const f of ["flake.nix", "builders.nix", "run-step.sh", "make-source.sh", "make-sysroot.sh"]) await Bun.write(join(tree, f), fresh.get(f)!);
     const byLabel = (l: string) => manifest.steps.find((s) => s.label === l)!;
     const run = byLabel("build-script indexmap");

@@ -3,6 +3,7 @@
 // bootstrap crate really builds as a Nix derivation, offline, from vendored crates; the run of
 // the bootstrap binary fails and the report says why.
 import { describe, expect, test } from "bun:test";
+import { ExitCode } from "../lib/errors.ts";
 import { join } from "node:path";
 import { spawn } from "../lib/process.ts";
 import type { VerifyReport } from "../lib/verify.ts";
@@ -24,6 +25,6 @@ describe.skipIf(!orig)("verify on prepared real Rust 1.85 sources", () => {
     expect(report.steps.map((s) => `${s.id} ${s.kind} ${s.status}`)).toEqual(["step001 cargo passed", "step002 bootstrap failed"]);
     expect(await Bun.file(join(report.steps[0]!.outPath!, "build/bootstrap/debug/bootstrap")).exists()).toBe(true);
     expect(report.steps[1]!.reason).toContain("Unexpected rustc version");
-    expect(r.code).toBe(10);
+    expect(r.code).toBe(ExitCode.buildFailed);
   }, 900_000);
 });
