@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Manifest } from "../lib/schema.ts";
 import { spawn } from "../lib/process.ts";
-import type { VerifyReport } from "../lib/verify.ts";
+import type { VerifyReport } from "../lib/verify/report.ts";
 
 const HERE = join(import.meta.dir, "..");
 const work = process.argv[2] ?? join(tmpdir(), "nixify-bench-compiler");

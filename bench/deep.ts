@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { gen } from "../lib/gen.ts";
 import { log } from "../lib/log.ts";
 import { spawn } from "../lib/process.ts";
-import { verify } from "../lib/verify.ts";
+import { verify } from "../lib/verify/verify.ts";
 
 log.level = 1;
 const support = join(import.meta.dir, "..", "test", "support");

@@ -9,10 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gen } from "../lib/gen.ts";
 import { log } from "../lib/log.ts";
-import { nixRunner } from "../lib/nix-settings.ts";
+import { nixRunner } from "../lib/verify/nix-settings.ts";
 import { spawn } from "../lib/process.ts";
-import { writeStandIn } from "../lib/standin.ts";
-import { verify } from "../lib/verify.ts";
+import { writeStandIn } from "../lib/verify/standin.ts";
+import { verify } from "../lib/verify/verify.ts";
 
 log.level = 1;
 const sizes = process.argv.slice(2).map(Number);

@@ -10,7 +10,7 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { spawn } from "../lib/process.ts";
 import type { Manifest, Step } from "../lib/schema.ts";
-import type { VerifyReport } from "../lib/verify.ts";
+import type { VerifyReport } from "../lib/verify/report.ts";
 import { cli, rustSrc, supportPath, tempDir } from "./helpers.ts";
 
 const HOST = "x86_64-unknown-linux-gnu";

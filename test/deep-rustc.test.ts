@@ -6,10 +6,10 @@ import { describe, expect, test } from "bun:test";
 import { readdir, realpath } from "node:fs/promises";
 import { join } from "node:path";
 import { ExitCode } from "../lib/errors.ts";
-import { nixRunner } from "../lib/nix-settings.ts";
+import { nixRunner } from "../lib/verify/nix-settings.ts";
 import { spawn } from "../lib/process.ts";
 import type { Manifest } from "../lib/schema.ts";
-import type { VerifyReport } from "../lib/verify.ts";
+import type { VerifyReport } from "../lib/verify/report.ts";
 import { cli, leakedPaths, readTree, rustSrc, supportPath, tempDir } from "./helpers.ts";
 
 const orig = rustSrc("1.63");

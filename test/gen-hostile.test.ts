@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { ExitCode } from "../lib/errors.ts";
 import { spawn } from "../lib/process.ts";
 import { writeSample } from "../lib/sample.ts";
-import { writeStandIn } from "../lib/standin.ts";
+import { writeStandIn } from "../lib/verify/standin.ts";
 import { cli, listing, offlineNixEnv, tempDir } from "./helpers.ts";
 
 /** A copy of the sample at `src` whose x.py leaves `sentinel` when it runs (so a test can tell it did not). */

@@ -8,7 +8,7 @@ import { ExitCode } from "../lib/errors.ts";
 import { spawn } from "../lib/process.ts";
 import { writeSample } from "../lib/sample.ts";
 import { ManifestSchema } from "../lib/schema.ts";
-import { writeStandIn } from "../lib/standin.ts";
+import { writeStandIn } from "../lib/verify/standin.ts";
 import { cli, leakedPaths, offlineNixEnv, readTree, tempDir } from "./helpers.ts";
 
 async function manifestOf(out: string) {

@@ -94,6 +94,6 @@ export function leakedPaths(files: Map<string, string>, allowed: string[] = []):
 
 /** Offline Nix for tests: a private store and settings under `dir`. */
 export async function offlineNixEnv(dir: string): Promise<{ [k: string]: string | undefined }> {
-  const { nixRunner } = await import("../lib/nix-settings.ts");
+  const { nixRunner } = await import("../lib/verify/nix-settings.ts");
   return (await nixRunner({ offline: true, stateDir: dir })).env;
 }

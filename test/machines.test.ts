@@ -3,8 +3,8 @@
 // a derivation was built.
 import { describe, expect, test } from "bun:test";
 import { ExitCode, NixifyError } from "../lib/errors.ts";
-import { canBuild, parseMachines } from "../lib/machines.ts";
-import { parseRealiseLine } from "../lib/verify.ts";
+import { canBuild, parseMachines } from "../lib/verify/machines.ts";
+import { parseRealiseLine } from "../lib/verify/nix-output.ts";
 
 const DRV = "/nix/store/63x4ypbsrb6lqmn8607y5d7kav5dn7rc-a.drv";
 

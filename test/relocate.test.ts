@@ -4,8 +4,8 @@ import { expect, test } from "bun:test";
 import { rename } from "node:fs/promises";
 import { join } from "node:path";
 import { spawn } from "../lib/process.ts";
-import { writeStandIn } from "../lib/standin.ts";
-import type { VerifyReport } from "../lib/verify.ts";
+import { writeStandIn } from "../lib/verify/standin.ts";
+import type { VerifyReport } from "../lib/verify/report.ts";
 import { cli, leakedPaths, offlineNixEnv, readTree, tempDir } from "./helpers.ts";
 
 test("a tree moved after gen verifies, and its root and step flakes build where it now is", async () => {

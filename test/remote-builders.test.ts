@@ -9,9 +9,9 @@ import { spawn } from "../lib/process.ts";
 import { renderTree } from "../lib/render-tree.ts";
 import { writeSample } from "../lib/sample.ts";
 import type { Manifest } from "../lib/schema.ts";
-import { hostToolchain } from "../lib/standin.ts";
+import { hostToolchain } from "../lib/verify/standin.ts";
 import { hostSystem } from "../lib/system.ts";
-import type { VerifyReport } from "../lib/verify.ts";
+import type { VerifyReport } from "../lib/verify/report.ts";
 import { cli, offlineNixEnv, rustSrc, supportPath, tempDir } from "./helpers.ts";
 import { freePort, startBuilder, type Builder } from "./support/ssh-builder.ts";
 

@@ -5,7 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { chmod, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ExitCode } from "../lib/errors.ts";
-import type { VerifyReport } from "../lib/verify.ts";
+import type { VerifyReport } from "../lib/verify/report.ts";
 import { cli, tempDir } from "./helpers.ts";
 
 /** `gen --out tree` in an empty temp folder (the embedded sample); returns the folder. */

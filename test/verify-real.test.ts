@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { ExitCode } from "../lib/errors.ts";
 import { join } from "node:path";
 import { spawn } from "../lib/process.ts";
-import type { VerifyReport } from "../lib/verify.ts";
+import type { VerifyReport } from "../lib/verify/report.ts";
 import { cli, rustSrc, supportPath, tempDir } from "./helpers.ts";
 
 const orig = rustSrc("1.85");

@@ -7,7 +7,8 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { spawn } from "../lib/process.ts";
 import { writeSample } from "../lib/sample.ts";
-import type { VerifyReport } from "../lib/verify.ts";
+import * as v from "valibot";
+import { VerifyReportSchema } from "../lib/verify/report.ts";
 import { cli, offlineNixEnv, tempDir } from "./helpers.ts";
 
 /** gen on a copy of the sample changed by `edit(root)`, in a fresh folder; returns the folder. */
@@ -23,7 +24,8 @@ async function genSample(edit?: (root: string) => Promise<void>): Promise<string
 
 async function runVerify(dir: string, extra: string[] = []) {
   const r = await cli(["verify", "tree", "--offline", "--state", join(dir, "nix"), "--json", ...extra], { cwd: dir });
-  const report = r.stdout ? (JSON.parse(r.stdout) as VerifyReport) : undefined;
+  // --json is a contract: what it prints must be its schema.
+  const report = r.stdout ? v.parse(VerifyReportSchema, JSON.parse(r.stdout)) : undefined;
   return { ...r, report, statuses: report?.steps.map((s) => `${s.id} ${s.status}`) };
 }
 

@@ -3,7 +3,8 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { ExitCode, NixifyError } from "../errors.ts";
 import { log } from "../log.ts";
-import { verify, type StepReport } from "../verify.ts";
+import { verify } from "../verify/verify.ts";
+import { type StepReport } from "../verify/report.ts";
 import { outputArgs, runReporting } from "./shared.ts";
 
 const MARK: { [S in StepReport["status"]]: string } = { passed: "✔ passed", built: "✔ already built", failed: "✖ failed", skipped: "- skipped" };

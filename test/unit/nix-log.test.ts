@@ -1,9 +1,9 @@
-// What verify reads of Nix's own text (lib/verify.ts's exported parsers): the lines of a real
-// `nix-store --realise --log-format internal-json -vvv`, and Nix's error messages. Step selection
-// (chooseSteps) is not exported from lib/verify.ts yet, so it is not tested here.
+// What verify reads of Nix's own text (lib/verify/nix-output.ts): the lines of a real
+// `nix-store --realise --log-format internal-json -vvv`, and Nix's error messages.
 import { describe, expect, test } from "bun:test";
 import type { Manifest, Step } from "../../lib/schema.ts";
-import { compilerOf, nixError, parseRealiseLine, type RealiseEvent } from "../../lib/verify.ts";
+import { compilerOf } from "../../lib/verify/explain.ts";
+import { nixError, parseRealiseLine, type RealiseEvent } from "../../lib/verify/nix-output.ts";
 import { fixtureSteps, fixtureText } from "./fixtures.ts";
 
 const log = (await fixtureText("nix-realise.log")).split("\n");

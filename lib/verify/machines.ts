@@ -5,7 +5,7 @@
 // would reject in the middle of a build (its rules), and to know whether any
 // machine can take the tree's steps when this machine builds nothing (--jobs 0).
 import { existsSync, readFileSync } from "node:fs";
-import { NixifyError } from "./errors.ts";
+import { NixifyError } from "../errors.ts";
 
 export type Machine = {
   uri: string;

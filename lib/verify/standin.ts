@@ -3,10 +3,10 @@
 // from the real toolchain (rustc --print sysroot), never rustup's shims.
 import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { NixifyError } from "./errors.ts";
-import { attrs, lambda, renderFile, str, type Nix } from "./nix.ts";
-import { spawn } from "./process.ts";
-import { VERSION } from "./render-tree.ts";
+import { NixifyError } from "../errors.ts";
+import { attrs, lambda, renderFile, str, type Nix } from "../nix.ts";
+import { spawn } from "../process.ts";
+import { VERSION } from "../render-tree.ts";
 
 // nixpkgs attribute -> a program it provides.
 const TOOLS: Array<[string, string]> = [

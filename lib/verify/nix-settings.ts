@@ -10,7 +10,7 @@
 //     whose store folder Nix would otherwise take to be /nix/store) names paths the same way.
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { NixifyError } from "./errors.ts";
+import { NixifyError } from "../errors.ts";
 
 export type NixRunner = {
   /** Environment for every nix command. */

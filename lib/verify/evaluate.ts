@@ -1,0 +1,157 @@
+// verify, first stage: the steps asked for, checked before anything runs, and the tree evaluated
+// once (its derivations and outputs), with the pinned compiler in the store.
+import { join } from "node:path";
+import * as v from "valibot";
+import { NixifyError } from "../errors.ts";
+import { log } from "../log.ts";
+import { plainText, spawn } from "../process.ts";
+import { EvaluatedStepsSchema, issueText, type EvaluatedSteps, type Manifest, type Step } from "../schema.ts";
+import { TOOLCHAIN_NAME } from "../toolchain.ts";
+import { loadManifest } from "../tree.ts";
+import { canBuild, parseMachines } from "./machines.ts";
+import { nixRunner, type NixRunner } from "./nix-settings.ts";
+import { nixError } from "./nix-output.ts";
+import { missing, NIX_BROKE_HINT } from "./store.ts";
+import { writeStandIn } from "./standin.ts";
+
+export type VerifyOptions = {
+  tree: string;
+  offline: boolean;
+  /** Where offline Nix keeps its store and settings. */
+  stateDir: string;
+  /** Offline: the toolchain folder (bin/rustc, bin/cargo) that stands in for nixpkgs' rustc and cargo. */
+  toolchain?: string;
+  from?: string;
+  to?: string;
+  only?: string[];
+  keepGoing: boolean;
+  /** Builds Nix may run at once on this machine (its --max-jobs); 0: none, every step goes to a builder. */
+  jobs?: number;
+  /** Remote builders in Nix's syntax (its `builders` setting): where Nix may hand steps. */
+  builders?: string;
+  /** Build the tree against this checkout instead of the one it was generated from (the same sources with a change). */
+  src?: string;
+};
+
+/** A tree evaluated: the steps chosen, and each step's derivation and output path. */
+export type Evaluated = {
+  dir: string;
+  manifest: Manifest;
+  chosen: Step[];
+  runner: NixRunner;
+  paths: EvaluatedSteps;
+  evalSeconds: number;
+};
+
+export const BUILDER_HINT = "check that each builder answers: nix store ping --store URI (an ssh port or key goes in NIX_SSHOPTS or ~/.ssh/config); or let this machine build too (--jobs 1)";
+
+export function chooseSteps(manifest: Manifest, opts: VerifyOptions): Step[] {
+  const ids = new Set(manifest.steps.map((s) => s.id));
+  for (const id of [opts.from, opts.to, ...(opts.only ?? [])]) {
+    if (id !== undefined && !ids.has(id)) {
+      throw new NixifyError("badInput", `no step ${id} in this tree (it has step001 to ${manifest.steps.at(-1)?.id})`);
+    }
+  }
+  const index = (id: string | undefined, fallback: number) => manifest.steps.find((s) => s.id === id)?.index ?? fallback;
+  const from = index(opts.from, 1);
+  const to = index(opts.to, manifest.steps.length);
+  const chosen = manifest.steps.filter(
+    (s) => s.index >= from && s.index <= to && (opts.only === undefined || opts.only.includes(s.id)),
+  );
+  // Building nothing and saying ✔ would look like success.
+  if (chosen.length === 0) {
+    const asked = [opts.from && `--from ${opts.from}`, opts.to && `--to ${opts.to}`, opts.only && `--only ${opts.only.join(",")}`].filter(Boolean).join(" ");
+    throw new NixifyError("badInput", `no step to build: ${asked || "the tree has no steps"} chooses none`, from > to ? "--from must not come after --to" : "list the tree's steps with: nixify-rust graph");
+  }
+  return chosen;
+}
+
+// Depth cargo's planned cargo calls lean on hand-overs the bootstrap binary makes between them
+  // in its own code: they cannot build as steps, and saying so beats an hour of failures.
+function refusePlanned(chosen: Step[]): void {
+  const planned = chosen.filter((s) => s.kind === "cargo" && s.outputs !== undefined);
+  if (planned.length > 0) {
+    throw new NixifyError(
+      "badInput",
+      `${planned.length} of the chosen steps (${planned[0]!.id}${planned.length > 1 ? ", ..." : ""}) are cargo calls of the bootstrap's plan (--depth cargo), which do not build through Nix: the bootstrap hands sysroots between them in its own code`,
+      "to build a compiler through Nix, generate the tree with --depth rustc; --only the other steps (downloads, the bootstrap crate) still builds",
+    );
+  }
+}
+
+/**
+ * The builders' spec is Nix's; what Nix would reject mid-build is refused here. With --jobs 0 this
+ * machine builds nothing: some builder must build the tree's system (offline, only --builders
+ * names builders; online, the machine's Nix settings may too, and Nix says if none fits).
+ */
+function checkBuilders(opts: VerifyOptions, system: string): void {
+  const machines = parseMachines(opts.builders ?? "");
+  if (opts.jobs !== 0 || canBuild(machines, system)) return;
+  if (opts.builders !== undefined || opts.offline) {
+    throw new NixifyError("noBuilder", `--jobs 0 builds nothing on this machine, and no builder ${opts.builders === undefined ? "is given" : "in --builders builds " + system}`, `name one with --builders 'ssh-ng://HOST ${system} KEY 4' (Nix's machines syntax), or let this machine build (--jobs 1)`);
+  }
+}
+
+/** Arguments that point a nix command at the tree (and, offline, at the stand-in for nixpkgs). */
+async function flakeRef(runner: NixRunner, manifest: Manifest, stateDir: string, toolchain?: string, src?: string): Promise<string[]> {
+  const args = [...runner.flakeArgs, "--no-write-lock-file"];
+  if (src !== undefined) args.push("--override-input", "src", `path:${src}`);
+  if (runner.offline) {
+    const standIn = join(stateDir, "nixpkgs-host");
+    await writeStandIn(standIn, manifest.system, toolchain);
+    args.push("--override-input", "nixpkgs", `path:${standIn}`);
+  }
+  return args;
+}
+
+async function evaluatePackages(runner: NixRunner, dir: string, manifest: Manifest, extra: string[]): Promise<EvaluatedSteps> {
+  const r = await spawn(
+    ["nix", "eval", "--json", ...extra, `path:${dir}#packages.${manifest.system}`,
+      "--apply", "builtins.mapAttrs (n: p: { drv = p.drvPath; out = p.outPath; })"],
+    { env: runner.env },
+  );
+  if (r.code !== 0) {
+    log.debug(`nix eval said:\n${plainText(r.stderr).trimEnd()}`);
+    throw new NixifyError("evalFailed", `evaluating ${dir} failed: ${nixError(r.stderr)}`, `see: nix eval path:${dir}#packages.${manifest.system} --show-trace (or verify --verbose for all Nix said)`);
+  }
+  const parsed = v.safeParse(EvaluatedStepsSchema, JSON.parse(r.stdout));
+  if (!parsed.success) throw new NixifyError("evalFailed", `evaluating ${dir} gave no derivations: ${issueText(parsed.issues)}`);
+  return parsed.output;
+}
+
+/**
+ * A depth-rustc tree builds with the compiler it was captured with, pinned by hash: --toolchain
+ * adds that folder to the store (a folder with other bytes gives another path, and is refused).
+ */
+async function ensureToolchain(runner: NixRunner, manifest: Manifest, paths: EvaluatedSteps, toolchain: string | undefined): Promise<void> {
+  const pin = paths.toolchain?.out;
+  if (!manifest.toolchain || !pin) return;
+  if (!(await missing(runner, [pin])).has(pin)) return;
+  const pinned = `(${manifest.toolchain.version}, ${manifest.toolchain.hash})`;
+  if (!toolchain) {
+    throw new NixifyError("badInput", `this tree builds with the compiler it was captured with ${pinned}, which is not in the store`, "pass its folder once with --toolchain DIR (what `rustc --print sysroot` prints for it)");
+  }
+  // The pin is of the compiler's real sysroot (a toolchain folder may reach it through links).
+  const sysroot = await spawn([join(toolchain, "bin", "rustc"), "--print", "sysroot"]);
+  if (sysroot.code !== 0) throw new NixifyError("badInput", `--toolchain ${toolchain} has no working bin/rustc`, "pass a folder with bin/rustc, e.g. what `rustc --print sysroot` prints");
+  const r = await spawn(["nix", ...runner.flakeArgs, "store", "add-path", "--name", TOOLCHAIN_NAME, sysroot.stdout.trim()], { env: runner.env });
+  if (r.code !== 0) throw new NixifyError("nixFailed", `adding --toolchain ${toolchain} to the store failed: ${nixError(r.stderr)}`, NIX_BROKE_HINT);
+  if ((await missing(runner, [pin])).has(pin)) {
+    throw new NixifyError("badInput", `--toolchain ${toolchain} is not the compiler this tree was captured with ${pinned}: its contents differ`, "pass the very folder the tree was captured with; to build with another compiler, generate the tree with it");
+  }
+}
+
+export async function evaluate(opts: VerifyOptions): Promise<Evaluated> {
+  const { dir, manifest } = await loadManifest(opts.tree);
+  const chosen = chooseSteps(manifest, opts);
+  refusePlanned(chosen);
+  checkBuilders(opts, manifest.system);
+  const runner = await nixRunner({ offline: opts.offline, stateDir: opts.stateDir });
+  const extra = await flakeRef(runner, manifest, opts.stateDir, opts.toolchain, opts.src);
+  log.start(`evaluating ${dir} (${manifest.steps.length} steps) once`);
+  const evalStart = performance.now();
+  const paths = await evaluatePackages(runner, dir, manifest, extra);
+  const evalSeconds = (performance.now() - evalStart) / 1000;
+  await ensureToolchain(runner, manifest, paths, opts.toolchain);
+  return { dir, manifest, chosen, runner, paths, evalSeconds };
+}

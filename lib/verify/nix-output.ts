@@ -1,0 +1,61 @@
+// Nix's own text, read: its error messages, and the JSON log of `nix-store --realise`.
+import { plainText } from "../process.ts";
+
+/** Nix's own error in one line: its `error:` line (and where, if it says), not the --show-trace hint. */
+export function nixError(stderr: string): string {
+  const lines = plainText(stderr).split("\n");
+  const i = lines.findIndex((l) => l.startsWith("error:"));
+  if (i < 0) return lines.map((l) => l.trim()).filter(Boolean).at(-1) ?? "no message";
+  const at = lines.slice(i + 1, i + 4).map((l) => /^\s+at (\S.*):$/.exec(l)?.[1]).find(Boolean);
+  return `${lines[i]!.slice("error:".length).trim()}${at ? ` (at ${at})` : ""}`;
+}
+
+/** What verify follows in the log of `nix-store --realise --log-format internal-json -vvv`. */
+export type RealiseEvent =
+  /** Nix started building `drv`, on `machine` (a remote builder's store URI, or "" for this machine). */
+  | { kind: "start"; drv: string; machine: string }
+  /** Its builder exited (for a remote build: its outputs are copied back); its goal is done (outputs registered if it succeeded); it failed. */
+  | { kind: "end" | "done" | "failed"; drv: string }
+  /**
+   * Any other error of Nix's (its first line), or a line that is not Nix's JSON (`ours` false:
+   * what a child of Nix printed, such as the debug lines of the ssh it runs for a remote builder).
+   */
+  | { kind: "error"; text: string; ours: boolean };
+
+export function parseRealiseLine(line: string): RealiseEvent | undefined {
+  if (!line.startsWith("@nix {")) return line.trim() ? { kind: "error", text: plainText(line).trim(), ours: false } : undefined;
+  // Only activity starts and messages matter; a builder's own output ("result" lines) never
+  // counts as Nix's word, whatever it prints.
+  if (!line.includes('"action":"start"') && !line.includes('"action":"msg"')) return undefined;
+  let e: { action?: unknown; type?: unknown; fields?: unknown; level?: unknown; msg?: unknown; raw_msg?: unknown };
+  try {
+    e = JSON.parse(line.slice("@nix ".length)) as typeof e;
+  } catch {
+    return undefined;
+  }
+  // Activity type 105 is a build; its fields the derivation and the machine Nix handed it to
+  // ("" for this one). A remote build shows twice: Nix's hand-over, then the builder's own
+  // activity (machine ""), relayed.
+  if (e.action === "start" && e.type === 105 && Array.isArray(e.fields) && typeof e.fields[0] === "string") {
+    return { kind: "start", drv: e.fields[0], machine: typeof e.fields[1] === "string" ? e.fields[1] : "" };
+  }
+  if (e.action !== "msg" || typeof e.msg !== "string") return undefined;
+  const msg = plainText(e.msg);
+  if (e.level === 0) {
+    // Nix's own errors carry raw_msg; a builder's line in the shape of Nix's JSON, which Nix 2.8
+    // relays as a message, does not, and must not fail another step.
+    const failed = typeof e.raw_msg === "string" ? /^error: builder for '([^']+\.drv)' failed/.exec(msg) : null;
+    return failed ? { kind: "failed", drv: failed[1]! } : { kind: "error", text: msg.split("\n")[0]!.trim(), ours: true };
+  }
+  // Debug messages (-vvv) of Nix 2.8's derivation goal: the builder's exit, and the goal's end.
+  const end = /^builder process for '([^']+\.drv)' finished$/.exec(msg);
+  if (end) return { kind: "end", drv: end[1]! };
+  const done = /^building of '([^'!]+\.drv)(?:![^']*)?' from \.drv file: done$/.exec(msg);
+  if (done) return { kind: "done", drv: done[1]! };
+  return undefined;
+}
+
+/** `nix-store --realise` exit codes that mean some build failed: 0x60 plus Nix's failure bits (100 = a builder failed). */
+export function isBuildFailureCode(code: number): boolean {
+  return code > 0x60 && code < 0x70;
+}
