@@ -17,17 +17,21 @@
 //   version's CRLF handling or tab/indent rules can touch them.
 
 const NIX: unique symbol = Symbol("nix");
+const OPERATORS = ["==", "!=", "//", "++", "&&", "||"] as const;
+type Operator = (typeof OPERATORS)[number];
 type Part = string | Nix;
 type Node =
   | { kind: "str" | "istr"; parts: Part[] }
-  | { kind: "raw"; code: string }
   | { kind: "ident"; name: string }
   | { kind: "num"; value: number }
   | { kind: "bool"; value: boolean }
   | { kind: "null" }
   | { kind: "list"; items: Nix[] }
   | { kind: "attrs"; entries: [string, Nix][]; rec: boolean }
-  | { kind: "sel"; expr: Nix; path: string[] }
+  | { kind: "sel"; expr: Nix; path: Part[] }
+  | { kind: "path"; path: string }
+  | { kind: "op"; left: Nix; op: Operator; right: Nix }
+  | { kind: "inherit"; from?: Nix }
   | { kind: "call"; fn: Nix; args: Nix[] }
   | { kind: "lambda"; params: string | { names: string[]; ellipsis: boolean; at?: string }; body: Nix }
   | { kind: "let"; bindings: [string, Nix][]; body: Nix }
@@ -67,8 +71,6 @@ export const str = (s: string): Nix => mk({ kind: "str", parts: parts([s]) });
 export const interp = (ps: Part[]): Nix => mk({ kind: "str", parts: parts(ps) });
 export const istr = (s: string): Nix => mk({ kind: "istr", parts: parts([s]) });
 export const iinterp = (ps: Part[]): Nix => mk({ kind: "istr", parts: parts(ps) });
-/** Trusted Nix code: only for the project's own constants, never for user data. */
-export const raw = (code: string): Nix => mk({ kind: "raw", code });
 export const ident = (name: string): Nix => mk({ kind: "ident", name: checkIdent(name) });
 export function num(n: number): Nix {
   // Nix ints are 64-bit but JS is exact only to 2^53; refuse rather than silently round.
@@ -96,8 +98,20 @@ export function attrs(
   }
   return mk({ kind: "attrs", entries: es, rec: opts.rec ?? false });
 }
-export const sel = (expr: Nix, ...path: string[]): Nix =>
-  path.length === 0 ? expr : mk({ kind: "sel", expr, path: path.map(checkText) });
+/** `expr.a.b`; a Nix value in the path selects by what it evaluates to (`expr.${k}`). */
+export const sel = (expr: Nix, ...path: Part[]): Nix =>
+  path.length === 0 ? expr : mk({ kind: "sel", expr, path: path.map((p) => (typeof p === "string" ? checkText(p) : p)) });
+/** A builtin by name: `builtins.mapAttrs`. */
+export const builtin = (name: string): Nix => sel(ident("builtins"), checkIdent(name));
+/** A path literal relative to the file: `./steps.nix`, `./step001`. */
+export function path(p: string): Nix {
+  if (!/^\.(\/[A-Za-z0-9._+-]+)+$/.test(p) || p.split("/").includes("..")) throw new Error(`not a relative Nix path below the file: ${JSON.stringify(p)}`);
+  return mk({ kind: "path", path: p });
+}
+/** `left OP right` for the operators the templates need. */
+export const op = (left: Nix, operator: Operator, right: Nix): Nix => mk({ kind: "op", left, op: operator, right });
+/** As an attribute's value: `inherit NAME;` (or `inherit (from) NAME;`); neighbours from the same place share one. */
+export const inherit = (from?: Nix): Nix => mk({ kind: "inherit", from });
 export const call = (fn: Nix, ...args: Nix[]): Nix => (args.length === 0 ? fn : mk({ kind: "call", fn, args }));
 export function lambda(params: string | { names: string[]; ellipsis?: boolean; at?: string }, body: Nix): Nix {
   if (typeof params === "string") return mk({ kind: "lambda", params: checkIdent(params), body });
@@ -120,9 +134,8 @@ function prec(e: Nix): number {
   switch (e.kind) {
     case "sel": return 2;
     case "call": return 1;
-    case "lambda": case "let": case "with": return 0;
+    case "lambda": case "let": case "with": case "op": return 0;
     case "num": return e.value < 0 || Object.is(e.value, -0) ? 0 : 3;
-    case "raw": return /^[A-Za-z_][\w'-]*(\.[A-Za-z_][\w'-]*)*$/.test(e.code) ? 2 : 0;
     default: return 3;
   }
 }
@@ -145,22 +158,49 @@ function block(open: string, close: string, items: string[], d: number): string 
   return `${open}\n${items.map((i) => sp(d + 1) + i).join("\n")}\n${sp(d)}${close}`;
 }
 const binding = ([k, v]: [string, Nix], d: number) => `${attrName(k)} = ${fmt(v, d + 1)};`;
+/** Bindings, with neighbouring inherits from the same place merged: `inherit a b;`. */
+function bindings(entries: [string, Nix][], d: number): string[] {
+  const out: string[] = [];
+  let group: { from?: Nix; names: string[] } | undefined;
+  const flush = () => {
+    if (group) out.push(`inherit ${group.from ? `(${fmt(group.from, d + 1)}) ` : ""}${group.names.join(" ")};`);
+    group = undefined;
+  };
+  for (const [k, v] of entries) {
+    if (v.kind !== "inherit") {
+      flush();
+      out.push(binding([k, v], d));
+      continue;
+    }
+    checkIdent(k);
+    const same = group && (group.from === undefined || v.from === undefined ? group.from === v.from : fmt(group.from, 0) === fmt(v.from, 0));
+    if (group && same) group.names.push(k);
+    else {
+      flush();
+      group = { from: v.from, names: [k] };
+    }
+  }
+  flush();
+  return out;
+}
 
 function fmt(e: Nix, d: number): string {
   switch (e.kind) {
     case "str": return quoted(e.parts, d);
     case "istr": return indented(e.parts, d);
-    case "raw": return e.code;
     case "ident": return e.name;
     case "num": return numText(e.value);
     case "bool": return e.value ? "true" : "false";
     case "null": return "null";
     case "list": return block("[", "]", e.items.map((i) => sub(i, 2, d + 1)), d);
-    case "attrs": return block(e.rec ? "rec {" : "{", "}", e.entries.map((b) => binding(b, d)), d);
+    case "attrs": return block(e.rec ? "rec {" : "{", "}", bindings(e.entries, d), d);
+    case "path": return e.path;
+    case "op": return `${sub(e.left, 1, d)} ${e.op} ${sub(e.right, 1, d)}`;
+    case "inherit": throw new Error("inherit is an attribute's value, never an expression of its own");
     case "sel": {
       // `1.a` would lex as the float `1.`; parenthesise numbers too.
       const base = e.expr.kind === "num" ? `(${fmt(e.expr, d)})` : sub(e.expr, 2, d);
-      return [base, ...e.path.map(attrName)].join(".");
+      return [base, ...e.path.map((p) => (typeof p === "string" ? attrName(p) : "${" + fmt(p, d) + "}"))].join(".");
     }
     case "call": return [sub(e.fn, 1, d), ...e.args.map((a) => sub(a, 2, d))].join(" ");
     case "lambda": {
@@ -171,7 +211,7 @@ function fmt(e: Nix, d: number): string {
       return `${head}: ${fmt(e.body, d)}`;
     }
     case "let":
-      return `let\n${e.bindings.map((b) => sp(d + 1) + binding(b, d)).join("\n")}\n${sp(d)}in\n${sp(d)}${fmt(e.body, d)}`;
+      return `let\n${bindings(e.bindings, d).map((b) => sp(d + 1) + b).join("\n")}\n${sp(d)}in\n${sp(d)}${fmt(e.body, d)}`;
     case "with": return `with ${sub(e.scope, 1, d)}; ${fmt(e.body, d)}`;
   }
 }

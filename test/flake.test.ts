@@ -179,7 +179,7 @@ describe("the workflows", () => {
     expect(ciRun).toContain("bash scripts/test.sh");
     expect(ci).toContain("run: bash scripts/test.sh");
     // The test-support scripts download from the Debian archive apt uses and need bookworm's packages.
-    expect(ci).toContain("container: debian:bookworm");
+    expect(ci).toContain("image: debian:bookworm");
     for (const step of ["run: bun install --frozen-lockfile", "run: bun run build", "dist/nixify-rust-*", "dist/SHA256SUMS"]) expect(release).toContain(step);
   });
 });

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   GENERATED_MARKER, type Nix, attrName, attrs, bool, call, iinterp, ident, interp, istr, lambda, letIn,
-  list, nul, num, raw, render, renderFile, sel, str, withExpr,
+  list, nul, num, builtin, render, renderFile, sel, str, withExpr,
 } from "../lib/nix.ts";
 
 let dir = "";
@@ -173,10 +173,10 @@ describe("attribute names", () => {
     const e = letIn(
       { s: set },
       attrs({
-        names: call(raw("builtins.attrNames"), ident("s")),
+        names: call(builtin("attrNames"), ident("s")),
         values: list(names.map((n) => sel(ident("s"), n))),
-        ordered: call(raw("builtins.attrNames"), attrs(names.map((n, i): [string, Nix] => [n, num(i)]))),
-        recursive: sel(attrs([["a b", num(1)], ["in", sel(ident("self"), "a b")], ["self", raw("{ \"a b\" = 2; }")]], { rec: true }), "in"),
+        ordered: call(builtin("attrNames"), attrs(names.map((n, i): [string, Nix] => [n, num(i)]))),
+        recursive: sel(attrs([["a b", num(1)], ["in", sel(ident("self"), "a b")], ["self", attrs([["a b", num(2)]])]], { rec: true }), "in"),
       }),
     );
     const got = (await evalJson(e)) as { names: string[]; values: number[]; ordered: string[]; recursive: number };
@@ -207,7 +207,7 @@ function sample(order: "fwd" | "rev" = "fwd"): Nix {
                 call(lambda("x", ident("x")), letIn({ a: num(1) }, ident("a"))),
                 call(sel(call(ident("f"), ident("x")), "a.b", "c"), sel(ident("p"), "q")),
                 withExpr(ident("pkgs"), list([ident("hello"), str("x")])),
-                call(raw("builtins.mapAttrs"), lambda("n", lambda("v", ident("v"))), attrs({})),
+                call(builtin("mapAttrs"), lambda("n", lambda("v", ident("v"))), attrs({})),
                 lambda({ names: [] }, nul()),
                 lambda({ names: [], ellipsis: true }, bool(true)),
               ]),
@@ -252,7 +252,7 @@ describe("structures", () => {
       letIn({ x: num(2), y: letIn({ z: num(3) }, ident("z")) }, list([ident("x"), ident("y")])),
       withExpr(attrs({ w: num(6) }), ident("w")),
       sel(attrs({ a: num(1), b: num(2) }, { rec: false }), "a"),
-      call(raw("builtins.map"), id, list([num(1e-7), num(0.5)])),
+      call(builtin("map"), id, list([num(1e-7), num(0.5)])),
     ]);
     expect(await evalJson(e)).toEqual([-1, [-1, 2], 7, 4, 5, [2, 3], 6, 1, [1e-7, 0.5]]);
   });

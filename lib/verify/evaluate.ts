@@ -4,6 +4,7 @@ import { join } from "node:path";
 import * as v from "valibot";
 import { NixifyError } from "../errors.ts";
 import { log } from "../log.ts";
+import { attrs, builtin, call, ident, lambda, render, sel } from "../nix.ts";
 import { plainText, spawn } from "../process.ts";
 import { EvaluatedStepsSchema, issueText, type EvaluatedSteps, type Manifest, type Step } from "../schema.ts";
 import { TOOLCHAIN_NAME } from "../toolchain.ts";
@@ -104,10 +105,13 @@ async function flakeRef(runner: NixRunner, manifest: Manifest, stateDir: string,
   return args;
 }
 
+// Each package's derivation and output: builtins.mapAttrs (n: p: { drv = p.drvPath; out = p.outPath; })
+const DRV_AND_OUT = call(builtin("mapAttrs"), lambda("n", lambda("p", attrs({ drv: sel(ident("p"), "drvPath"), out: sel(ident("p"), "outPath") }))));
+
 async function evaluatePackages(runner: NixRunner, dir: string, manifest: Manifest, extra: string[]): Promise<EvaluatedSteps> {
   const r = await spawn(
     ["nix", "eval", "--json", ...extra, `path:${dir}#packages.${manifest.system}`,
-      "--apply", "builtins.mapAttrs (n: p: { drv = p.drvPath; out = p.outPath; })"],
+      "--apply", render(DRV_AND_OUT)],
     { env: runner.env },
   );
   if (r.code !== 0) {

@@ -2,7 +2,7 @@
 // checks with nix-instantiate that these texts read back as the values they stand for.
 import { describe, expect, test } from "bun:test";
 import {
-  type Nix, attrName, attrs, bool, call, ident, iinterp, interp, istr, lambda, letIn, list, nul, num, raw, render, renderFile, sel, str, withExpr,
+  type Nix, attrName, attrs, bool, inherit, op, path, call, ident, iinterp, interp, istr, lambda, letIn, list, nul, num, builtin, render, renderFile, sel, str, withExpr,
 } from "../../lib/nix.ts";
 
 describe("double-quoted strings", () => {
@@ -39,11 +39,25 @@ describe("structures", () => {
     ["let, bindings sorted", letIn({ z: num(1), a: num(2) }, ident("a")), "let\n  a = 2;\n  z = 1;\nin\na"],
     ["let without bindings is its body", letIn({}, ident("a")), "a"],
     ["with", withExpr(ident("pkgs"), list([ident("rustc")])), "with pkgs; [ rustc ]"],
-    ["a call of a call's result", call(call(ident("f"), ident("x")), raw("builtins.y")), "f x builtins.y"],
+    ["a call of a call's result", call(call(ident("f"), ident("x")), builtin("y")), "f x builtins.y"],
+    ["import of a path, called", call(call(ident("import"), path("./steps.nix")), attrs({})), "import ./steps.nix { }"],
+    ["neighbouring inherits share one", attrs([["a", inherit()], ["b", inherit()], ["c", num(1)], ["d", inherit()]]), "{ inherit a b; c = 1; inherit d; }"],
+    ["an inherit from somewhere", attrs([["x", inherit(ident("pkgs"))], ["y", inherit(ident("pkgs"))]]), "{ inherit (pkgs) x y; }"],
+    ["a selection by a value", sel(ident("byId"), ident("id"), "deps"), "byId.${id}.deps"],
+    ["an operator's call operands stay bare", op(call(ident("f"), ident("x")), "++", list([nul()])), "f x ++ [ null ]"],
+    ["an operator as an argument is parenthesised", call(ident("head"), op(ident("a"), "//", ident("b"))), "head (a // b)"],
     ["a float gets its dot", num(1e-7), "1.0e-7"],
     ["negative zero", num(-0), "-0.0"],
     ["a long list breaks into lines", list(Array.from({ length: 12 }, (_, i) => str(`step${i}`))), `[\n${Array.from({ length: 12 }, (_, i) => `  "step${i}"`).join("\n")}\n]`],
   ])("%s", (_, e, text) => expect(render(e)).toBe(text));
+
+  test.each<[string, () => unknown]>([
+    ["a path that climbs out", () => path("./a/../../b")],
+    ["an absolute path", () => path("/etc/passwd")],
+    ["a path with a space", () => path("./a b")],
+    ["inherit of a name that is no identifier", () => render(attrs([["a b", inherit()]]))],
+    ["inherit on its own", () => render(inherit())],
+  ])("refused: %s", (_, fn) => expect(fn).toThrow());
 
   test.each([
     ["a plain name is bare", "plain", "plain"],
