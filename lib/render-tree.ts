@@ -2,6 +2,7 @@
 // with lib/nix.ts; the only verbatim Nix is our own templates and constant code.
 import pkg from "../package.json";
 import { attrs, bool, builtin, call, generatedHeader, ident, inherit, lambda, letIn, list, nul, op, path, renderFile, sel, str, type Nix } from "./nix.ts";
+import { IN_SOURCE, IN_STEP, substitutions, type Placeholder } from "./symbolic.ts";
 import { TOOLCHAIN_NAME } from "./toolchain.ts";
 import type { Manifest, Step } from "./schema.ts";
 import builders from "./templates/builders.nix" with { type: "text" };
@@ -197,14 +198,22 @@ function stepFlake(step: Step): Nix {
   ]);
 }
 
+/** A step script with its `#@substitutions VAR@` line written out for `placeholders` (lib/symbolic.ts). */
+export function withSubstitutions(script: string, placeholders: Placeholder[]): string {
+  const marker = /^( *)#@substitutions (\w+)@$/m;
+  const m = marker.exec(script);
+  if (!m) throw new Error("a step script without its #@substitutions VAR@ line");
+  return script.replace(marker, substitutions(m[2]!, placeholders).replace(/^/gm, m[1]!));
+}
+
 export function renderTree(input: TreeInput): Map<string, string> {
   const files = new Map<string, string>();
   const sysroot = sysrootFiles(input.manifest);
   files.set("flake.nix", renderFile(rootFlake(input, sysroot), VERSION));
   files.set("steps.nix", renderFile(stepsNix(input, sysroot), VERSION));
   files.set("builders.nix", HEADER + builders);
-  files.set("run-step.sh", HEADER + runStep);
-  files.set("make-source.sh", HEADER + makeSource);
+  files.set("run-step.sh", HEADER + withSubstitutions(runStep, Object.keys(IN_STEP) as Placeholder[]));
+  files.set("make-source.sh", HEADER + withSubstitutions(makeSource, IN_SOURCE));
   files.set("make-sysroot.sh", HEADER + makeSysroot);
   files.set("steps.json", `${JSON.stringify(input.manifest, null, 2)}\n`);
   for (const step of input.manifest.steps) {

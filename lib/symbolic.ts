@@ -13,6 +13,28 @@ export const PLACEHOLDERS = {
 
 export type Placeholder = keyof typeof PLACEHOLDERS;
 
+/**
+ * What each placeholder becomes inside a step's build: a bash expression of run-step.sh's
+ * variables. The step scripts' substitutions are written from this table (render-tree.ts), so a
+ * placeholder cannot be recorded without the scripts knowing it. make-source.sh, which fills in
+ * the files gen supplied (a config naming the toolchain), knows only the toolchain's two.
+ */
+export const IN_STEP: { [P in Placeholder]: string } = {
+  "@src@": "$stepSource",
+  "@build@": "$out/build",
+  "@work@": "$out",
+  "@home@": "$home",
+  "@tmp@": "$tmp",
+  "@rustc@": "$toolRustc",
+  "@cargo@": "$toolCargo",
+};
+export const IN_SOURCE: Placeholder[] = ["@rustc@", "@cargo@"];
+
+/** bash lines that replace `placeholders` in the variable `var` by their values in a step (quoted: literal). */
+export function substitutions(var_: string, placeholders: Placeholder[]): string {
+  return placeholders.map((p) => `${var_}=\${${var_}//${p}/"${IN_STEP[p]}"}`).join("\n");
+}
+
 /** Replaces each path (longest first, so nested ones win) by its placeholder. */
 export function makeSymbolizer(paths: Array<[string, Placeholder]>): (text: string) => string {
   const ordered = paths

@@ -11,8 +11,7 @@ cp -rsT "$sourceRoot" "$out"
 chmod -R u+w "$out"
 for rel in "${!sourceFiles[@]}"; do
   text=${sourceFiles[$rel]}
-  text=${text//@rustc@/"$toolRustc"}
-  text=${text//@cargo@/"$toolCargo"}
+  #@substitutions text@
   mkdir -p "$(dirname "$out/$rel")"
   rm -f "$out/$rel"
   printf '%s' "$text" > "$out/$rel"

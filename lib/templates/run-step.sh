@@ -25,13 +25,7 @@ fi
 # Placeholders of the recording -> this build's paths (quoted replacements are literal).
 subst() {
   local s=$2
-  s=${s//@src@/"$stepSource"}
-  s=${s//@build@/"$out/build"}
-  s=${s//@work@/"$out"}
-  s=${s//@home@/"$home"}
-  s=${s//@tmp@/"$tmp"}
-  s=${s//@rustc@/"$toolRustc"}
-  s=${s//@cargo@/"$toolCargo"}
+  #@substitutions s@
   printf -v "$1" '%s' "$s"
 }
 

@@ -1,0 +1,37 @@
+// The step scripts and lib/symbolic.ts share one table of placeholders: every placeholder a
+// recording may hold is replaced by the scripts as rendered, run by real bash.
+import { expect, test } from "bun:test";
+import { renderTree, withSubstitutions } from "../../lib/render-tree.ts";
+import type { Manifest } from "../../lib/schema.ts";
+import { IN_SOURCE, PLACEHOLDERS } from "../../lib/symbolic.ts";
+import { fixtureSteps } from "./fixtures.ts";
+
+const manifest = { system: "x86_64-linux", steps: await fixtureSteps("sample.steps.json") } as Manifest;
+const files = renderTree({ manifest, srcUrl: "path:./src", supplied: new Map(), generated: [] });
+const vars = 'stepSource=/S; out=/O; home=/H; tmp=/T; toolRustc=/R/rustc; toolCargo=/C/cargo';
+const every = Object.keys(PLACEHOLDERS).join(" ");
+
+async function bash(script: string): Promise<string> {
+  const p = Bun.spawn(["bash", "-c", script], { stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  if (code !== 0) throw new Error(err);
+  return out;
+}
+
+test("run-step.sh's subst replaces every placeholder, and keeps a replacement's own text literal", async () => {
+  const fn = /^subst\(\) \{\n[\s\S]*?\n\}$/m.exec(files.get("run-step.sh")!)![0];
+  expect(await bash(`${fn}\n${vars}\nsubst r ${JSON.stringify(every)}; printf %s "$r"`)).toBe("/S /O/build /O /H /T /R/rustc /C/cargo");
+  // A value holding a pattern character is not a pattern.
+  expect(await bash(`${fn}\nstepSource='/a*b'\nsubst r '@src@/x'; printf %s "$r"`)).toBe("/a*b/x");
+});
+
+test("make-source.sh fills in the toolchain's placeholders, and only those", async () => {
+  const script = files.get("make-source.sh")!;
+  const lines = script.split("\n").filter((l) => /^\s*text=\$\{text\/\//.test(l)).join("\n");
+  expect(await bash(`${vars}\ntext=${JSON.stringify(every)}\n${lines}\nprintf %s "$text"`)).toBe("@src@ @build@ @work@ @home@ @tmp@ /R/rustc /C/cargo");
+  expect(IN_SOURCE).toEqual(["@rustc@", "@cargo@"]);
+});
+
+test("a script without its substitutions line is refused", () => {
+  expect(() => withSubstitutions("echo hi\n", ["@src@"])).toThrow("#@substitutions VAR@");
+});
