@@ -4,6 +4,7 @@ import pkg from "../package.json";
 import { attrs, bool, builtin, call, generatedHeader, ident, inherit, lambda, letIn, list, nul, op, path, renderFile, sel, str, type Nix } from "./nix.ts";
 import { IN_SOURCE, IN_STEP, substitutions, type Placeholder } from "./symbolic.ts";
 import { TOOLCHAIN_NAME } from "./toolchain.ts";
+import { STEP_TOOLS } from "./tools.ts";
 import type { Manifest, Step } from "./schema.ts";
 import builders from "./templates/builders.nix" with { type: "text" };
 import runStep from "./templates/run-step.sh" with { type: "text" };
@@ -147,6 +148,7 @@ function stepsNix(input: TreeInput, sysroot: Sysroot): Nix {
     builders: call(call(ident("import"), path("./builders.nix")), attrs({
       pkgs: inherit(),
       system: inherit(),
+      tools: list(STEP_TOOLS.map((t) => list(t.attr.map(str)))),
       toolchain: input.manifest.toolchain
         ? attrs({ name: str(TOOLCHAIN_NAME), version: str(input.manifest.toolchain.version), hash: str(input.manifest.toolchain.hash) })
         : nul(),

@@ -1,6 +1,6 @@
 # The two builders every generated tree uses. Strings from the recording travel as structured
 # attributes (argv lists and env maps, never a shell line) to run-step.sh and make-source.sh.
-{ pkgs, system, toolchain ? null }:
+{ pkgs, system, tools, toolchain ? null }:
 let
   # Depth rustc: the compiler the tree was captured with, pinned by hash. Nothing builds it: it is
   # in the store once added (nixify-rust verify --toolchain DIR), else its build says how.
@@ -13,17 +13,14 @@ let
     outputHashAlgo = "sha256";
     outputHash = toolchain.hash;
   };
-  # The tools a step finds on PATH; a user's nixpkgs provides them, offline a host stand-in does.
-  tools = [
-    pkgs.coreutils pkgs.bash pkgs.gnutar pkgs.xz pkgs.gzip pkgs.gnused pkgs.gnugrep
-    pkgs.findutils pkgs.diffutils pkgs.gawk pkgs.gnumake pkgs.python3 pkgs.cmake
-    pkgs.pkg-config pkgs.rustc pkgs.cargo pkgs.stdenv.cc
-  ];
+  # The tools a step finds on PATH (`tools`: attribute paths in pkgs, lib/tools.ts); a user's
+  # nixpkgs provides them, offline a host stand-in does.
+  toolPackages = map (path: builtins.foldl' (set: name: set.${name}) pkgs path) tools;
   common = {
     inherit system;
     builder = "${pkgs.bash}/bin/bash";
     __structuredAttrs = true;
-    toolPath = builtins.concatStringsSep ":" (map (p: "${p}/bin") tools);
+    toolPath = builtins.concatStringsSep ":" (map (p: "${p}/bin") toolPackages);
     toolRustc = if toolchain == null then "${pkgs.rustc}/bin/rustc" else "${pinned}/bin/rustc";
     toolCargo = "${pkgs.cargo}/bin/cargo";
   };

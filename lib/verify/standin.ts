@@ -7,13 +7,7 @@ import { NixifyError } from "../errors.ts";
 import { attrs, lambda, renderFile, str, type Nix } from "../nix.ts";
 import { spawn } from "../process.ts";
 import { VERSION } from "../render-tree.ts";
-
-// nixpkgs attribute -> a program it provides.
-const TOOLS: Array<[string, string]> = [
-  ["bash", "bash"], ["coreutils", "cp"], ["gnutar", "tar"], ["xz", "xz"], ["gzip", "gzip"],
-  ["gnused", "sed"], ["gnugrep", "grep"], ["findutils", "find"], ["diffutils", "diff"],
-  ["gawk", "awk"], ["gnumake", "make"], ["cmake", "cmake"], ["pkg-config", "pkg-config"], ["cc", "cc"],
-];
+import { STEP_TOOLS } from "../tools.ts";
 
 async function output(argv: string[]): Promise<string | undefined> {
   if (!Bun.which(argv[0]!)) return undefined;
@@ -21,12 +15,12 @@ async function output(argv: string[]): Promise<string | undefined> {
   return r.code === 0 ? r.stdout.trim() : undefined;
 }
 
-/** Install prefixes of the host's tools, keyed by nixpkgs attribute; `toolchain` replaces rustc and cargo. */
+/** Install prefixes of the host's tools, keyed by nixpkgs attribute path ("stdenv.cc"); `toolchain` replaces rustc and cargo. */
 export async function hostToolchain(toolchain?: string): Promise<Map<string, string>> {
   const prefixes = new Map<string, string>();
-  for (const [attr, program] of TOOLS) {
-    const path = Bun.which(program);
-    if (path) prefixes.set(attr, dirname(dirname(path)));
+  for (const { attr, program } of STEP_TOOLS) {
+    const path = program && Bun.which(program);
+    if (path) prefixes.set(attr.join("."), dirname(dirname(path)));
   }
   if (toolchain) {
     for (const tool of ["rustc", "cargo"]) {
@@ -58,13 +52,20 @@ async function withPython(prefixes: Map<string, string>): Promise<Map<string, st
 
 /** Writes the stand-in flake into `dir` for `system`. */
 export async function writeStandIn(dir: string, system: string, toolchain?: string): Promise<void> {
-  const tools = await hostToolchain(toolchain);
-  const pkgs: Record<string, Nix> = {};
-  for (const [attr, prefix] of tools) if (attr !== "cc") pkgs[attr] = str(prefix);
-  pkgs.stdenv = attrs({ cc: str(tools.get("cc") ?? "/usr") });
+  // Nested attribute paths (stdenv.cc) become nested sets.
+  type Tree = { [name: string]: Tree | string };
+  const tree: Tree = {};
+  for (const [path, prefix] of await hostToolchain(toolchain)) {
+    const names = path.split(".");
+    let set = tree;
+    for (const name of names.slice(0, -1)) set = (set[name] ??= {}) as Tree;
+    set[names.at(-1)!] = prefix;
+  }
+  const toNix = (t: Tree): Nix => attrs(Object.fromEntries(Object.entries(t).map(([k, v]) => [k, typeof v === "string" ? str(v) : toNix(v)])));
+  const pkgs = toNix(tree);
   const flake = attrs({
     description: str("Offline stand-in for nixpkgs: the machine's own tools, written by nixify-rust"),
-    outputs: lambda({ names: ["self"] }, attrs({ legacyPackages: attrs({ [system]: attrs(pkgs) }) })),
+    outputs: lambda({ names: ["self"] }, attrs({ legacyPackages: attrs({ [system]: pkgs }) })),
   });
   await mkdir(dir, { recursive: true });
   await Bun.write(join(dir, "flake.nix"), renderFile(flake, VERSION));
