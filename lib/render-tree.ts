@@ -4,6 +4,7 @@ import pkg from "../package.json";
 import { attrs, bool, builtin, call, generatedHeader, ident, inherit, lambda, letIn, list, nul, op, path, renderFile, sel, str, type Nix } from "./nix.ts";
 import { IN_SOURCE, IN_STEP, substitutions, type Placeholder } from "./symbolic.ts";
 import { TOOLCHAIN_NAME } from "./toolchain.ts";
+import { unpackArgs } from "./steps.ts";
 import { STEP_TOOLS } from "./tools.ts";
 import type { Manifest, Step } from "./schema.ts";
 import builders from "./templates/builders.nix" with { type: "text" };
@@ -175,6 +176,7 @@ function stepNix(step: Step): Nix {
   ];
   if (step.outputs) fields.push(["produces", list(step.outputs.map(str))]);
   if (step.sources) fields.push(["sources", attrs(Object.fromEntries(step.sources.map((rel) => [rel, sel(ident("pieces"), rel)])))]);
+  if (step.kind === "unpack") fields.push(["unpack", attrs(Object.fromEntries(Object.entries(unpackArgs(step)).map(([k, a]) => [k, str(a)])))]);
   if (step.fetch) {
     fields.push(["fetch", attrs({ name: str(step.fetch.name), url: str(step.fetch.url), sha256: str(step.fetch.sha256) })]);
   }

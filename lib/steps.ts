@@ -20,6 +20,17 @@ const DOWNLOADERS = new Set(["curl", "wget", "PowerShell.exe"]);
 const OUTPUT_FLAGS = new Set(["-o", "--out-dir", "--target-dir", "--output", "--out"]);
 
 /** `step007`: padded to the width the step count needs (at least 3), so ids sort in step order. */
+/**
+ * An unpack step's arguments, in order: the tarball, where its FNAME/MATCH/ goes, and MATCH.
+ * run-step.sh gets them by these names (stepUnpack), never by position.
+ */
+export const UNPACK_ARGS = ["tarball", "dest", "match"] as const;
+
+/** An unpack step's arguments by name. */
+export function unpackArgs(step: Step): { [K in (typeof UNPACK_ARGS)[number]]: string } {
+  return Object.fromEntries(UNPACK_ARGS.map((k, i) => [k, step.args[i] ?? ""])) as { [K in (typeof UNPACK_ARGS)[number]]: string };
+}
+
 export function stepId(index: number, count: number): string {
   return `step${String(index).padStart(Math.max(3, String(count).length), "0")}`;
 }
@@ -163,7 +174,7 @@ export function buildSteps(records: Record[], checksums: Map<string, string>, ch
       composite: composite.toString(),
       deps: depIds.map((j) => stepId(j + 1, records.length)),
       command: record.type === "unpack" ? "unpack" : record.command,
-      args: record.type === "unpack" ? [record.tarball, record.dest, record.match ?? ""] : record.args,
+      args: record.type === "unpack" ? UNPACK_ARGS.map((k) => record[k] ?? "") : record.args,
       env: record.type === "unpack" ? {} : record.env,
       cwd: record.type === "unpack" ? "@work@" : record.cwd,
       site: record.type === "observed" ? `observed ${record.tool}` : record.site,

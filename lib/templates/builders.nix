@@ -60,7 +60,7 @@ rec {
   # An observed step (gen --depth rustc) names what it `produces`: it sees the outputs of all the
   # steps below it as links and keeps only its own files, so no output copies another.
   # An observed step reads only its `sources` (pieces of the checkout, by relative path), not the whole source.
-  mkStep = source: { id, name, kind, command, args, env, cwd, deps ? [ ], fetch ? null, produces ? null, sources ? null }:
+  mkStep = source: { id, name, kind, command, args, env, cwd, deps ? [ ], fetch ? null, unpack ? { }, produces ? null, sources ? null }:
     let
       drv =
         if fetch != null then
@@ -82,6 +82,7 @@ rec {
             stepKind = kind;
             stepCommand = command;
             stepArgs = args;
+            stepUnpack = unpack;
             stepEnv = env;
             stepCwd = cwd;
             stepDeps = map toString (if produces == null then deps else closureOf deps);

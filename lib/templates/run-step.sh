@@ -82,9 +82,9 @@ fi
 
 if [ "$stepKind" = unpack ]; then
   # bootstrap.py's unpack: TARBALL's FNAME/MATCH/* goes to DEST.
-  subst dest "${stepArgs[1]}"
-  match=${stepArgs[2]}
-  fname=${stepArgs[0]##*/}
+  subst dest "${stepUnpack[dest]}"
+  match=${stepUnpack[match]}
+  fname=${stepUnpack[tarball]##*/}
   fname=${fname%.tar.*}
   mkdir -p "$tmp/unpack" "$dest"
   tar -xf "${fetched[0]}" -C "$tmp/unpack"

@@ -4,6 +4,7 @@ import { expect, test } from "bun:test";
 import { renderTree, withSubstitutions } from "../../lib/render-tree.ts";
 import type { Manifest } from "../../lib/schema.ts";
 import { IN_SOURCE, PLACEHOLDERS } from "../../lib/symbolic.ts";
+import { UNPACK_ARGS, unpackArgs } from "../../lib/steps.ts";
 import { fixtureSteps } from "./fixtures.ts";
 
 const manifest = { system: "x86_64-linux", steps: await fixtureSteps("sample.steps.json") } as Manifest;
@@ -34,4 +35,15 @@ test("make-source.sh fills in the toolchain's placeholders, and only those", asy
 
 test("a script without its substitutions line is refused", () => {
   expect(() => withSubstitutions("echo hi\n", ["@src@"])).toThrow("#@substitutions VAR@");
+});
+
+test("an unpack step's arguments reach run-step.sh by the names it reads", async () => {
+  const reads = new Set([...files.get("run-step.sh")!.matchAll(/stepUnpack\[(\w+)\]/g)].map((m) => m[1]));
+  expect([...reads].sort()).toEqual([...UNPACK_ARGS].sort());
+  const unpack = (await fixtureSteps("shell-1.85.steps.json")).find((s) => s.kind === "unpack")!;
+  expect(unpackArgs(unpack)).toEqual({
+    tarball: "@build@/cache/2025-01-09/rust-std-1.84.0-x86_64-unknown-linux-gnu.tar.xz",
+    dest: "@build@/x86_64-unknown-linux-gnu/stage0",
+    match: "rust-std-x86_64-unknown-linux-gnu",
+  });
 });
