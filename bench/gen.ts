@@ -10,11 +10,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gen } from "../lib/gen.ts";
 import { log } from "../lib/log.ts";
-import { renderTree } from "../lib/render-tree.ts";
+import { renderTree } from "../lib/render/render-tree.ts";
 import { MANIFEST_SCHEMA_VERSION, RECORD_SCHEMA_VERSION, type Manifest, type Record } from "../lib/schema.ts";
-import { buildSteps } from "../lib/steps.ts";
-import { PLACEHOLDERS } from "../lib/symbolic.ts";
-import { writeTreeAtomically } from "../lib/write-tree.ts";
+import { buildSteps } from "../lib/steps/steps.ts";
+import { PLACEHOLDERS } from "../lib/steps/symbolic.ts";
+import { writeTreeAtomically } from "../lib/write/write-tree.ts";
 
 log.level = 1; // warnings and errors only: the figures are the output
 const work = await mkdtemp(join(tmpdir(), "nixify-bench-"));

@@ -9,18 +9,18 @@ import { isRustCheckout } from "./checkout.ts";
 import { NixifyError } from "./errors.ts";
 import { scrubObservedEnv, scrubRecordEnv } from "./env.ts";
 import { log } from "./log.ts";
-import { flakeUrlSafe, renderTree, VERSION } from "./render-tree.ts";
+import { flakeUrlSafe, renderTree, VERSION } from "./render/render-tree.ts";
 import { writeSample, SAMPLE_FILES } from "./sample.ts";
-import { findHandovers } from "./handovers.ts";
-import { pinToolchain } from "./toolchain.ts";
+import { findHandovers } from "./steps/handovers.ts";
+import { pinToolchain } from "./render/toolchain.ts";
 import { orderObserved } from "./rustc-recording.ts";
 import { MANIFEST_SCHEMA_VERSION, type Depth, type Manifest, type ObservedRecord, type Record } from "./schema.ts";
-import { checkoutPieces } from "./sources.ts";
-import { buildSteps } from "./steps.ts";
-import { makeSymbolizer, PLACEHOLDERS, type Placeholder } from "./symbolic.ts";
+import { checkoutPieces } from "./steps/sources.ts";
+import { buildSteps } from "./steps/steps.ts";
+import { makeSymbolizer, PLACEHOLDERS, type Placeholder } from "./steps/symbolic.ts";
 import { readStage0Checksums } from "./stage0.ts";
 import { buildTripleOfConfig, hostSystem, systemOfTriple } from "./system.ts";
-import { holds, planOut, realTarget, writeTreeAtomically } from "./write-tree.ts";
+import { holds, planOut, realTarget, writeTreeAtomically } from "./write/write-tree.ts";
 
 export type GenOptions = {
   /** A Rust checkout; undefined means the current folder if it is one, else the sample. */

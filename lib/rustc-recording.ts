@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { NixifyError } from "./errors.ts";
 import { configValue } from "./config-toml.ts";
 import type { ObservedRecord } from "./schema.ts";
-import { writersOf } from "./steps.ts";
+import { writersOf } from "./steps/steps.ts";
 import recorderSource from "./rustc-recorder.py" with { type: "text" };
 
 export type RustcRecorder = {

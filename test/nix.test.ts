@@ -1,4 +1,4 @@
-// lib/nix.ts against the real nix-instantiate: every string form must read back byte-exact,
+// lib/render/nix.ts against the real nix-instantiate: every string form must read back byte-exact,
 // every structure must parse. Generated expressions are batched into one file per test.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
@@ -7,7 +7,7 @@ import { join } from "node:path";
 import {
   GENERATED_MARKER, type Nix, attrName, attrs, bool, call, iinterp, ident, interp, istr, lambda, letIn,
   list, nul, num, builtin, render, renderFile, sel, str, withExpr,
-} from "../lib/nix.ts";
+} from "../lib/render/nix.ts";
 
 let dir = "";
 let files = 0;

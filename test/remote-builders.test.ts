@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { spawn } from "../lib/process.ts";
-import { renderTree } from "../lib/render-tree.ts";
+import { renderTree } from "../lib/render/render-tree.ts";
 import { writeSample } from "../lib/sample.ts";
 import type { Manifest } from "../lib/schema.ts";
 import { hostToolchain } from "../lib/verify/standin.ts";

@@ -5,9 +5,9 @@ import { expect, test } from "bun:test";
 import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { spawn } from "../lib/process.ts";
-import { renderTree } from "../lib/render-tree.ts";
+import { renderTree } from "../lib/render/render-tree.ts";
 import { MANIFEST_SCHEMA_VERSION, type Manifest, type Step } from "../lib/schema.ts";
-import { PLACEHOLDERS } from "../lib/symbolic.ts";
+import { PLACEHOLDERS } from "../lib/steps/symbolic.ts";
 import { cli, offlineNixEnv, tempDir } from "./helpers.ts";
 import { fixtureSteps } from "./unit/fixtures.ts";
 

@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { resolve } from "node:path";
 import { gen } from "../gen.ts";
-import { DEFAULT_NIXPKGS } from "../render-tree.ts";
+import { DEFAULT_NIXPKGS } from "../render/render-tree.ts";
 import { DEPTHS } from "../schema.ts";
 import { log } from "../log.ts";
 import { outputArgs, runReporting } from "./shared.ts";

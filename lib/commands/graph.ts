@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { NixifyError } from "../errors.ts";
-import { GRAPH_FORMATS, renderGraph, type GraphFormat } from "../graph.ts";
-import { loadManifest } from "../tree.ts";
+import { GRAPH_FORMATS, renderGraph, type GraphFormat } from "../steps/graph.ts";
+import { loadManifest } from "../write/tree.ts";
 import { outputArgs, runReporting } from "./shared.ts";
 
 export default defineCommand({

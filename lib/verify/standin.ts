@@ -4,10 +4,10 @@
 import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { NixifyError } from "../errors.ts";
-import { attrs, lambda, renderFile, str, type Nix } from "../nix.ts";
+import { attrs, lambda, renderFile, str, type Nix } from "../render/nix.ts";
 import { spawn } from "../process.ts";
-import { VERSION } from "../render-tree.ts";
-import { STEP_TOOLS } from "../tools.ts";
+import { VERSION } from "../render/render-tree.ts";
+import { STEP_TOOLS } from "../render/tools.ts";
 
 async function output(argv: string[]): Promise<string | undefined> {
   if (!Bun.which(argv[0]!)) return undefined;

@@ -1,6 +1,6 @@
-// lib/graph.ts: transitive reduction of the step graph, and its Mermaid and DOT text.
+// lib/steps/graph.ts: transitive reduction of the step graph, and its Mermaid and DOT text.
 import { describe, expect, test } from "bun:test";
-import { reducedDeps, renderGraph } from "../../lib/graph.ts";
+import { reducedDeps, renderGraph } from "../../lib/steps/graph.ts";
 import type { Manifest, Step } from "../../lib/schema.ts";
 import { fixtureSteps, fixtureText } from "./fixtures.ts";
 

@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { copyFile, link, mkdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
-import { findHandovers } from "../../lib/handovers.ts";
+import { findHandovers } from "../../lib/steps/handovers.ts";
 import type { ObservedRecord } from "../../lib/schema.ts";
 import { tempDir } from "../helpers.ts";
 

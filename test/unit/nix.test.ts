@@ -1,9 +1,9 @@
-// lib/nix.ts without Nix: the exact text each escape and structure renders to. test/nix.test.ts
+// lib/render/nix.ts without Nix: the exact text each escape and structure renders to. test/nix.test.ts
 // checks with nix-instantiate that these texts read back as the values they stand for.
 import { describe, expect, test } from "bun:test";
 import {
   type Nix, attrName, attrs, bool, inherit, op, path, call, ident, iinterp, interp, istr, lambda, letIn, list, nul, num, builtin, render, renderFile, sel, str, withExpr,
-} from "../../lib/nix.ts";
+} from "../../lib/render/nix.ts";
 
 describe("double-quoted strings", () => {
   test.each<[string, Nix, string]>([

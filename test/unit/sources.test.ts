@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { checkoutPieces, piecesOf, sourcePaths } from "../../lib/sources.ts";
+import { checkoutPieces, piecesOf, sourcePaths } from "../../lib/steps/sources.ts";
 import type { ObservedRecord } from "../../lib/schema.ts";
 import { tempDir } from "../helpers.ts";
 import { fixtureSteps, observedOf } from "./fixtures.ts";

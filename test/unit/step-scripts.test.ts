@@ -1,10 +1,10 @@
-// The step scripts and lib/symbolic.ts share one table of placeholders: every placeholder a
+// The step scripts and lib/steps/symbolic.ts share one table of placeholders: every placeholder a
 // recording may hold is replaced by the scripts as rendered, run by real bash.
 import { expect, test } from "bun:test";
-import { renderTree, withSubstitutions } from "../../lib/render-tree.ts";
+import { renderTree, withSubstitutions } from "../../lib/render/render-tree.ts";
 import type { Manifest } from "../../lib/schema.ts";
-import { IN_SOURCE, PLACEHOLDERS } from "../../lib/symbolic.ts";
-import { UNPACK_ARGS, unpackArgs } from "../../lib/steps.ts";
+import { IN_SOURCE, PLACEHOLDERS } from "../../lib/steps/symbolic.ts";
+import { UNPACK_ARGS, unpackArgs } from "../../lib/steps/steps.ts";
 import { fixtureSteps } from "./fixtures.ts";
 
 const manifest = { system: "x86_64-linux", steps: await fixtureSteps("sample.steps.json") } as Manifest;

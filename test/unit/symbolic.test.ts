@@ -1,7 +1,7 @@
-// lib/symbolic.ts (and gen's symbolizerOf): the absolute paths of a real capture become placeholders.
+// lib/steps/symbolic.ts (and gen's symbolizerOf): the absolute paths of a real capture become placeholders.
 import { describe, expect, test } from "bun:test";
 import { symbolizerOf } from "../../lib/gen.ts";
-import { PLACEHOLDERS, makeSymbolizer } from "../../lib/symbolic.ts";
+import { PLACEHOLDERS, makeSymbolizer } from "../../lib/steps/symbolic.ts";
 import { fixtureCapture } from "./fixtures.ts";
 
 const cap = await fixtureCapture("shell-1.85.capture.json");

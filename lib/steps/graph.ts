@@ -1,6 +1,6 @@
 // The step graph of a tree as Mermaid or Graphviz DOT: one node per step (id, emoji and label,
 // which starts with the kind), one edge per dependency.
-import type { Manifest, Step } from "./schema.ts";
+import type { Manifest, Step } from "../schema.ts";
 
 export const GRAPH_FORMATS = ["mermaid", "dot"] as const;
 export type GraphFormat = (typeof GRAPH_FORMATS)[number];

@@ -1,12 +1,12 @@
 // A manifest becomes the files of a flake tree (relative path -> text). All Nix text is built
 // with lib/nix.ts; the only verbatim Nix is our own templates and constant code.
-import pkg from "../package.json";
+import pkg from "../../package.json";
 import { attrs, bool, builtin, call, generatedHeader, ident, inherit, lambda, letIn, list, nul, op, path, renderFile, sel, str, type Nix } from "./nix.ts";
-import { IN_SOURCE, IN_STEP, substitutions, type Placeholder } from "./symbolic.ts";
+import { IN_SOURCE, IN_STEP, substitutions, type Placeholder } from "../steps/symbolic.ts";
 import { TOOLCHAIN_NAME } from "./toolchain.ts";
-import { unpackArgs } from "./steps.ts";
+import { unpackArgs } from "../steps/steps.ts";
 import { STEP_TOOLS } from "./tools.ts";
-import type { Manifest, Step } from "./schema.ts";
+import type { Manifest, Step } from "../schema.ts";
 import builders from "./templates/builders.nix" with { type: "text" };
 import runStep from "./templates/run-step.sh" with { type: "text" };
 import makeSource from "./templates/make-source.sh" with { type: "text" };
@@ -202,7 +202,7 @@ function stepFlake(step: Step): Nix {
   ]);
 }
 
-/** A step script with its `#@substitutions VAR@` line written out for `placeholders` (lib/symbolic.ts). */
+/** A step script with its `#@substitutions VAR@` line written out for `placeholders` (lib/steps/symbolic.ts). */
 export function withSubstitutions(script: string, placeholders: Placeholder[]): string {
   const marker = /^( *)#@substitutions (\w+)@$/m;
   const m = marker.exec(script);

@@ -1,9 +1,9 @@
 // Records become steps: a stable id, a kind with its emoji, a short label, a prime, and the
 // steps each one depends on, found by file flow (a step that names a path another step writes).
 import { basename, dirname } from "node:path";
-import { NixifyError } from "./errors.ts";
-import type { Record, Step, StepKind } from "./schema.ts";
-import { checksumFor } from "./stage0.ts";
+import { NixifyError } from "../errors.ts";
+import type { Record, Step, StepKind } from "../schema.ts";
+import { checksumFor } from "../stage0.ts";
 
 export const KIND_EMOJI: { [K in StepKind]: string } = {
   download: "📥",

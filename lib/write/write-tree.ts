@@ -6,9 +6,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { lstat, mkdir, readdir, readlink, realpath, rename, rm } from "node:fs/promises";
 import { homedir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
-import { NixifyError } from "./errors.ts";
-import { log } from "./log.ts";
-import { GENERATED_MARKER } from "./nix.ts";
+import { NixifyError } from "../errors.ts";
+import { log } from "../log.ts";
+import { GENERATED_MARKER } from "../render/nix.ts";
 
 async function isOurs(dir: string): Promise<boolean> {
   const flake = Bun.file(join(dir, "flake.nix"));

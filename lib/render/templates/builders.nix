@@ -13,7 +13,7 @@ let
     outputHashAlgo = "sha256";
     outputHash = toolchain.hash;
   };
-  # The tools a step finds on PATH (`tools`: attribute paths in pkgs, lib/tools.ts); a user's
+  # The tools a step finds on PATH (`tools`: attribute paths in pkgs, lib/render/tools.ts); a user's
   # nixpkgs provides them, offline a host stand-in does.
   toolPackages = map (path: builtins.foldl' (set: name: set.${name}) pkgs path) tools;
   common = {

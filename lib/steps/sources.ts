@@ -4,7 +4,7 @@
 // `result` link inside it) leaves the step's derivation as it was.
 import { existsSync } from "node:fs";
 import { dirname, join, normalize } from "node:path";
-import type { ObservedRecord } from "./schema.ts";
+import type { ObservedRecord } from "../schema.ts";
 
 const SRC = "@src@/";
 

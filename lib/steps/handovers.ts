@@ -7,7 +7,7 @@
 // hand-over step that makes them from the outputs of the calls that built them.
 import { lstat } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { ObservedRecord } from "./schema.ts";
+import type { ObservedRecord } from "../schema.ts";
 
 export type Handovers = {
   /** One record per distinct set of copies: args are (from, to) pairs, inputs the froms, outputs the tos. */

@@ -2,9 +2,9 @@
 // tree pins its folder (the stage0 sysroot) by NAR hash, as a recursive fixed-output path that
 // nothing can build, only add (`verify --toolchain DIR` does). Another compiler is never
 // substituted silently; swapping it means editing the pin on purpose.
-import { NixifyError } from "./errors.ts";
+import { NixifyError } from "../errors.ts";
 import { narHash } from "./nar.ts";
-import { spawn } from "./process.ts";
+import { spawn } from "../process.ts";
 
 /** The store name of the pinned toolchain folder (`nix store add-path --name` takes it). */
 export const TOOLCHAIN_NAME = "stage0-toolchain";

@@ -3,8 +3,8 @@
 import { realpath } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import * as v from "valibot";
-import { NixifyError } from "./errors.ts";
-import { ManifestSchema, issueText, type Manifest, type Step } from "./schema.ts";
+import { NixifyError } from "../errors.ts";
+import { ManifestSchema, issueText, type Manifest, type Step } from "../schema.ts";
 
 /**
  * The first way `steps` is not a graph gen could have written, or undefined: ids unique, each
