@@ -17,3 +17,8 @@ export function setBuildValue(config: string, key: string, value: string): strin
   if (/^\[build\]\s*$/m.test(config)) return config.replace(/^\[build\]\s*$/m, (header) => `${header}\n${line}`);
   return `${config.trimEnd()}\n\n[build]\n${line}\n`;
 }
+
+/** The config without `key`'s line, wherever it is set. */
+export function withoutValue(config: string, key: string): string {
+  return config.replace(new RegExp(`^\\s*${key}\\s*=.*\\n?`, "m"), "");
+}

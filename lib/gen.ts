@@ -4,7 +4,7 @@ import { removedOnStop } from "./process.ts";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { capture, NOTHING_RECORDED, type Capture, type CaptureMode } from "./capture.ts";
-import { configValue } from "./config-toml.ts";
+import { configValue, withoutValue } from "./config-toml.ts";
 import { isRustCheckout } from "./checkout.ts";
 import { NixifyError } from "./errors.ts";
 import { scrubObservedEnv, scrubRecordEnv } from "./env.ts";
@@ -128,7 +128,16 @@ export async function gen(options: GenOptions): Promise<GenResult> {
   const start = performance.now();
   const out = resolve(opts.out);
   await assertNamable(out);
-  const config = opts.config === undefined ? undefined : await readConfig(opts.config);
+  let config = opts.config === undefined ? undefined : await readConfig(opts.config);
+  // A config's build.build-dir is gen's build dir, as --build-dir is (which wins): gen must know
+  // where x.py builds, or the records name it by its machine path and the bootstrap's copies
+  // between stages go unseen. The config the steps see has no machine path.
+  const configBuildDir = configValue(config, "build-dir");
+  if (config !== undefined && configBuildDir !== undefined) {
+    config = withoutValue(config, "build-dir");
+    if (opts.buildDir === undefined) log.info(`the config's build.build-dir (${configBuildDir}) is gen's build dir, as --build-dir would be`);
+  }
+  const buildDir = opts.buildDir ?? (configBuildDir === undefined ? undefined : resolve(configBuildDir));
   const tempDir = removedOnStop(await realpath(await mkdtemp(join(tmpdir(), "nixify-rust-"))));
   try {
     const { root, sample } = await chooseSource(opts.src, tempDir);
@@ -139,7 +148,7 @@ export async function gen(options: GenOptions): Promise<GenResult> {
     const { target } = await planOut(out, opts.force, [rootReal]);
     const what = { shell: `recording x.py (mode ${opts.mode})`, cargo: "asking the bootstrap binary for its plan of x.py", rustc: "observing every rustc call of a real x.py" }[opts.depth];
     log.start(`${what} ${opts.xpyArgs.join(" ")} in a copy of ${sample ? "the sample" : root}`);
-    const base = { root, mode: opts.mode, xpyArgs: opts.xpyArgs, config, buildDir: opts.buildDir, runToolchain: opts.runToolchain };
+    const base = { root, mode: opts.mode, xpyArgs: opts.xpyArgs, config, buildDir, runToolchain: opts.runToolchain };
     const cap = await capture({ ...base, tempDir: await subDir(tempDir, opts.depth), depth: opts.depth });
     const renderStart = performance.now();
     const sym = await symbolizerOf(cap);

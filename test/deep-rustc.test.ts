@@ -20,10 +20,11 @@ describe.skipIf(!orig)("gen --depth rustc on prepared real Rust 1.63 sources", (
     const dir = await tempDir();
     await Bun.write(
       join(dir, "config.toml"),
-      `changelog-seen = 2\n[build]\nrustc = "${stage0}/bin/rustc"\ncargo = "${stage0}/bin/cargo"\nsubmodules = false\nlocal-rebuild = true\nvendor = true\n`,
+      // The build dir named in the config, as a user's own config does: gen builds there and knows it.
+      `changelog-seen = 2\n[build]\nrustc = "${stage0}/bin/rustc"\ncargo = "${stage0}/bin/cargo"\nsubmodules = false\nlocal-rebuild = true\nvendor = true\nbuild-dir = "${join(dir, "build")}"\n`,
     );
     const g = await cli(
-      ["gen", "--src", src, "--depth", "rustc", "--config", "config.toml", "--build-dir", "build", "--out", "tree", "--json", "--", "build", "--stage", "0", "library/std"],
+      ["gen", "--src", src, "--depth", "rustc", "--config", "config.toml", "--out", "tree", "--json", "--", "build", "--stage", "0", "library/std"],
       { cwd: dir },
     );
     expect({ code: g.code, err: g.code ? g.stderr.slice(-3000) : "" }).toEqual({ code: 0, err: "" });

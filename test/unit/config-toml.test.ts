@@ -1,7 +1,7 @@
 // lib/config-toml.ts and lib/system.ts: the few config.toml keys gen reads and sets, and the Nix
 // system of a build triple. Configs are those the real suites and the benchmark run with.
 import { describe, expect, test } from "bun:test";
-import { configValue, setBuildValue } from "../../lib/config-toml.ts";
+import { configValue, setBuildValue, withoutValue } from "../../lib/config-toml.ts";
 import { buildTripleOfConfig, hostSystem, systemOfTriple } from "../../lib/system.ts";
 import { thrown } from "./fixtures.ts";
 
@@ -99,4 +99,12 @@ describe("buildTripleOfConfig", () => {
     ["a real config without it", DEEP_RUSTC, undefined],
     ["the first one counts", '[build]\nbuild = "a-b-linux"\n[build]\nbuild = "c-d-linux"\n', "a-b-linux"],
   ])("%s", (_, config, triple) => expect(buildTripleOfConfig(config)).toBe(triple));
+});
+
+describe("withoutValue", () => {
+  test.each<[string, string, string]>([
+    ["the line goes, the rest stays", '[build]\nrustc = "/r"\nbuild-dir = "/b"\nvendor = true\n', '[build]\nrustc = "/r"\nvendor = true\n'],
+    ["the last line, without a newline", '[build]\nbuild-dir = "/b"', "[build]\n"],
+    ["not set: unchanged", '[build]\nrustc = "/r"\n', '[build]\nrustc = "/r"\n'],
+  ])("%s", (_, config, want) => expect(withoutValue(config, "build-dir")).toBe(want));
 });
