@@ -85,6 +85,8 @@ await phase("plain", async () => {
 
 const tree = join(work, "tree");
 await phase("gen", async () => {
+  // A fresh build dir: what is already built is not compiled again, so it would not be observed.
+  await spawn(["rm", "-rf", join(work, "gen-build")]);
   await Bun.write(join(work, "gen-config.toml"), config(join(work, "gen-build")));
   const g = await nixify(["gen", "--src", src, "--depth", "rustc", "--config", "gen-config.toml", "--out", tree, "--force", "--json", "--", "build", "--stage", "1", "library/std"]);
   const manifest = JSON.parse(g.stdout) as Manifest;
