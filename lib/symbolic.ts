@@ -9,6 +9,7 @@ export const PLACEHOLDERS = {
   "@tmp@": "the step's temp folder",
   "@rustc@": "the rustc of the Nix toolchain (where the config named a local one)",
   "@cargo@": "the cargo of the Nix toolchain (where the config named a local one)",
+  "@sysroot@": "the sysroot of that rustc: the pinned toolchain (--depth rustc), else the Nix rustc's prefix",
 } as const;
 
 export type Placeholder = keyof typeof PLACEHOLDERS;

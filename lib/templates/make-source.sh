@@ -10,6 +10,7 @@ for rel in "${!sourceFiles[@]}"; do
   text=${sourceFiles[$rel]}
   text=${text//@rustc@/"$toolRustc"}
   text=${text//@cargo@/"$toolCargo"}
+  text=${text//@sysroot@/"$toolSysroot"}
   mkdir -p "$(dirname "$out/$rel")"
   rm -f "$out/$rel"
   printf '%s' "$text" > "$out/$rel"

@@ -29,6 +29,7 @@ subst() {
   s=${s//@tmp@/"$tmp"}
   s=${s//@rustc@/"$toolRustc"}
   s=${s//@cargo@/"$toolCargo"}
+  s=${s//@sysroot@/"$toolSysroot"}
   printf -v "$1" '%s' "$s"
 }
 
