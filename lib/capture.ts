@@ -5,7 +5,7 @@ import { mkdir, realpath, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import * as v from "valibot";
 import { BOOTSTRAP_PY, CHANNEL_FILE, assertRustCheckout, patchBootstrap } from "./checkout.ts";
-import { configValue, setBuildValue } from "./config-toml.ts";
+import { configFileName, configValue, latestChangeId, setBuildValue } from "./config-toml.ts";
 import { cargoCallsOfDryRun } from "./dry-run.ts";
 import { NixifyError } from "./errors.ts";
 import { holdsCredential, withoutSecretValues, xpyEnv } from "./env.ts";
@@ -31,7 +31,7 @@ export type CaptureOptions = {
   xpyArgs: string[];
   /** A toolchain folder (bin/rustc, bin/cargo) x.py runs with in place of the config's or the pinned stage0. */
   runToolchain?: string;
-  /** Text of the config to use instead of the checkout's own config.toml. */
+  /** Text of the config to use instead of the checkout's own bootstrap.toml or config.toml. */
   config?: string;
   buildDir?: string;
 };
@@ -57,7 +57,7 @@ export const NOTHING_RECORDED: { [D in Depth]: [string, string] } = {
   ],
   rustc: [
     "x.py finished without compiling anything: there is no rustc call to turn into a step",
-    "name what to build after --, e.g. -- build --stage 1 library/std (from about Rust 1.86, stage 0 builds no std: it is the stage-0 compiler's own), and start from a fresh --build-dir",
+    "name what to build after --, e.g. -- build --stage 1 library/std (since the stage-0 redesign, after 1.85, stage 0 builds no std: it is the stage-0 compiler's own), and start from a fresh --build-dir",
   ],
 };
 
@@ -67,7 +67,17 @@ export const NOTHING_RECORDED: { [D in Depth]: [string, string] } = {
  */
 export const RECORDER_ENV = { recordFile: "NIXIFY_RECORD_FILE", mode: "NIXIFY_MODE", refusalFile: "NIXIFY_REFUSAL_FILE" } as const;
 
-const TRIMMED_TREE_CONFIG = "# Supplied by nixify-rust: the checkout has no .git and no config.toml.\n[build]\nsubmodules = false\n";
+/** 1.90's bootstrap binary refuses `build`/`check` at stage 0 (later ones build nothing there). */
+const STAGE0_REFUSAL = /cannot (build|check) anything on stage 0/;
+
+/**
+ * The config gen supplies to a trimmed tree without one: build.submodules = false (a key every
+ * supported bootstrap knows), and the change-id the bootstrap expects where it has a change tracker.
+ */
+function trimmedTreeConfig(name: string, changeId: number | undefined): string {
+  const id = changeId === undefined ? "" : `change-id = ${changeId}\n`;
+  return `# Supplied by nixify-rust: the checkout has no .git and no ${name}.\n${id}[build]\nsubmodules = false\n`;
+}
 
 export async function capture(opts: CaptureOptions): Promise<Capture> {
   const { root, tempDir } = opts;
@@ -85,7 +95,11 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
     ["x.py", await Bun.file(join(root, "x.py")).text()],
   ]);
   const supplied = new Map<string, string>();
-  const rootConfig = await Bun.file(join(root, "config.toml")).text().catch(() => undefined);
+  // The config in the source root as bootstrap.py finds it (x.py runs in an empty folder of gen's):
+  // bootstrap.toml, then config.toml where it knows both. gen's own goes under the first name.
+  const configName = configFileName(files.get(BOOTSTRAP_PY)!);
+  const readRoot = (name: string) => Bun.file(join(root, name)).text().catch(() => undefined);
+  const rootConfig = configName === "bootstrap.toml" ? ((await readRoot("bootstrap.toml")) ?? (await readRoot("config.toml"))) : await readRoot("config.toml");
   let config = opts.config ?? rootConfig;
   const nul = config?.indexOf("\0") ?? -1;
   if (config !== undefined && nul >= 0) {
@@ -94,11 +108,13 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
   }
   if (config === undefined && !existsSync(join(root, ".git")) && files.get(BOOTSTRAP_PY)!.includes("submodules")) {
     // Release tarballs have no .git and distros trim the submodules; without this, bootstrap.py
-    // stops to ask for them. build.submodules is a key every supported bootstrap knows.
-    config = TRIMMED_TREE_CONFIG;
-    log.warn("the checkout has no .git and no config.toml; gen supplies a config.toml with build.submodules = false");
+    // stops to ask for them. A bootstrap with a change tracker warns about a config without change-id.
+    const changeId = latestChangeId(await Bun.file(join(root, "src/bootstrap/src/utils/change_tracker.rs")).text().catch(() => undefined));
+    config = trimmedTreeConfig(configName, changeId);
+    const also = changeId === undefined ? "" : ` and change-id = ${changeId}`;
+    log.warn(`the checkout has no .git and no ${configName}; gen supplies a ${configName} with build.submodules = false${also}`);
   }
-  if (config !== undefined && config !== rootConfig) supplied.set("config.toml", config);
+  if (config !== undefined && config !== rootConfig) supplied.set(configName, config);
   const channelFile = Bun.file(join(root, CHANNEL_FILE));
   const channelSupplied = !(await channelFile.exists());
   const channel = channelSupplied ? (configValue(config, "channel") ?? "dev") : (await channelFile.text()).trim();
@@ -125,7 +141,7 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
   }
   const rustcRecorder = opts.depth === "rustc" ? await prepareRustcRecorder(join(tempDir, "rustc-recorder"), root, runConfig, python) : undefined;
   for (const [rel, text] of rustcRecorder?.files ?? []) files.set(rel, text);
-  if (runConfig !== config) files.set("config.toml", runConfig!);
+  if (runConfig !== config) files.set(configName, runConfig!);
   // A real build (deep capture) resolves crates offline: lock files must match vendor/.
   const cargo = configValue(runConfig, "cargo");
   const cargoHome = join(tempDir, "cargo-home");
@@ -195,6 +211,13 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
   const refusal = await Bun.file(refusalFile).text().catch(() => undefined);
   if (refusal !== undefined) {
     throw new NixifyError("unknownBootstrap", plainText(refusal).replace(/\s+/g, " ").trim(), "nixify-rust records bootstrap.py's `run` as Rust's own bootstrap.py calls it (Rust 1.63 and newer)");
+  }
+  if (result.code !== 0 && STAGE0_REFUSAL.test(plainText(`${result.stdout}\n${result.stderr}`))) {
+    throw new NixifyError(
+      "nothingObserved",
+      `x.py ${xpyArgs.join(" ")} builds nothing: this bootstrap refuses stage 0 ("cannot build anything on stage 0"), so there is no compiler call to turn into a step`,
+      "since the stage-0 redesign (after 1.85) the stage-0 compiler's std is the stage-0 std: name --stage 1 (e.g. -- build --stage 1 library/std); tools the stage-0 compiler builds (e.g. -- build --stage 1 src/tools/coverage-dump) need no stage-1 compiler",
+    );
   }
   if (result.code !== 0) {
     throw new NixifyError(

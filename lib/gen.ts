@@ -1,6 +1,6 @@
 // gen: a Rust checkout (or the embedded sample) becomes a numbered, buildable flake tree.
 import { mkdir, mkdtemp, realpath, rm } from "node:fs/promises";
-import { removedOnStop } from "./process.ts";
+import { removedOnStop, spawn } from "./process.ts";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { capture, NOTHING_RECORDED, type Capture, type CaptureMode } from "./capture.ts";
@@ -68,8 +68,18 @@ async function toolchainPaths(config: string | undefined): Promise<Array<[string
     const real = await realpath(path).catch(() => undefined);
     if (real && real !== path) paths.push([real, placeholder]);
   }
+  // That rustc's sysroot, which the bootstrap names too (1.90's `--sysroot` for tools the stage-0
+  // compiler builds, RUSTC_SNAPSHOT_LIBDIR): a folder of its own, not a system prefix such as /usr,
+  // whose other files (cc, llvm-config) keep their paths.
+  const rustc = configValue(config, "rustc");
+  const sysroot = rustc ? (await spawn([rustc, "--print", "sysroot"]).catch(() => undefined))?.stdout.trim() : undefined;
+  if (sysroot && !SYSTEM_PREFIXES.has(sysroot)) {
+    for (const path of new Set([sysroot, await realpath(sysroot).catch(() => sysroot)])) paths.push([path, "@sysroot@"]);
+  }
   return paths;
 }
+
+const SYSTEM_PREFIXES = new Set(["/", "/usr", "/usr/local"]);
 
 /**
  * Absolute paths of a capture -> placeholders. A dry run plans in build/tmp-dry-run; a toolchain
@@ -284,6 +294,6 @@ async function subDir(parent: string, name: string): Promise<string> {
 
 async function readConfig(path: string): Promise<string> {
   const file = Bun.file(path);
-  if (!(await file.exists())) throw new NixifyError("badInput", `config file ${path} does not exist`, "pass an existing config.toml to --config");
+  if (!(await file.exists())) throw new NixifyError("badInput", `config file ${path} does not exist`, "pass an existing bootstrap.toml or config.toml to --config");
   return file.text();
 }

@@ -170,6 +170,18 @@ describe("bootstrap.py's run, bound by its own signature", () => {
     expect(last.cwd).toBe("@build@");
   });
 
+  test("newer bootstraps' integer verbose (run(args, verbose=0, ...); x.py -q gives -1) is recorded like any call", async () => {
+    const dir = await tempDir();
+    const src = await sampleWith(dir, (py) =>
+      atMain('run(["quiet-tool"], verbose=-1)\nrun(["loud-tool"], 2)')(
+        py.replace("def run(args, verbose=False, exception=False, is_bootstrap=False, **kwargs):", "def run(args, verbose=0, exception=False, is_bootstrap=False, **kwargs):"),
+      ),
+    );
+    const r = await cli(["gen", "--src", src, "--out", join(dir, "out")], { cwd: dir });
+    expect(r.code).toBe(ExitCode.ok);
+    expect((await stepsOf(join(dir, "out"))).slice(0, 2).map((s) => s.command)).toEqual(["quiet-tool", "loud-tool"]);
+  });
+
   test('run("a string") is one program, not one command per character', async () => {
     const dir = await tempDir();
     const src = await sampleWith(dir, atMain('run("some-tool")'));

@@ -9,6 +9,7 @@ export const PLACEHOLDERS = {
   "@tmp@": "the step's temp folder",
   "@rustc@": "the rustc of the Nix toolchain (where the config named a local one)",
   "@cargo@": "the cargo of the Nix toolchain (where the config named a local one)",
+  "@sysroot@": "the sysroot of that rustc: the pinned toolchain (--depth rustc), else the Nix rustc's prefix",
 } as const;
 
 export type Placeholder = keyof typeof PLACEHOLDERS;
@@ -17,7 +18,7 @@ export type Placeholder = keyof typeof PLACEHOLDERS;
  * What each placeholder becomes inside a step's build: a bash expression of run-step.sh's
  * variables. The step scripts' substitutions are written from this table (render-tree.ts), so a
  * placeholder cannot be recorded without the scripts knowing it. make-source.sh, which fills in
- * the files gen supplied (a config naming the toolchain), knows only the toolchain's two.
+ * the files gen supplied (a config naming the toolchain), knows only the toolchain's.
  */
 export const IN_STEP: { [P in Placeholder]: string } = {
   "@src@": "$stepSource",
@@ -27,8 +28,9 @@ export const IN_STEP: { [P in Placeholder]: string } = {
   "@tmp@": "$tmp",
   "@rustc@": "$toolRustc",
   "@cargo@": "$toolCargo",
+  "@sysroot@": "$toolSysroot",
 };
-export const IN_SOURCE: Placeholder[] = ["@rustc@", "@cargo@"];
+export const IN_SOURCE: Placeholder[] = ["@rustc@", "@cargo@", "@sysroot@"];
 
 /** bash lines that replace `placeholders` in the variable `var` by their values in a step (quoted: literal). */
 export function substitutions(var_: string, placeholders: Placeholder[]): string {

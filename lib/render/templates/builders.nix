@@ -23,6 +23,7 @@ let
     toolPath = builtins.concatStringsSep ":" (map (p: "${p}/bin") toolPackages);
     toolRustc = if toolchain == null then "${pkgs.rustc}/bin/rustc" else "${pinned}/bin/rustc";
     toolCargo = "${pkgs.cargo}/bin/cargo";
+    toolSysroot = if toolchain == null then "${pkgs.rustc}" else "${pinned}";
   };
 in
 rec {
