@@ -117,7 +117,7 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
   if (config !== undefined && config !== rootConfig) supplied.set(configName, config);
   const channelFile = Bun.file(join(root, CHANNEL_FILE));
   const channelSupplied = !(await channelFile.exists());
-  const channel = channelSupplied ? (configValue(config, "channel") ?? "dev") : (await channelFile.text()).trim();
+  const channel = channelSupplied ? (configValue(config, "rust.channel") ?? "dev") : (await channelFile.text()).trim();
   if (channelSupplied) {
     supplied.set(CHANNEL_FILE, `${channel}\n`);
     log.warn(`${CHANNEL_FILE} is missing in the checkout; gen supplies one with "${channel}" (in its copy and in the steps)`);
@@ -143,7 +143,7 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
   for (const [rel, text] of rustcRecorder?.files ?? []) files.set(rel, text);
   if (runConfig !== config) files.set(configName, runConfig!);
   // A real build (deep capture) resolves crates offline: lock files must match vendor/.
-  const cargo = configValue(runConfig, "cargo");
+  const cargo = configValue(runConfig, "build.cargo");
   const cargoHome = join(tempDir, "cargo-home");
   const stale = deep && cargo ? await staleLocks(root, builtWorkspaces(root, opts.depth), cargo, cargoHome) : [];
   for (const s of stale) files.set(s.lock, await Bun.file(join(root, s.lock)).text());

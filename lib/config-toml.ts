@@ -1,21 +1,37 @@
-// The few keys of a bootstrap config (bootstrap.toml or config.toml) gen reads or sets ([build]
-// rustc and cargo, [rust] channel), by line: enough for bootstrap's flat configs without a TOML
-// library; and which file name and change-id a checkout's bootstrap expects.
+// A bootstrap config (bootstrap.toml or config.toml): read with Bun's TOML parser; written by line
+// ([build] rustc and cargo, a key dropped) so the user's own text (comments, order) stays as it
+// was; and which file name and change-id a checkout's bootstrap expects.
+import { NixifyError } from "./errors.ts";
+
+/**
+ * The string at a dotted path of the config ("build.rustc", "rust.channel",
+ * "target.x86_64-unknown-linux-gnu.llvm-config"), if the config sets one there. A config that is
+ * not TOML is the user's to fix, in one line.
+ */
+export function configValue(config: string | undefined, path: string): string | undefined {
+  if (config === undefined) return undefined;
+  let table: unknown;
+  try {
+    table = Bun.TOML.parse(config);
+  } catch (e) {
+    throw new NixifyError("badInput", `the config is not TOML: ${e instanceof Error ? e.message : String(e)}`, "check it with x.py itself, or start from config.example.toml");
+  }
+  // A target's table is named by its triple, dots and all.
+  const names = path.startsWith("target.") ? ["target", path.slice("target.".length, path.lastIndexOf(".")), path.slice(path.lastIndexOf(".") + 1)] : path.split(".");
+  for (const name of names) table = table !== null && typeof table === "object" ? (table as { [k: string]: unknown })[name] : undefined;
+  return typeof table === "string" ? table : undefined;
+}
 
 function keyLine(key: string): RegExp {
   return new RegExp(`^(\\s*${key}\\s*=\\s*")([^"]*)(")`, "m");
-}
-
-/** The string value of `key` (e.g. build.rustc's `rustc`), if the config sets it. */
-export function configValue(config: string | undefined, key: string): string | undefined {
-  return config ? keyLine(key).exec(config)?.[2] : undefined;
 }
 
 /** The config with `key = "value"` in its [build] table: replaced where set, else added. */
 export function setBuildValue(config: string, key: string, value: string): string {
   const line = `${key} = ${JSON.stringify(value)}`;
   if (keyLine(key).test(config)) return config.replace(keyLine(key), () => line);
-  if (/^\[build\]\s*$/m.test(config)) return config.replace(/^\[build\]\s*$/m, (header) => `${header}\n${line}`);
+  const header = /^\[build\][ \t]*(#.*)?$/m;
+  if (header.test(config)) return config.replace(header, (h) => `${h}\n${line}`);
   return `${config.trimEnd()}\n\n[build]\n${line}\n`;
 }
 

@@ -19,7 +19,7 @@ import { checkoutPieces } from "./steps/sources.ts";
 import { buildSteps } from "./steps/steps.ts";
 import { makeSymbolizer, PLACEHOLDERS, type Placeholder } from "./steps/symbolic.ts";
 import { readStage0Checksums } from "./stage0.ts";
-import { buildTripleOfConfig, hostSystem, systemOfTriple } from "./system.ts";
+import { hostSystem, systemOfTriple } from "./system.ts";
 import { holds, planOut, realTarget, writeTreeAtomically } from "./write/write-tree.ts";
 
 export type GenOptions = {
@@ -62,7 +62,7 @@ async function chooseSource(src: string | undefined, tempDir: string): Promise<{
 async function toolchainPaths(config: string | undefined): Promise<Array<[string, Placeholder]>> {
   const paths: Array<[string, Placeholder]> = [];
   for (const [key, placeholder] of [["rustc", "@rustc@"], ["cargo", "@cargo@"]] as const) {
-    const path = configValue(config, key);
+    const path = configValue(config, `build.${key}`);
     if (!path) continue;
     paths.push([path, placeholder]);
     const real = await realpath(path).catch(() => undefined);
@@ -71,7 +71,7 @@ async function toolchainPaths(config: string | undefined): Promise<Array<[string
   // That rustc's sysroot, which the bootstrap names too (1.90's `--sysroot` for tools the stage-0
   // compiler builds, RUSTC_SNAPSHOT_LIBDIR): a folder of its own, not a system prefix such as /usr,
   // whose other files (cc, llvm-config) keep their paths.
-  const rustc = configValue(config, "rustc");
+  const rustc = configValue(config, "build.rustc");
   const sysroot = rustc ? (await spawn([rustc, "--print", "sysroot"]).catch(() => undefined))?.stdout.trim() : undefined;
   if (sysroot && !SYSTEM_PREFIXES.has(sysroot)) {
     for (const path of new Set([sysroot, await realpath(sysroot).catch(() => sysroot)])) paths.push([path, "@sysroot@"]);
@@ -142,7 +142,7 @@ export async function gen(options: GenOptions): Promise<GenResult> {
   // A config's build.build-dir is gen's build dir, as --build-dir is (which wins): gen must know
   // where x.py builds, or the records name it by its machine path and the bootstrap's copies
   // between stages go unseen. The config the steps see has no machine path.
-  const configBuildDir = configValue(config, "build-dir");
+  const configBuildDir = configValue(config, "build.build-dir");
   if (config !== undefined && configBuildDir !== undefined) {
     config = withoutValue(config, "build-dir");
     if (opts.buildDir === undefined) log.info(`the config's build.build-dir (${configBuildDir}) is gen's build dir, as --build-dir would be`);
@@ -182,7 +182,7 @@ export async function gen(options: GenOptions): Promise<GenResult> {
       chain = plan.map((_, i) => records.length - plan.length + i);
     }
     const supplied = new Map([...cap.supplied].map(([rel, text]) => [rel, sym(text)]));
-    const triple = buildTripleOfConfig(cap.config ?? "");
+    const triple = configValue(cap.config, "build.build");
     const manifest: Manifest = {
       schema: MANIFEST_SCHEMA_VERSION,
       generator: "nixify-rust",
@@ -196,7 +196,7 @@ export async function gen(options: GenOptions): Promise<GenResult> {
       steps: buildSteps(records, await readStage0Checksums(root), chain, extraDeps),
     };
     if (opts.depth === "rustc") {
-      const { version, hash } = await pinToolchain(configValue(cap.config, "rustc")!);
+      const { version, hash } = await pinToolchain(configValue(cap.config, "build.rustc")!);
       manifest.toolchain = { version, hash };
     }
     // An observed step's source is only the pieces of the checkout it reads (not for the sample,

@@ -41,7 +41,7 @@ export async function shimWithWrapper(root: string): Promise<Map<string, string>
 
 /** Writes the recorder into `dir` and returns the environment and copy files that make x.py's build use it. */
 export async function prepareRustcRecorder(dir: string, root: string, config: string | undefined, python: string): Promise<RustcRecorder> {
-  const realRustc = configValue(config, "rustc");
+  const realRustc = configValue(config, "build.rustc");
   if (!config || !realRustc) {
     throw new NixifyError(
       "badInput",

@@ -19,15 +19,3 @@ export function hostSystem(): string {
   if (!arch || !os) throw new NixifyError("badInput", `no Nix system known for ${process.arch}-${process.platform}`, "pass --system");
   return `${arch}-${os}`;
 }
-
-/** build.build from a config.toml, if set. */
-export function buildTripleOfConfig(config: string): string | undefined {
-  let section = "";
-  for (const line of config.split("\n")) {
-    const header = /^\s*\[([^\]]+)\]/.exec(line);
-    if (header) section = header[1]!.trim();
-    const m = /^\s*build\s*=\s*"([^"]+)"/.exec(line);
-    if (m && section === "build") return m[1];
-  }
-  return undefined;
-}
