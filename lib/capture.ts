@@ -14,7 +14,7 @@ import { makeOverlay } from "./overlay.ts";
 import { plainText, spawnWatching, tail } from "./process.ts";
 import { prepareRustcRecorder } from "./rustc-recording.ts";
 import { builtWorkspaces, reresolveLock, staleLocks } from "./vendor-locks.ts";
-import { RecordSchema, issueText, type Depth, type Record } from "./schema.ts";
+import { RECORD_SCHEMA_VERSION, RecordSchema, issueText, type Depth, type Record } from "./schema.ts";
 
 export type CaptureMode = "first" | "all";
 
@@ -65,7 +65,7 @@ export const NOTHING_RECORDED: { [D in Depth]: [string, string] } = {
  * The environment contract with lib/recorder.py: where it writes its records, its mode, and where
  * it writes why it refuses a call of bootstrap.py's `run` it cannot record faithfully.
  */
-export const RECORDER_ENV = { recordFile: "NIXIFY_RECORD_FILE", mode: "NIXIFY_MODE", refusalFile: "NIXIFY_REFUSAL_FILE" } as const;
+export const RECORDER_ENV = { recordFile: "NIXIFY_RECORD_FILE", mode: "NIXIFY_MODE", refusalFile: "NIXIFY_REFUSAL_FILE", schema: "NIXIFY_RECORD_SCHEMA" } as const;
 
 /** 1.90's bootstrap binary refuses `build`/`check` at stage 0 (later ones build nothing there). */
 const STAGE0_REFUSAL = /cannot (build|check) anything on stage 0/;
@@ -185,6 +185,8 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
     [RECORDER_ENV.recordFile]: recordFile,
     [RECORDER_ENV.mode]: opts.mode,
     [RECORDER_ENV.refusalFile]: refusalFile,
+    // Both recorders stamp their records with the schema lib/schema.ts validates.
+    [RECORDER_ENV.schema]: String(RECORD_SCHEMA_VERSION),
     ...rustcRecorder?.env,
   });
   // The bootstrap binary prints its plan with --dry-run -v (1.85: `running: cd ... && env ... "cargo" ...`).

@@ -16,6 +16,7 @@ def _nixify_install_recorder():
     record_file = os.environ["NIXIFY_RECORD_FILE"]
     refusal_file = os.environ["NIXIFY_REFUSAL_FILE"]
     mode = os.environ.get("NIXIFY_MODE", "all")
+    schema = int(os.environ["NIXIFY_RECORD_SCHEMA"])
     seq = [0]
     here = globals()
 
@@ -25,7 +26,7 @@ def _nixify_install_recorder():
     def emit(record):
         seq[0] += 1
         record["seq"] = seq[0]
-        record["schema"] = 1
+        record["schema"] = schema
         with open(record_file, "a") as out:
             out.write(json.dumps(record, sort_keys=True) + "\n")
         if mode == "first":

@@ -91,3 +91,11 @@ describe("stage0 checksums", () => {
     expect(checksumFor(url, new Map(stage0.map((l) => l.split("=") as [string, string])))).toBe(sum);
   });
 });
+
+test("the Python recorders stamp the schema they are given, and name none of their own", async () => {
+  for (const name of ["recorder.py", "rustc-recorder.py"]) {
+    const py = await Bun.file(join(import.meta.dir, "../../lib", name)).text();
+    expect(py).toContain("NIXIFY_RECORD_SCHEMA");
+    expect(py).not.toMatch(/\["schema"\]\s*=\s*\d/);
+  }
+});
