@@ -5,7 +5,7 @@ import { mkdir, realpath, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import * as v from "valibot";
 import { BOOTSTRAP_PY, CHANNEL_FILE, assertRustCheckout, patchBootstrap } from "./checkout.ts";
-import { configFileName, configValue, latestChangeId, setBuildValue } from "./config-toml.ts";
+import { assertConfigText, configFileName, configValue, latestChangeId, setBuildValue } from "./config-toml.ts";
 import { cargoCallsOfDryRun } from "./dry-run.ts";
 import { NixifyError } from "./errors.ts";
 import { holdsCredential, withoutSecretValues, xpyEnv } from "./env.ts";
@@ -101,11 +101,7 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
   const readRoot = (name: string) => Bun.file(join(root, name)).text().catch(() => undefined);
   const rootConfig = configName === "bootstrap.toml" ? ((await readRoot("bootstrap.toml")) ?? (await readRoot("config.toml"))) : await readRoot("config.toml");
   let config = opts.config ?? rootConfig;
-  const nul = config?.indexOf("\0") ?? -1;
-  if (config !== undefined && nul >= 0) {
-    const line = config.slice(0, nul).split("\n").length;
-    throw new NixifyError("badInput", `the config holds a NUL character (line ${line}): neither TOML nor a Nix string can`, "remove it from the config");
-  }
+  if (config !== undefined) assertConfigText(config);
   if (config === undefined && !existsSync(join(root, ".git")) && files.get(BOOTSTRAP_PY)!.includes("submodules")) {
     // Release tarballs have no .git and distros trim the submodules; without this, bootstrap.py
     // stops to ask for them. A bootstrap with a change tracker warns about a config without change-id.

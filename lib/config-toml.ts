@@ -10,6 +10,7 @@ import { NixifyError } from "./errors.ts";
  */
 export function configValue(config: string | undefined, path: string): string | undefined {
   if (config === undefined) return undefined;
+  assertConfigText(config);
   let table: unknown;
   try {
     table = Bun.TOML.parse(config);
@@ -20,6 +21,14 @@ export function configValue(config: string | undefined, path: string): string | 
   const names = path.startsWith("target.") ? ["target", path.slice("target.".length, path.lastIndexOf(".")), path.slice(path.lastIndexOf(".") + 1)] : path.split(".");
   for (const name of names) table = table !== null && typeof table === "object" ? (table as { [k: string]: unknown })[name] : undefined;
   return typeof table === "string" ? table : undefined;
+}
+
+/** A NUL can be neither in TOML nor in a Nix string: said with its line, before any parser's word. */
+export function assertConfigText(config: string): void {
+  const nul = config.indexOf("\0");
+  if (nul < 0) return;
+  const line = config.slice(0, nul).split("\n").length;
+  throw new NixifyError("badInput", `the config holds a NUL character (line ${line}): neither TOML nor a Nix string can`, "remove it from the config");
 }
 
 function keyLine(key: string): RegExp {
