@@ -140,12 +140,12 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
   if (runConfig !== config) files.set(configName, runConfig!);
   // A real build (deep capture) resolves crates offline: lock files must match vendor/.
   const cargo = configValue(runConfig, "build.cargo");
-  const cargoHome = join(tempDir, "cargo-home");
-  const stale = deep && cargo ? await staleLocks(root, builtWorkspaces(root, opts.depth), cargo, cargoHome) : [];
+  const lockTools = cargo ? { cargo, rustc: configValue(runConfig, "build.rustc"), home: join(tempDir, "cargo-home") } : undefined;
+  const stale = deep && lockTools ? await staleLocks(root, builtWorkspaces(root, opts.depth), lockTools) : [];
   for (const s of stale) files.set(s.lock, await Bun.file(join(root, s.lock)).text());
   await makeOverlay(root, overlay, files);
   for (const s of stale) {
-    const r = await reresolveLock(overlay, s, cargo!, cargoHome);
+    const r = await reresolveLock(overlay, s, lockTools!);
     if ("error" in r) {
       log.warn(`${s.lock} does not resolve against vendor/ (${s.reason}), and cargo cannot re-resolve it offline either (${r.error}): the tree may need its distro's patches`);
       continue;

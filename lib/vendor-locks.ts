@@ -18,10 +18,14 @@ export function builtWorkspaces(root: string, depth: Depth): string[] {
 
 export type StaleLock = { workspace: string; lock: string; reason: string };
 
+/** The cargo that checks the locks, the rustc it asks about targets (the config's, not PATH's), its home. */
+export type LockTools = { cargo: string; rustc: string | undefined; home: string };
+
 // cargo finds the tree's vendored-source config from its cwd; RUSTC_BOOTSTRAP lets it read
-// manifests that use nightly features, as the bootstrap does.
-function cargoEnv(cargoHome: string) {
-  return { PATH: process.env.PATH, CARGO_HOME: cargoHome, RUSTC_BOOTSTRAP: "1" };
+// manifests that use nightly features, as the bootstrap does. Without RUSTC it would run the first
+// rustc on PATH, which may be too old for the cargo of the config.
+function cargoEnv(tools: LockTools) {
+  return { PATH: process.env.PATH, CARGO_HOME: tools.home, RUSTC_BOOTSTRAP: "1", ...(tools.rustc ? { RUSTC: tools.rustc } : {}) };
 }
 
 function firstError(stderr: string, fallback: string): string {
@@ -29,11 +33,11 @@ function firstError(stderr: string, fallback: string): string {
 }
 
 /** The lock files of `workspaces` that do not resolve offline against the tree's vendor/ as they are. */
-export async function staleLocks(root: string, workspaces: string[], cargo: string, cargoHome: string): Promise<StaleLock[]> {
+export async function staleLocks(root: string, workspaces: string[], tools: LockTools): Promise<StaleLock[]> {
   const stale: StaleLock[] = [];
   for (const ws of workspaces) {
     const manifest = join(root, ws, "Cargo.toml");
-    const check = await spawn([cargo, "metadata", "--format-version", "1", "--offline", "--locked", "--manifest-path", manifest], { cwd: root, env: cargoEnv(cargoHome) });
+    const check = await spawn([tools.cargo, "metadata", "--format-version", "1", "--offline", "--locked", "--manifest-path", manifest], { cwd: root, env: cargoEnv(tools) });
     if (check.code === 0) continue;
     stale.push({ workspace: ws, lock: join(ws, "Cargo.lock").replace(/^\.\//, ""), reason: firstError(check.stderr, "it does not resolve offline") });
   }
@@ -44,10 +48,10 @@ export async function staleLocks(root: string, workspaces: string[], cargo: stri
  * Re-resolves a stale lock in the copy (whose lock file is a real file, not a link to the root):
  * its new text, or cargo's reason why it cannot resolve offline either.
  */
-export async function reresolveLock(copy: string, stale: StaleLock, cargo: string, cargoHome: string): Promise<{ text: string } | { error: string }> {
+export async function reresolveLock(copy: string, stale: StaleLock, tools: LockTools): Promise<{ text: string } | { error: string }> {
   const file = join(copy, stale.lock);
   const original = await Bun.file(file).text();
-  const r = await spawn([cargo, "generate-lockfile", "--offline", "--manifest-path", join(copy, stale.workspace, "Cargo.toml")], { cwd: copy, env: cargoEnv(cargoHome) });
+  const r = await spawn([tools.cargo, "generate-lockfile", "--offline", "--manifest-path", join(copy, stale.workspace, "Cargo.toml")], { cwd: copy, env: cargoEnv(tools) });
   if (r.code !== 0) return { error: firstError(r.stderr, "cargo generate-lockfile failed") };
   // An older stage0 cargo reads lock version 3 at most; keep the version the tree had.
   const version = /^version = (\d+)$/m.exec(original)?.[1];

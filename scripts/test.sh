@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up what the tests need on a fresh Debian machine, then runs them all: what scripts/setup.sh
-# installs, and real Rust sources (Debian's rustc 1.63 and 1.85 source tarballs, by
-# test/support/fetch-rust-src.sh, cached).
+# installs, real Rust sources (Debian's rustc 1.63, 1.85 and 1.90 source tarballs, by
+# test/support/fetch-rust-src.sh, cached), and a toolchain new enough for them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,7 +23,15 @@ fi
 # hide a failure.)
 src163=${NIXIFY_RUST_SRC_1_63:-$(bash test/support/fetch-rust-src.sh 1.63)}
 src185=${NIXIFY_RUST_SRC_1_85:-$(bash test/support/fetch-rust-src.sh 1.85)}
-export NIXIFY_RUST_SRC_1_63=$src163 NIXIFY_RUST_SRC_1_85=$src185
+src190=${NIXIFY_RUST_SRC_1_90:-$(bash test/support/fetch-rust-src.sh 1.90)}
+export NIXIFY_RUST_SRC_1_63=$src163 NIXIFY_RUST_SRC_1_85=$src185 NIXIFY_RUST_SRC_1_90=$src190
+
+# The suites that build a bootstrap crate (1.85, 1.90) need a toolchain at least as new as the
+# newest tree's stage0: the machine's where it is, else Debian's rustc-web for bookworm (downloaded
+# and unpacked into a cache, nothing installed), put first on PATH for every suite.
+toolchain=$(bash test/support/toolchain-for.sh 1.90)
+if [ "$toolchain" != "$(rustc --print sysroot 2>/dev/null)" ]; then export PATH=$toolchain/bin:$PATH; fi
+echo "test.sh: the machine's toolchain for the suites: $(rustc --version) ($toolchain)" >&2
 
 bun run typecheck
 bun test --timeout 600000 "$@"

@@ -1,6 +1,6 @@
 // gen --depth cargo on real Rust 1.85 sources (prepared as Debian does): the bootstrap binary is
-// really built (with the machine's toolchain standing in for the pinned 1.84 stage0, which cannot
-// be downloaded here) and asked for its plan; its cargo calls become steps after the stage0
+// really built (with the machine's toolchain, else Debian's rustc-web, standing in for the pinned
+// 1.84 stage0, which cannot be downloaded here) and asked for its plan; its cargo calls become steps after the stage0
 // downloads (fixed-output fetches with the checkout's own sha256) and the cargo build of bootstrap.
 // The tree keeps Debian's original src/bootstrap/Cargo.lock, which does not match the vendored
 // crates: gen re-resolves it in its copy, says so, and gives the steps the same file.
@@ -8,7 +8,6 @@ import { describe, expect, test } from "bun:test";
 import { ExitCode } from "../lib/errors.ts";
 import { mkdir, readdir, realpath, symlink } from "node:fs/promises";
 import { join } from "node:path";
-import { spawn } from "../lib/process.ts";
 import type { Manifest } from "../lib/schema.ts";
 import { readStage0Checksums } from "../lib/stage0.ts";
 import { cli, leakedPaths, readTree, rustSrc, supportPath, tempDir } from "./helpers.ts";
@@ -41,7 +40,7 @@ describe.skipIf(!orig)("gen --depth cargo on prepared real Rust 1.85 sources", (
       join(dir, "config.toml"),
       "change-id = 134650\n[build]\nsubmodules = false\noptimized-compiler-builtins = false\n[rust]\ndeny-warnings = false\n",
     );
-    const sysroot = (await spawn(["rustc", "--print", "sysroot"])).stdout.trim();
+    const sysroot = await supportPath("toolchain-for.sh", "1.85");
     const g = await cli(
       ["gen", "--src", src, "--depth", "cargo", "--config", "config.toml", "--run-toolchain", sysroot, "--out", "tree", "--json",
         "--", "build", "--skip-stage0-validation"],
