@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { chmod, copyFile, readdir, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { ExitCode } from "../lib/errors.ts";
-import { writeSample } from "../lib/sample.ts";
+import { writeSample } from "../lib/capture/sample.ts";
 import { spawn } from "../lib/process.ts";
 import { cli, readTree, tempDir } from "./helpers.ts";
 

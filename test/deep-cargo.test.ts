@@ -9,7 +9,7 @@ import { ExitCode } from "../lib/errors.ts";
 import { mkdir, readdir, realpath, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { Manifest } from "../lib/schema.ts";
-import { readStage0Checksums } from "../lib/stage0.ts";
+import { readStage0Checksums } from "../lib/capture/stage0.ts";
 import { cli, leakedPaths, readTree, rustSrc, supportPath, tempDir } from "./helpers.ts";
 
 const orig = rustSrc("1.85");

@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { ExitCode, type ExitCodeName } from "../lib/errors.ts";
-import { writeSample } from "../lib/sample.ts";
+import { writeSample } from "../lib/capture/sample.ts";
 import { cli, tempDir } from "./helpers.ts";
 
 /** The sample, with its bootstrap.py changed by `edit`. */

@@ -6,7 +6,7 @@ import { lstat, mkdir, readdir, readlink, symlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { ExitCode } from "../lib/errors.ts";
 import { spawn } from "../lib/process.ts";
-import { writeSample } from "../lib/sample.ts";
+import { writeSample } from "../lib/capture/sample.ts";
 import { writeStandIn } from "../lib/verify/standin.ts";
 import { cli, listing, offlineNixEnv, tempDir } from "./helpers.ts";
 

@@ -4,9 +4,9 @@ import { describe, expect, test } from "bun:test";
 import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import * as v from "valibot";
-import { makeOverlay } from "../lib/overlay.ts";
+import { makeOverlay } from "../lib/capture/overlay.ts";
 import { ManifestSchema, type Manifest } from "../lib/schema.ts";
-import { readStage0Checksums } from "../lib/stage0.ts";
+import { readStage0Checksums } from "../lib/capture/stage0.ts";
 import { spawn } from "../lib/process.ts";
 import { cli, leakedPaths, listing, readTree, rustSrc, tempDir } from "./helpers.ts";
 

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import * as v from "valibot";
 import { ExitCode } from "../lib/errors.ts";
 import { spawn } from "../lib/process.ts";
-import { writeSample } from "../lib/sample.ts";
+import { writeSample } from "../lib/capture/sample.ts";
 import { ManifestSchema } from "../lib/schema.ts";
 import { writeStandIn } from "../lib/verify/standin.ts";
 import { cli, leakedPaths, offlineNixEnv, readTree, tempDir } from "./helpers.ts";

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { spawn } from "../lib/process.ts";
-import { writeSample } from "../lib/sample.ts";
+import { writeSample } from "../lib/capture/sample.ts";
 import * as v from "valibot";
 import { VerifyReportSchema } from "../lib/verify/report.ts";
 import { cli, offlineNixEnv, tempDir } from "./helpers.ts";

@@ -3,7 +3,7 @@
 // a suggestion and ExitCode.usage, never a silently ignored word (`gen --deph rustc` would
 // otherwise hand `rustc` to x.py).
 import { runCommand, type ArgDef, type ArgsDef, type CommandDef } from "citty";
-import { dropDotenvVariables } from "../env.ts";
+import { dropDotenvVariables } from "../capture/env.ts";
 import { ExitCode } from "../errors.ts";
 import { log } from "../log.ts";
 

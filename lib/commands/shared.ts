@@ -2,7 +2,7 @@
 // its exit code (only real bugs reach citty's stack trace). SIGINT and SIGTERM stop the command's
 // children and end it the same way (lib/process.ts), with 130 or 143.
 import type { ArgsDef } from "citty";
-import { dropDotenvVariables } from "../env.ts";
+import { dropDotenvVariables } from "../capture/env.ts";
 import { NixifyError } from "../errors.ts";
 import { log, setVerbosity } from "../log.ts";
 import { stopOnSignals, stoppedBy } from "../process.ts";

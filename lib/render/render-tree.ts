@@ -1,5 +1,5 @@
 // A manifest becomes the files of a flake tree (relative path -> text). All Nix text is built
-// with lib/nix.ts; the only verbatim Nix is our own templates and constant code.
+// with lib/render/nix.ts; the only verbatim Nix is our own templates.
 import pkg from "../../package.json";
 import { attrs, bool, builtin, call, generatedHeader, ident, inherit, lambda, letIn, list, nul, op, path, renderFile, sel, str, type Nix } from "./nix.ts";
 import { IN_SOURCE, IN_STEP, substitutions, type Placeholder } from "../steps/symbolic.ts";

@@ -3,7 +3,7 @@
 import { basename, dirname } from "node:path";
 import { NixifyError } from "../errors.ts";
 import type { Record, Step, StepKind } from "../schema.ts";
-import { checksumFor } from "../stage0.ts";
+import { checksumFor } from "../capture/stage0.ts";
 
 export const KIND_EMOJI: { [K in StepKind]: string } = {
   download: "📥",

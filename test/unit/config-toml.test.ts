@@ -1,8 +1,8 @@
-// lib/config-toml.ts and lib/system.ts: the few config.toml keys gen reads and sets, and the Nix
+// lib/capture/config-toml.ts and lib/capture/system.ts: the few config.toml keys gen reads and sets, and the Nix
 // system of a build triple. Configs are those the real suites and the benchmark run with.
 import { describe, expect, test } from "bun:test";
-import { configValue, setBuildValue, withoutValue } from "../../lib/config-toml.ts";
-import { hostSystem, systemOfTriple } from "../../lib/system.ts";
+import { configValue, setBuildValue, withoutValue } from "../../lib/capture/config-toml.ts";
+import { hostSystem, systemOfTriple } from "../../lib/capture/system.ts";
 import { thrown } from "./fixtures.ts";
 
 const STAGE0 = "/root/.cache/nixify-rust/stage0/rustc-1.63.0-cargo-0.66.0-bookworm-r2";
@@ -10,7 +10,7 @@ const STAGE0 = "/root/.cache/nixify-rust/stage0/rustc-1.63.0-cargo-0.66.0-bookwo
 const DEEP_RUSTC = `changelog-seen = 2\n[build]\nrustc = "${STAGE0}/bin/rustc"\ncargo = "${STAGE0}/bin/cargo"\nsubmodules = false\nlocal-rebuild = true\nvendor = true\n`;
 /** test/deep-cargo.test.ts's config. */
 const DEEP_CARGO = "change-id = 134650\n[build]\nsubmodules = false\noptimized-compiler-builtins = false\n[rust]\ndeny-warnings = false\n";
-/** What gen supplies to a trimmed tree (lib/capture.ts). */
+/** What gen supplies to a trimmed tree (lib/capture/capture.ts). */
 const TRIMMED = "# Supplied by nixify-rust: the checkout has no .git and no config.toml.\n[build]\nsubmodules = false\n";
 /** Lines of Rust 1.85's config.example.toml: the keys commented out. */
 const EXAMPLE = '[build]\n#build = "x86_64-unknown-linux-gnu" (as an example)\n#cargo = "/path/to/cargo"\n#rustc = "/path/to/rustc"\n[rust]\n#channel = "dev"\n';

@@ -1,7 +1,7 @@
-// lib/dry-run.ts: the bootstrap binary's plan (`x.py build --dry-run -v`, Rust 1.85) read from the
+// lib/capture/dry-run.ts: the bootstrap binary's plan (`x.py build --dry-run -v`, Rust 1.85) read from the
 // real transcript: Rust's Debug form of a Command split into words, `running:` lines into records.
 import { describe, expect, test } from "bun:test";
-import { cargoCallsOfDryRun, parseRunningLine, splitDebugCommand } from "../../lib/dry-run.ts";
+import { cargoCallsOfDryRun, parseRunningLine, splitDebugCommand } from "../../lib/capture/dry-run.ts";
 import { RECORD_SCHEMA_VERSION } from "../../lib/schema.ts";
 import { buildSteps } from "../../lib/steps/steps.ts";
 import { makeSymbolizer } from "../../lib/steps/symbolic.ts";

@@ -1,9 +1,9 @@
-// lib/env.ts: which variables reach x.py, a record and a step; secrets by name and by value. The
+// lib/capture/env.ts: which variables reach x.py, a record and a step; secrets by name and by value. The
 // environments are real: the recorder's records of Rust 1.85's outer shell and of 1.63's compiler.
 import { afterEach, describe, expect, test } from "bun:test";
 import {
   dropDotenvVariables, holdsCredential, isSecretName, isSecretValue, scrubObservedEnv, scrubRecordEnv, withoutSecretValues, xpyEnv,
-} from "../../lib/env.ts";
+} from "../../lib/capture/env.ts";
 import type { InvocationRecord } from "../../lib/schema.ts";
 import { fixtureRecords } from "./fixtures.ts";
 

@@ -2,8 +2,8 @@
 // validated the way gen reads them.
 import { join } from "node:path";
 import * as v from "valibot";
-import type { Capture } from "../../lib/capture.ts";
-import { readRecords } from "../../lib/capture.ts";
+import type { Capture } from "../../lib/capture/capture.ts";
+import { readRecords } from "../../lib/capture/capture.ts";
 import { NixifyError, type ExitCodeName, ExitCode } from "../../lib/errors.ts";
 import { StepSchema, type ObservedRecord, type Record, type Step } from "../../lib/schema.ts";
 

@@ -1,9 +1,9 @@
-// Reading what the recorder wrote (lib/capture.ts's readRecords) and a checkout's stage0 checksums
-// (lib/stage0.ts): real records and real stage0 lines, then each way a line can be wrong.
+// Reading what the recorder wrote (lib/capture/capture.ts's readRecords) and a checkout's stage0 checksums
+// (lib/capture/stage0.ts): real records and real stage0 lines, then each way a line can be wrong.
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { readRecords } from "../../lib/capture.ts";
-import { checksumFor, readStage0Checksums } from "../../lib/stage0.ts";
+import { readRecords } from "../../lib/capture/capture.ts";
+import { checksumFor, readStage0Checksums } from "../../lib/capture/stage0.ts";
 import { tempDir } from "../helpers.ts";
 import { fixtureCapture, fixtureRecords, fixtureText, thrown } from "./fixtures.ts";
 
@@ -94,7 +94,7 @@ describe("stage0 checksums", () => {
 
 test("the Python recorders stamp the schema they are given, and name none of their own", async () => {
   for (const name of ["recorder.py", "rustc-recorder.py"]) {
-    const py = await Bun.file(join(import.meta.dir, "../../lib", name)).text();
+    const py = await Bun.file(join(import.meta.dir, "../../lib/capture", name)).text();
     expect(py).toContain("NIXIFY_RECORD_SCHEMA");
     expect(py).not.toMatch(/\["schema"\]\s*=\s*\d/);
   }

@@ -1,9 +1,9 @@
-// lib/rustc-recording.ts: the names and the deterministic order of observed calls (real calls of
+// lib/capture/rustc-recording.ts: the names and the deterministic order of observed calls (real calls of
 // Rust 1.63's compiler build), and how the bootstrap's rustc shim is taught to call the recorder.
 import { describe, expect, test } from "bun:test";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import { observedName, orderObserved, prepareRustcRecorder, shimWithWrapper } from "../../lib/rustc-recording.ts";
+import { observedName, orderObserved, prepareRustcRecorder, shimWithWrapper } from "../../lib/capture/rustc-recording.ts";
 import type { ObservedRecord } from "../../lib/schema.ts";
 import { tempDir } from "../helpers.ts";
 import { fixtureSteps, observedOf, thrown } from "./fixtures.ts";

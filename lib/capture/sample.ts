@@ -1,13 +1,13 @@
 // The sample tree shipped inside the executable, used when gen is given no Rust checkout.
 import { join } from "node:path";
-import xpy from "../sample/x.py" with { type: "text" };
-import bootstrapPy from "../sample/src/bootstrap/bootstrap.py" with { type: "text" };
-import stage0 from "../sample/src/stage0.json";
-import channel from "../sample/src/ci/channel" with { type: "text" };
-import greeting from "../sample/library/greeting/lib.rs" with { type: "text" };
-import hello from "../sample/src/hello/main.rs" with { type: "text" };
-import tool from "../sample/src/tool/main.rs" with { type: "text" };
-import readme from "../sample/README.md" with { type: "text" };
+import xpy from "../../sample/x.py" with { type: "text" };
+import bootstrapPy from "../../sample/src/bootstrap/bootstrap.py" with { type: "text" };
+import stage0 from "../../sample/src/stage0.json";
+import channel from "../../sample/src/ci/channel" with { type: "text" };
+import greeting from "../../sample/library/greeting/lib.rs" with { type: "text" };
+import hello from "../../sample/src/hello/main.rs" with { type: "text" };
+import tool from "../../sample/src/tool/main.rs" with { type: "text" };
+import readme from "../../sample/README.md" with { type: "text" };
 
 export const SAMPLE_FILES: ReadonlyMap<string, string> = new Map([
   ["README.md", readme],

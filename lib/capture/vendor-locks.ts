@@ -5,8 +5,8 @@
 // file of its own), and the steps get the same file. The source root keeps its own.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { spawn } from "./process.ts";
-import type { Depth } from "./schema.ts";
+import { spawn } from "../process.ts";
+import type { Depth } from "../schema.ts";
 
 /** Workspaces (folders with a Cargo.lock) whose crates a capture of this depth really builds. */
 export function builtWorkspaces(root: string, depth: Depth): string[] {

@@ -7,14 +7,14 @@ import * as v from "valibot";
 import { BOOTSTRAP_PY, CHANNEL_FILE, assertRustCheckout, patchBootstrap } from "./checkout.ts";
 import { assertConfigText, configFileName, configValue, latestChangeId, setBuildValue } from "./config-toml.ts";
 import { cargoCallsOfDryRun } from "./dry-run.ts";
-import { NixifyError } from "./errors.ts";
+import { NixifyError } from "../errors.ts";
 import { holdsCredential, withoutSecretValues, xpyEnv } from "./env.ts";
-import { log } from "./log.ts";
+import { log } from "../log.ts";
 import { makeOverlay } from "./overlay.ts";
-import { plainText, spawnWatching, tail } from "./process.ts";
+import { plainText, spawnWatching, tail } from "../process.ts";
 import { prepareRustcRecorder } from "./rustc-recording.ts";
 import { builtWorkspaces, reresolveLock, staleLocks } from "./vendor-locks.ts";
-import { RECORD_SCHEMA_VERSION, RecordSchema, issueText, type Depth, type Record } from "./schema.ts";
+import { RECORD_SCHEMA_VERSION, RecordSchema, issueText, type Depth, type Record } from "../schema.ts";
 
 export type CaptureMode = "first" | "all";
 
@@ -62,7 +62,7 @@ export const NOTHING_RECORDED: { [D in Depth]: [string, string] } = {
 };
 
 /**
- * The environment contract with lib/recorder.py: where it writes its records, its mode, and where
+ * The environment contract with lib/capture/recorder.py: where it writes its records, its mode, and where
  * it writes why it refuses a call of bootstrap.py's `run` it cannot record faithfully.
  */
 export const RECORDER_ENV = { recordFile: "NIXIFY_RECORD_FILE", mode: "NIXIFY_MODE", refusalFile: "NIXIFY_REFUSAL_FILE", schema: "NIXIFY_RECORD_SCHEMA" } as const;

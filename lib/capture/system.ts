@@ -1,5 +1,5 @@
 // The Nix system of a build triple (x86_64/aarch64, Linux/Darwin), so nothing hard-codes x86_64-linux.
-import { NixifyError } from "./errors.ts";
+import { NixifyError } from "../errors.ts";
 
 const ARCHES: { [arch: string]: string } = { x86_64: "x86_64", aarch64: "aarch64", arm64: "aarch64", x64: "x86_64" };
 

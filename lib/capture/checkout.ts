@@ -1,6 +1,6 @@
 // What makes a folder a Rust checkout, and how its bootstrap.py is turned into a recorder.
 import { join } from "node:path";
-import { NixifyError } from "./errors.ts";
+import { NixifyError } from "../errors.ts";
 import recorderSource from "./recorder.py" with { type: "text" };
 
 export const BOOTSTRAP_PY = "src/bootstrap/bootstrap.py";

@@ -3,7 +3,7 @@
 //   running: cd "DIR" && env -u MAKEFLAGS K="V" ... "PROGRAM" "ARG" ...
 // This turns those lines into records; the cargo calls that build something are the steps.
 import { basename } from "node:path";
-import { RECORD_SCHEMA_VERSION, type InvocationRecord } from "./schema.ts";
+import { RECORD_SCHEMA_VERSION, type InvocationRecord } from "../schema.ts";
 
 /** Words of a Debug-printed command: quoted strings (Rust escapes undone) and bare words. */
 export function splitDebugCommand(text: string): Array<{ word: string; quoted: boolean }> {

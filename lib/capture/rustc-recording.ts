@@ -3,10 +3,10 @@
 // a deterministic order, the bootstrap crate's own compilation left out.
 import { chmod, mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { NixifyError } from "./errors.ts";
+import { NixifyError } from "../errors.ts";
 import { configValue } from "./config-toml.ts";
-import type { ObservedRecord } from "./schema.ts";
-import { writersOf } from "./steps/steps.ts";
+import type { ObservedRecord } from "../schema.ts";
+import { writersOf } from "../steps/steps.ts";
 import recorderSource from "./rustc-recorder.py" with { type: "text" };
 
 export type RustcRecorder = {

@@ -13,7 +13,7 @@ SHIM = os.environ.get("NIXIFY_RUSTC_SHIM", "")
 REMAP = json.loads(os.environ.get("NIXIFY_RUSTC_REMAP", "[]"))
 # Sysroots the bootstrap fills by copying lie in the build dir; a toolchain's own sysroot is not ours to list.
 BUILD_DIRS = json.loads(os.environ.get("NIXIFY_RUSTC_BUILD_DIRS", "[]"))
-# The record schema lib/schema.ts validates (lib/capture.ts's RECORDER_ENV passes it).
+# The record schema lib/schema.ts validates (lib/capture/capture.ts's RECORDER_ENV passes it).
 SCHEMA = int(os.environ.get("NIXIFY_RECORD_SCHEMA", "0"))
 
 

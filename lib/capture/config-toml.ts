@@ -1,7 +1,7 @@
 // A bootstrap config (bootstrap.toml or config.toml): read with Bun's TOML parser; written by line
 // ([build] rustc and cargo, a key dropped) so the user's own text (comments, order) stays as it
 // was; and which file name and change-id a checkout's bootstrap expects.
-import { NixifyError } from "./errors.ts";
+import { NixifyError } from "../errors.ts";
 
 /**
  * The string at a dotted path of the config ("build.rustc", "rust.channel",

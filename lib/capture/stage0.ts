@@ -1,7 +1,7 @@
 // The stage0 checksums of a checkout: src/stage0.json (Rust <= 1.73) or src/stage0 (newer).
 import { join } from "node:path";
 import * as v from "valibot";
-import { NixifyError } from "./errors.ts";
+import { NixifyError } from "../errors.ts";
 
 const Stage0JsonSchema = v.looseObject({
   checksums_sha256: v.record(v.string(), v.string()),

@@ -2,7 +2,7 @@
 // allow-list (so secrets never reach it), and records are scrubbed again on the way out, by name
 // and by value (bootstrap.py may set a credential itself, under any name).
 import { readFileSync } from "node:fs";
-import type { ObservedRecord } from "./schema.ts";
+import type { ObservedRecord } from "../schema.ts";
 
 /** Passed from the user's environment to x.py when set. */
 const ALLOWED = [
