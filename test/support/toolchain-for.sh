@@ -40,4 +40,4 @@ if sysroot=$(rustc --print sysroot 2>/dev/null) && [ -x "$sysroot/bin/cargo" ]; 
 fi
 web=$(bash "$here/debian-stage0.sh" web)
 at_least "$(version_of "$web/bin/rustc")" "$need" || { log "Debian's rustc-web ($(version_of "$web/bin/rustc")) is older than $need too"; exit 1; }
-echo "$web"
+"$web/bin/rustc" --print sysroot
