@@ -125,10 +125,12 @@ describe("verify on a remote builder (sshd on localhost, a store of its own)", (
     expect((await spawn(["tar", "-xJf", join(import.meta.dir, "fixtures/compiler-1.63.tar.xz"), "-C", dir])).code).toBe(0);
     const tree = join(dir, "compiler-1.63");
     const manifest = JSON.parse(await Bun.file(join(tree, "steps.json")).text()) as Manifest;
-    // The fixture's flake and step scripts as this version of gen writes them (its steps.nix and
-    // builders.nix, which carry what the capture supplied, stay as captured).
-    const fresh = renderTree({ manifest, srcUrl: "path:/nonexistent/rust-1.63-prepared-as-debian-does", supplied: new Map(), generated: [] });
-    for (const f of ["flake.nix", "run-step.sh", "make-source.sh", "make-sysroot.sh"]) await Bun.write(join(tree, f), fresh.get(f)!);
+    // The fixture's tree as this version of gen writes it, from the captured manifest and the
+    // config the capture supplied (a Nix string in its steps.nix, in JSON's escapes).
+    const config = /"config\.toml" = ("(?:[^"\\]|\\.)*");/.exec(await Bun.file(join(tree, "steps.nix")).text())![1]!;
+    const supplied = new Map([["config.toml", JSON.parse(config) as string]]);
+    const fresh = renderTree({ manifest, srcUrl: "path:/nonexistent/rust-1.63-prepared-as-debian-does", supplied, generated: [] });
+    for (const [rel, text] of fresh) await Bun.write(join(tree, rel), text);
     const byLabel = (l: string) => manifest.steps.find((s) => s.label === l)!;
     const run = byLabel("build-script indexmap");
     const cone = [byLabel("rustc autocfg"), byLabel("rustc build.rs of indexmap"), run];
