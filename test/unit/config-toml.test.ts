@@ -5,7 +5,7 @@ import { configValue, setBuildValue, withoutValue } from "../../lib/capture/conf
 import { hostSystem, systemOfTriple } from "../../lib/capture/system.ts";
 import { thrown } from "./fixtures.ts";
 
-const STAGE0 = "/root/.cache/nixify-rust/stage0/rustc-1.63.0-cargo-0.66.0-bookworm-r2";
+const STAGE0 = "/home/user/.cache/nixify-rust/stage0/rustc-1.63.0-cargo-0.66.0-bookworm-r2";
 /** test/deep-rustc.test.ts's and bench/compiler.ts's config. */
 const DEEP_RUSTC = `changelog-seen = 2\n[build]\nrustc = "${STAGE0}/bin/rustc"\ncargo = "${STAGE0}/bin/cargo"\nsubmodules = false\nlocal-rebuild = true\nvendor = true\n`;
 /** test/deep-cargo.test.ts's config. */

@@ -11,7 +11,7 @@ const transcript = await fixtureText("dry-run-1.85.txt");
 const lines = transcript.split("\n");
 const line = (start: string) => lines.find((l) => l.startsWith(start))!;
 const TMP = "/tmp/nixify-rust-7QDI59/cargo";
-const CARGO = "/root/.rustup/toolchains/stable-x86_64-unknown-linux-gnu/bin/cargo";
+const CARGO = "/home/user/.rustup/toolchains/stable-x86_64-unknown-linux-gnu/bin/cargo";
 const [std0, rustc0, std1] = lines.filter((l) => l.startsWith('running: cd "'));
 
 describe("splitDebugCommand", () => {
