@@ -11,6 +11,7 @@ import builders from "./templates/builders.nix" with { type: "text" };
 import runStep from "./templates/run-step.sh" with { type: "text" };
 import makeSource from "./templates/make-source.sh" with { type: "text" };
 import makeSysroot from "./templates/make-sysroot.sh" with { type: "text" };
+import prelude from "./templates/prelude.sh" with { type: "text" };
 
 export const VERSION: string = pkg.version;
 /** The nixpkgs a tree pins unless gen is told otherwise (--nixpkgs): its tools (bash, coreutils, cc, ...) and, below depth rustc, its rustc. */
@@ -202,6 +203,16 @@ function stepFlake(step: Step): Nix {
   ]);
 }
 
+/**
+ * A step script as the tree holds it: the header, and its `#@prelude@` line replaced by what every
+ * step script starts with (templates/prelude.sh: strict bash, the derivation's structured
+ * attributes, its output, the tools on PATH).
+ */
+function stepScript(script: string): string {
+  if (!/^#@prelude@$/m.test(script)) throw new Error("a step script without its #@prelude@ line");
+  return HEADER + script.replace(/^#@prelude@\n/m, () => prelude);
+}
+
 /** A step script with its `#@substitutions VAR@` line written out for `placeholders` (lib/steps/symbolic.ts). */
 export function withSubstitutions(script: string, placeholders: Placeholder[]): string {
   const marker = /^( *)#@substitutions (\w+)@$/m;
@@ -216,9 +227,9 @@ export function renderTree(input: TreeInput): Map<string, string> {
   files.set("flake.nix", renderFile(rootFlake(input, sysroot), VERSION));
   files.set("steps.nix", renderFile(stepsNix(input, sysroot), VERSION));
   files.set("builders.nix", HEADER + builders);
-  files.set("run-step.sh", HEADER + withSubstitutions(runStep, Object.keys(IN_STEP) as Placeholder[]));
-  files.set("make-source.sh", HEADER + withSubstitutions(makeSource, IN_SOURCE));
-  files.set("make-sysroot.sh", HEADER + makeSysroot);
+  files.set("run-step.sh", stepScript(withSubstitutions(runStep, Object.keys(IN_STEP) as Placeholder[])));
+  files.set("make-source.sh", stepScript(withSubstitutions(makeSource, IN_SOURCE)));
+  files.set("make-sysroot.sh", stepScript(makeSysroot));
   files.set("steps.json", `${JSON.stringify(input.manifest, null, 2)}\n`);
   for (const step of input.manifest.steps) {
     files.set(`${step.id}/default.nix`, renderFile(stepNix(step), VERSION));

@@ -1,12 +1,6 @@
 # Runs one recorded step inside a Nix build (see builders.nix); the step's output is @work@,
 # which holds the build dir, and the command's stdout/stderr under .nixify/.
-set -euo pipefail
-# Nix 2.8 names the file by its path outside the sandbox; inside one it is in the build's top folder.
-attrs=${NIX_ATTRS_SH_FILE:-}
-[ -e "$attrs" ] || attrs=$NIX_BUILD_TOP/.attrs.sh
-source "$attrs"
-out=${outputs[out]}
-export PATH=$toolPath
+#@prelude@
 home=$NIX_BUILD_TOP/home
 tmp=$NIX_BUILD_TOP/tmp
 mkdir -p "$home" "$tmp" "$out/.nixify" "$out/build"
