@@ -9,8 +9,9 @@
 //   change    one line added to compiler/rustc_driver/src/lib.rs in a copy of the checkout:
 //             verify --src COPY (steps rebuilt, seconds) against x.py's own rebuild after it
 // Each phase's figures are kept in WORK/figures.json and a finished phase is not run again, so
-// the phases may run in separate sittings; delete the file (or WORK) to start over. The ratios
-// printed compare phases run one after another on the same machine, each once.
+// the phases may run in separate sittings; delete the file (or WORK) to start over. plain runs
+// right before verify, each once, and each phase records the machine's mean load (meanLoad):
+// the ratios compare one run of each, and are like for like only where the loads match.
 import { mkdir, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -41,7 +42,17 @@ const nixify = (args: string[], cwd = work) => run([process.execPath, join(HERE,
 async function phase(name: string, body: () => Promise<{ [k: string]: number | string }>): Promise<void> {
   if (figures[name]) return console.log(`${name}: kept from an earlier run`, figures[name]);
   console.log(`${name}: running`);
-  figures[name] = await body();
+  // The machine's load while the phase runs (1-minute load average, sampled every 15 s): on 2
+  // cores a figure taken at load 2 and one taken at load 6 are not like for like.
+  const loads: number[] = [];
+  const sample = async () => loads.push(Number((await Bun.file("/proc/loadavg").text()).split(" ")[0]));
+  const timer = setInterval(sample, 15_000);
+  try {
+    figures[name] = await body();
+  } finally {
+    clearInterval(timer);
+  }
+  if (loads.length > 0) figures[name]!.meanLoad = Number((loads.reduce((a, b) => a + b, 0) / loads.length).toFixed(1));
   await save();
   console.log(`${name}:`, figures[name]);
 }
@@ -69,6 +80,18 @@ async function copyOf(dest: string, change: boolean): Promise<string> {
   return dest;
 }
 
+const tree = join(work, "tree");
+await phase("gen", async () => {
+  // A fresh build dir: what is already built is not compiled again, so it would not be observed.
+  await spawn(["rm", "-rf", join(work, "gen-build")]);
+  await Bun.write(join(work, "gen-config.toml"), config(join(work, "gen-build")));
+  const g = await nixify(["gen", "--src", src, "--depth", "rustc", "--config", "gen-config.toml", "--out", tree, "--force", "--json", "--", "build", "--stage", "1", "library/std"]);
+  const manifest = JSON.parse(g.stdout) as Manifest;
+  const kinds: { [k: string]: number } = {};
+  for (const s of manifest.steps) kinds[s.kind] = (kinds[s.kind] ?? 0) + 1;
+  return { genSeconds: Math.round(g.seconds), steps: manifest.steps.length, ...Object.fromEntries(Object.entries(kinds).map(([k, n]) => [`steps ${k}`, n])) };
+});
+
 // x.py alone, in a copy of the checkout (the change phase edits it), its bootstrap binary built first.
 const plainSrc = join(work, "plain-src");
 await phase("plain", async () => {
@@ -81,18 +104,6 @@ await phase("plain", async () => {
   if (!(await Bun.file(join(dir, "build/bootstrap/debug/bootstrap")).exists())) throw new Error("x.py --help built no bootstrap binary");
   const b = await run(["python3", join(plainSrc, "x.py"), "build", "--stage", "1", "library/std"], { cwd: dir });
   return { xpySeconds: Math.round(b.seconds) };
-});
-
-const tree = join(work, "tree");
-await phase("gen", async () => {
-  // A fresh build dir: what is already built is not compiled again, so it would not be observed.
-  await spawn(["rm", "-rf", join(work, "gen-build")]);
-  await Bun.write(join(work, "gen-config.toml"), config(join(work, "gen-build")));
-  const g = await nixify(["gen", "--src", src, "--depth", "rustc", "--config", "gen-config.toml", "--out", tree, "--force", "--json", "--", "build", "--stage", "1", "library/std"]);
-  const manifest = JSON.parse(g.stdout) as Manifest;
-  const kinds: { [k: string]: number } = {};
-  for (const s of manifest.steps) kinds[s.kind] = (kinds[s.kind] ?? 0) + 1;
-  return { genSeconds: Math.round(g.seconds), steps: manifest.steps.length, ...Object.fromEntries(Object.entries(kinds).map(([k, n]) => [`steps ${k}`, n])) };
 });
 
 const state = join(work, "nix");
