@@ -1,20 +1,18 @@
-// Runs x.py in a cheap copy of the checkout with bootstrap.py's `run` patched to record, and
-// returns the validated records. The source root is only read.
+// Runs x.py in a cheap copy of the checkout, recorded as the depth asks (lib/depths/), and returns
+// the validated records. The source root is only read.
 import { existsSync } from "node:fs";
 import { mkdir, realpath, symlink } from "node:fs/promises";
 import { join } from "node:path";
-import * as v from "valibot";
-import { BOOTSTRAP_PY, CHANNEL_FILE, assertRustCheckout, patchBootstrap } from "./checkout.ts";
+import { BOOTSTRAP_PY, CHANNEL_FILE, assertRustCheckout } from "./checkout.ts";
 import { assertConfigText, configFileName, configValue, latestChangeId, setBuildValue } from "./config-toml.ts";
-import { cargoCallsOfDryRun } from "./dry-run.ts";
 import { NixifyError } from "../errors.ts";
 import { holdsCredential, withoutSecretValues, xpyEnv } from "./env.ts";
 import { log } from "../log.ts";
 import { makeOverlay } from "./overlay.ts";
 import { plainText, spawnWatching, tail } from "../process.ts";
-import { prepareRustcRecorder } from "./rustc-recording.ts";
 import { builtWorkspaces, reresolveLock, staleLocks } from "./vendor-locks.ts";
-import { RECORD_SCHEMA_VERSION, RecordSchema, issueText, type Depth, type Record } from "../schema.ts";
+import type { DepthDefinition } from "../depths/depth.ts";
+import { RECORD_SCHEMA_VERSION, type Record } from "../schema.ts";
 
 export type CaptureMode = "first" | "all";
 
@@ -23,11 +21,8 @@ export type CaptureOptions = {
   /** An empty temp folder that gen owns and removes. */
   tempDir: string;
   mode: CaptureMode;
-  /**
-   * shell: bootstrap.py's `run` records, nothing runs; cargo: the bootstrap binary is built and
-   * asked for its plan (--dry-run -v); rustc: a real build observed through bootstrap's rustc shim.
-   */
-  depth: Depth;
+  /** How the run is recorded (lib/depths/). */
+  depth: DepthDefinition;
   xpyArgs: string[];
   /** A toolchain folder (bin/rustc, bin/cargo) x.py runs with in place of the config's or the pinned stage0. */
   runToolchain?: string;
@@ -47,18 +42,6 @@ export type Capture = {
   /** The absolute paths of this run, for the symbolizer. */
   paths: { overlay: string; root: string; rootReal: string; work: string; build: string; buildReal: string; home: string; tmp: string };
   seconds: { copy: number; xpy: number };
-};
-
-export const NOTHING_RECORDED: { [D in Depth]: [string, string] } = {
-  shell: ["x.py finished without calling run: there is no command to turn into a step", "check the x.py arguments (after --)"],
-  cargo: [
-    "the bootstrap binary's dry run listed no cargo build: there is no cargo call to turn into a step",
-    "--depth cargo needs a bootstrap whose `--dry-run -v` prints its commands (1.85 does, 1.63 does not); use --depth rustc there",
-  ],
-  rustc: [
-    "x.py finished without compiling anything: there is no rustc call to turn into a step",
-    "name what to build after --, e.g. -- build --stage 1 library/std (since the stage-0 redesign, after 1.85, stage 0 builds no std: it is the stage-0 compiler's own), and start from a fresh --build-dir",
-  ],
 };
 
 /**
@@ -88,10 +71,8 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
   const copyStart = performance.now();
   const bootstrapFile = join(root, BOOTSTRAP_PY);
   const bootstrapText = await Bun.file(bootstrapFile).text();
-  const deep = opts.depth !== "shell";
-  // A deep capture runs bootstrap.py as it is; the shell capture patches its `run`.
   const files = new Map<string, string>([
-    [BOOTSTRAP_PY, deep ? bootstrapText : patchBootstrap(bootstrapText, bootstrapFile)],
+    [BOOTSTRAP_PY, bootstrapText],
     ["x.py", await Bun.file(join(root, "x.py")).text()],
   ]);
   const supplied = new Map<string, string>();
@@ -131,17 +112,34 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
   const work = join(tempDir, "run");
   const home = join(tempDir, "home");
   const tmp = join(tempDir, "tmp");
+  const build = join(work, "build");
+  // x.py resolves its default build dir against the cwd; a link (made below) keeps that default
+  // and the bootstrap's own path logic, while the files land where the user asked.
+  if (opts.buildDir) await mkdir(opts.buildDir, { recursive: true });
+  const buildReal = opts.buildDir ? await realpath(opts.buildDir) : build;
+  const rootReal = await realpath(root);
   let runConfig = config;
   if (opts.runToolchain) {
     for (const tool of ["rustc", "cargo"]) runConfig = setBuildValue(runConfig ?? "", tool, join(opts.runToolchain, "bin", tool));
   }
-  const rustcRecorder = opts.depth === "rustc" ? await prepareRustcRecorder(join(tempDir, "rustc-recorder"), root, runConfig, python) : undefined;
-  for (const [rel, text] of rustcRecorder?.files ?? []) files.set(rel, text);
+  const recordFile = join(tempDir, "records.jsonl");
+  const refusalFile = join(tempDir, "refusal.txt");
+  const recording = await opts.depth.record({
+    root,
+    tempDir,
+    bootstrap: { text: bootstrapText, file: bootstrapFile },
+    runConfig,
+    python,
+    xpyArgs: opts.xpyArgs,
+    recordFile,
+    paths: { rootReal, overlay, build, buildReal },
+  });
+  for (const [rel, text] of recording.files) files.set(rel, text);
   if (runConfig !== config) files.set(configName, runConfig!);
-  // A real build (deep capture) resolves crates offline: lock files must match vendor/.
+  // A real build resolves crates offline: lock files must match vendor/.
   const cargo = configValue(runConfig, "build.cargo");
   const lockTools = cargo ? { cargo, rustc: configValue(runConfig, "build.rustc"), home: join(tempDir, "cargo-home") } : undefined;
-  const stale = deep && lockTools ? await staleLocks(root, builtWorkspaces(root, opts.depth), lockTools) : [];
+  const stale = lockTools && opts.depth.builds.length > 0 ? await staleLocks(root, builtWorkspaces(root, opts.depth.builds), lockTools) : [];
   for (const s of stale) files.set(s.lock, await Bun.file(join(root, s.lock)).text());
   await makeOverlay(root, overlay, files);
   for (const s of stale) {
@@ -153,28 +151,10 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
     supplied.set(s.lock, r.text);
     log.warn(`${s.lock} does not match vendor/ (${s.reason}): gen re-resolved it offline in its copy, and the steps get the same file; the source root is untouched`);
   }
-  const build = join(work, "build");
   await Promise.all([mkdir(work, { recursive: true }), mkdir(home), mkdir(tmp)]);
-  let buildReal = build;
-  if (opts.buildDir) {
-    // x.py resolves its default build dir against the cwd; a link keeps that default and the
-    // bootstrap's own path logic, while the files land where the user asked.
-    await mkdir(opts.buildDir, { recursive: true });
-    buildReal = await realpath(opts.buildDir);
-    await symlink(buildReal, build);
-  }
+  if (opts.buildDir) await symlink(buildReal, build);
   const copySeconds = (performance.now() - copyStart) / 1000;
 
-  const rootReal = await realpath(root);
-  if (rustcRecorder) {
-    // Every path a recorded rustc call may see of the source or the build dir, mapped to one name each.
-    const remap = [...new Set([overlay, root, rootReal])].map((p) => [p, "/rustc/nixify-src"]);
-    remap.push(...[...new Set([build, buildReal])].map((p) => [p, "/rustc/nixify-build"]));
-    rustcRecorder.env.NIXIFY_RUSTC_REMAP = JSON.stringify(remap);
-    rustcRecorder.env.NIXIFY_RUSTC_BUILD_DIRS = JSON.stringify([...new Set([build, buildReal])]);
-  }
-  const recordFile = join(tempDir, "records.jsonl");
-  const refusalFile = join(tempDir, "refusal.txt");
   const env = xpyEnv(process.env, {
     HOME: home,
     TMPDIR: tmp,
@@ -183,26 +163,25 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
     [RECORDER_ENV.refusalFile]: refusalFile,
     // Both recorders stamp their records with the schema lib/schema.ts validates.
     [RECORDER_ENV.schema]: String(RECORD_SCHEMA_VERSION),
-    ...rustcRecorder?.env,
+    ...recording.env,
   });
-  // The bootstrap binary prints its plan with --dry-run -v (1.85: `running: cd ... && env ... "cargo" ...`).
-  const xpyArgs = opts.depth === "cargo" ? [...opts.xpyArgs, "--dry-run", "-v"] : opts.xpyArgs;
+  const xpyArgs = recording.xpyArgs;
   log.debug(`running python3 x.py ${xpyArgs.join(" ")} in ${work}`);
   const xpyStart = performance.now();
   // Building the bootstrap binary or the library takes minutes: cargo's "Compiling ..." lines are the
-  // progress. Only a tail of the output is kept (it may be hundreds of MB); the dry run's plan lines are kept whole.
-  const plan: string[] = [];
+  // progress. Only a tail of the output is kept (it may be hundreds of MB).
+  const builds = opts.depth.builds.length > 0;
   const result = await spawnWatching(
     [python, join(overlay, "x.py"), ...xpyArgs],
     { cwd: work, env },
     (line) => {
       log.debug(plainText(line));
       const m = /^\s*(Compiling|Building) (.+)/.exec(plainText(line));
-      if (deep && m) log.info(`  ${m[1]} ${m[2]}`);
+      if (builds && m) log.info(`  ${m[1]} ${m[2]}`);
     },
     (line) => {
       log.debug(plainText(line));
-      if (opts.depth === "cargo" && line.startsWith("running: ")) plan.push(line);
+      recording.onStdout?.(line);
     },
   );
   const xpySeconds = (performance.now() - xpyStart) / 1000;
@@ -224,10 +203,11 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
       "run with --verbose to see everything x.py printed",
     );
   }
-  const records = withoutCredentials(
-    opts.depth === "cargo" ? cargoCallsOfDryRun(plan.join("\n")) : await readRecords(rustcRecorder?.recordFile ?? recordFile),
-  );
-  if (records.length === 0) throw new NixifyError(opts.depth === "rustc" ? "nothingObserved" : "xpyFailed", ...NOTHING_RECORDED[opts.depth]);
+  const records = withoutCredentials(await recording.records());
+  if (records.length === 0) {
+    const { code, message, hint } = opts.depth.nothingRecorded;
+    throw new NixifyError(code, message, hint);
+  }
   return {
     records,
     config,
@@ -263,67 +243,4 @@ function withoutCredentials(records: Record[]): Record[] {
     log.warn(`left out of the steps, as their values look like credentials (a password in a URL, a token, a key): ${[...dropped].sort().join(", ")}`);
   }
   return out;
-}
-
-/** A string as it may be shown: undecodable bytes (Python's surrogate escapes) and controls as \xHH. */
-function shown(text: string): string {
-  let out = "";
-  for (const c of text.slice(0, 60)) {
-    const code = c.codePointAt(0)!;
-    if (code >= 0xdc80 && code <= 0xdcff) out += `\\x${(code - 0xdc00).toString(16)}`;
-    else if (code >= 0xd800 && code <= 0xdfff) out += `\\u${code.toString(16)}`;
-    else if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) out += `\\x${code.toString(16).padStart(2, "0")}`;
-    else out += c;
-  }
-  return text.length > 60 ? `${out}...` : out;
-}
-
-/**
- * The first string of a record (or key) that a Nix string cannot hold, and why: bytes that are not
- * UTF-8 (Python writes them as lone surrogates) or a NUL.
- */
-function untextual(json: unknown, path: string): string | undefined {
-  const why = (s: string) => (!s.isWellFormed() ? "is not UTF-8 text" : s.includes("\0") ? "holds a NUL character" : undefined);
-  if (typeof json === "string") {
-    const reason = why(json);
-    return reason && `${path} ${reason} ("${shown(json)}")`;
-  }
-  if (Array.isArray(json)) {
-    for (const [i, item] of json.entries()) {
-      const bad = untextual(item, `${path}[${i}]`);
-      if (bad) return bad;
-    }
-  } else if (typeof json === "object" && json !== null) {
-    for (const [key, value] of Object.entries(json)) {
-      const keyReason = why(key);
-      if (keyReason) return `a name in ${path || "the record"} ${keyReason} ("${shown(key)}")`;
-      const bad = untextual(value, path ? `${path}.${key}` : key);
-      if (bad) return bad;
-    }
-  }
-  return undefined;
-}
-
-/** Parses and validates the JSON lines the recorder wrote; the first bad one stops gen. */
-export async function readRecords(file: string): Promise<Record[]> {
-  const text = await Bun.file(file).text().catch(() => "");
-  const records: Record[] = [];
-  const lines = text.split("\n");
-  for (const [i, line] of lines.entries()) {
-    if (line.trim() === "") continue;
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch (e) {
-      throw new NixifyError("invalidRecord", `${file}:${i + 1}: not JSON (${(e as Error).message})`);
-    }
-    const bad = untextual(json, "");
-    if (bad) {
-      throw new NixifyError("invalidRecord", `${file}:${i + 1}: ${bad}`, "arguments and variables become Nix strings, which hold UTF-8 text without NUL: make bootstrap.py pass text");
-    }
-    const parsed = v.safeParse(RecordSchema, json);
-    if (!parsed.success) throw new NixifyError("invalidRecord", `${file}:${i + 1}: ${issueText(parsed.issues)}`);
-    records.push(parsed.output);
-  }
-  return records;
 }

@@ -6,13 +6,14 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { spawn } from "../process.ts";
-import type { Depth } from "../schema.ts";
 
-/** Workspaces (folders with a Cargo.lock) whose crates a capture of this depth really builds. */
-export function builtWorkspaces(root: string, depth: Depth): string[] {
-  const bootstrap = existsSync(join(root, "src/bootstrap/Cargo.lock")) ? "src/bootstrap" : ".";
-  const library = existsSync(join(root, "library/Cargo.lock")) ? "library" : ".";
-  const wanted = depth === "rustc" ? [bootstrap, library] : depth === "cargo" ? [bootstrap] : [];
+/**
+ * The workspaces (folders with a Cargo.lock) of what a capture really builds: the bootstrap crate,
+ * the library; in trees where they share the root workspace, that one.
+ */
+export function builtWorkspaces(root: string, builds: Array<"bootstrap" | "library">): string[] {
+  const own = { bootstrap: "src/bootstrap", library: "library" };
+  const wanted = builds.map((what) => (existsSync(join(root, own[what], "Cargo.lock")) ? own[what] : "."));
   return [...new Set(wanted)].filter((ws) => existsSync(join(root, ws, "Cargo.lock")));
 }
 

@@ -2,6 +2,7 @@ import { defineCommand } from "citty";
 import { resolve } from "node:path";
 import { gen } from "../gen.ts";
 import { DEFAULT_NIXPKGS } from "../render/render-tree.ts";
+import { DEPTH_DEFINITIONS } from "../depths/index.ts";
 import { DEPTHS } from "../schema.ts";
 import { log } from "../log.ts";
 import { outputArgs, runReporting } from "./shared.ts";
@@ -23,10 +24,9 @@ export default defineCommand({
     mode: { type: "enum", options: ["first", "all"], default: "all", description: "all: record every call and let bootstrap.py go on as if each succeeded; first: record the first call and stop" },
     depth: {
       type: "enum",
-      options: ["shell", "cargo", "rustc"],
+      options: [...DEPTHS],
       default: "shell",
-      description:
-        "shell: bootstrap.py's own commands, nothing is built; cargo: build the bootstrap binary and make each cargo call of its plan (x.py --dry-run -v) a step; rustc: run a real build (e.g. -- build --stage 0 library/std) with the config's build.rustc and make every rustc call and build-script run a step",
+      description: DEPTHS.map((d) => DEPTH_DEFINITIONS[d].help).join("; "),
     },
     "run-toolchain": {
       type: "string",

@@ -2,7 +2,7 @@
 // (lib/capture/stage0.ts): real records and real stage0 lines, then each way a line can be wrong.
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { readRecords } from "../../lib/capture/capture.ts";
+import { readRecords } from "../../lib/capture/records.ts";
 import { checksumFor, readStage0Checksums } from "../../lib/capture/stage0.ts";
 import { tempDir } from "../helpers.ts";
 import { fixtureCapture, fixtureRecords, fixtureText, thrown } from "./fixtures.ts";

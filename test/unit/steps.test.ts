@@ -1,7 +1,7 @@
 // lib/steps/steps.ts: records become steps (kinds, labels, primes, outputs, writers, dependencies), on
 // real records of the sample, of Rust 1.85's outer shell and of Rust 1.63's compiler build.
 import { describe, expect, test } from "bun:test";
-import { symbolicRecord, symbolizerOf } from "../../lib/gen.ts";
+import { symbolicRecord, symbolizerOf } from "../../lib/steps/symbolic-records.ts";
 import { STEP_KINDS, type InvocationRecord, type Record, type Step } from "../../lib/schema.ts";
 import { KIND_EMOJI, buildSteps, isHandover, primes, stepId, writersOf } from "../../lib/steps/steps.ts";
 import { fixtureCapture, fixtureRecords, fixtureSteps, observedOf, thrown } from "./fixtures.ts";

@@ -1,6 +1,6 @@
 // lib/steps/symbolic.ts (and gen's symbolizerOf): the absolute paths of a real capture become placeholders.
 import { describe, expect, test } from "bun:test";
-import { symbolizerOf } from "../../lib/gen.ts";
+import { symbolizerOf } from "../../lib/steps/symbolic-records.ts";
 import { PLACEHOLDERS, makeSymbolizer } from "../../lib/steps/symbolic.ts";
 import { fixtureCapture } from "./fixtures.ts";
 

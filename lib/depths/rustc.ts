@@ -1,0 +1,86 @@
+// Depth rustc: a real x.py build whose rustc shim hands every compiler call (of every stage, the
+// new compiler's too) and every build-script run to gen's recorder; the steps are those calls and
+// the bootstrap's hand-overs between them (sysroots filled by copying), each its own step.
+import { dirname, join, resolve } from "node:path";
+import type { Capture } from "../capture/capture.ts";
+import { readRecords } from "../capture/records.ts";
+import { orderObserved, prepareRustcRecorder } from "../capture/rustc-recording.ts";
+import { NixifyError } from "../errors.ts";
+import { log } from "../log.ts";
+import type { ObservedRecord } from "../schema.ts";
+import { findHandovers } from "../steps/handovers.ts";
+import { symbolicObserved } from "../steps/symbolic-records.ts";
+import { holds } from "../write/write-tree.ts";
+import type { DepthDefinition } from "./depth.ts";
+
+/** The path every recorded call sees of the source and of the build dir, wherever they were. */
+const REMAPPED = { src: "/rustc/nixify-src", build: "/rustc/nixify-build" } as const;
+
+export const rustc: DepthDefinition = {
+  help: "rustc: run a real build (e.g. -- build --stage 1 library/std) with the config's build.rustc and make every rustc call, build-script run and hand-over between stages a step",
+  doing: "observing every rustc call of a real x.py",
+  builds: ["bootstrap", "library"],
+  pinsToolchain: true,
+  nothingRecorded: {
+    code: "nothingObserved",
+    message: "x.py finished without compiling anything: there is no rustc call to turn into a step",
+    hint: "name what to build after --, e.g. -- build --stage 1 library/std (since the stage-0 redesign, after 1.85, stage 0 builds no std: it is the stage-0 compiler's own), and start from a fresh --build-dir",
+  },
+  async record({ root, tempDir, runConfig, python, xpyArgs, paths }) {
+    const recorder = await prepareRustcRecorder(join(tempDir, "rustc-recorder"), root, runConfig, python);
+    const remap = [...new Set([paths.overlay, root, paths.rootReal])].map((p) => [p, REMAPPED.src]);
+    const builds = [...new Set([paths.build, paths.buildReal])];
+    remap.push(...builds.map((p) => [p, REMAPPED.build]));
+    return {
+      files: recorder.files,
+      env: { ...recorder.env, NIXIFY_RUSTC_REMAP: JSON.stringify(remap), NIXIFY_RUSTC_BUILD_DIRS: JSON.stringify(builds) },
+      xpyArgs,
+      records: () => readRecords(recorder.recordFile),
+    };
+  },
+  steps: (cap, { sym }) => observedSteps(cap, sym).then(({ records, extraDeps }) => ({ records, chain: [], extraDeps })),
+};
+
+/**
+ * The observed calls and the bootstrap's hand-overs between them, symbolic and in order, with the
+ * hand-overs each call reads (by index) as extra dependencies.
+ */
+async function observedSteps(cap: Capture, sym: (s: string) => string): Promise<{ records: ObservedRecord[]; extraDeps: Map<number, number[]> }> {
+  const observed = cap.records.filter((r) => r.type === "observed");
+  const build = cap.paths.build;
+  const handovers = await findHandovers(observed, build, await finalSysroots(observed, build));
+  if (handovers.unexplained.length > 0) {
+    log.warn(`${handovers.unexplained.length} sysroot files are no compiler call's output, so no step makes them (e.g. ${sym(handovers.unexplained[0]!)})`);
+  }
+  const all = [...observed, ...handovers.records].map((r) => symbolicObserved(r, sym));
+  const reads = new Map<ObservedRecord, ObservedRecord[]>();
+  for (const [i, hs] of handovers.readBy) reads.set(all[i]!, hs.map((h) => all[observed.length + h]!));
+  const records = orderObserved(all, reads);
+  if (records.length === 0) {
+    // Only the bootstrap crate was compiled (newer bootstraps build no std at stage 0).
+    const { code, message, hint } = rustc.nothingRecorded;
+    throw new NixifyError(code, message, hint);
+  }
+  const at = new Map(records.map((r, i) => [r, i]));
+  const extraDeps = new Map<number, number[]>();
+  for (const [r, hs] of reads) if (at.has(r)) extraDeps.set(at.get(r)!, hs.map((h) => at.get(h)!));
+  return { records, extraDeps };
+}
+
+/** The sysroots in the build dir the calls used (--sysroot, or a compiler's own), with their files as the build left them. */
+async function finalSysroots(records: ObservedRecord[], build: string): Promise<Map<string, string[]>> {
+  const roots = new Set<string>();
+  for (const r of records.filter((r) => r.tool === "rustc")) {
+    const i = r.args.indexOf("--sysroot");
+    const own = r.command.endsWith("/bin/rustc") ? dirname(dirname(r.command)) : undefined;
+    for (const root of [own, i >= 0 ? resolve(r.cwd, r.args[i + 1]!) : undefined]) {
+      if (root && holds(build, root)) roots.add(root);
+    }
+  }
+  const sysroots = new Map<string, string[]>();
+  for (const root of [...roots].sort()) {
+    const files = await Array.fromAsync(new Bun.Glob("**").scan({ cwd: root, onlyFiles: true, dot: true })).catch(() => []);
+    sysroots.set(root, files.map((f) => join(root, f)).sort());
+  }
+  return sysroots;
+}
