@@ -1,0 +1,81 @@
+// lib/depths/: each depth's recording and steps on real captures, and the registry --depth reads.
+import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { BOOTSTRAP_PY } from "../../lib/capture/checkout.ts";
+import { cargoCallsOfDryRun } from "../../lib/capture/dry-run.ts";
+import { SAMPLE_FILES } from "../../lib/capture/sample.ts";
+import type { RecordingContext } from "../../lib/depths/depth.ts";
+import { DEPTH_DEFINITIONS } from "../../lib/depths/index.ts";
+import { ExitCode } from "../../lib/errors.ts";
+import { DEPTHS } from "../../lib/schema.ts";
+import { symbolicRecord, symbolizerOf } from "../../lib/steps/symbolic-records.ts";
+import { FIXTURES, fixtureCapture, fixtureRecords, fixtureText } from "./fixtures.ts";
+
+const bootstrapText = SAMPLE_FILES.get(BOOTSTRAP_PY)!;
+const context = (recordFile: string): RecordingContext => ({
+  root: "/home/user/rust",
+  tempDir: "/tmp/nixify-rust-test",
+  bootstrap: { text: bootstrapText, file: `/home/user/rust/${BOOTSTRAP_PY}` },
+  runConfig: undefined,
+  python: "/usr/bin/python3",
+  xpyArgs: ["build", "--stage", "1"],
+  recordFile,
+  paths: { rootReal: "/home/user/rust", overlay: "/tmp/nixify-rust-test/src", build: "/tmp/nixify-rust-test/run/build", buildReal: "/tmp/nixify-rust-test/run/build" },
+});
+
+describe("the registry", () => {
+  test.each([...DEPTHS])("%s: its help starts with its name, its nothing-recorded line has an exit code of the table", (name) => {
+    const depth = DEPTH_DEFINITIONS[name];
+    expect(depth.help.startsWith(`${name}: `)).toBe(true);
+    expect(ExitCode[depth.nothingRecorded.code]).toBeGreaterThan(1);
+    expect(depth.nothingRecorded.message.length).toBeGreaterThan(0);
+  });
+  test("only depths that build compile crates resolve their locks; only rustc pins the compiler", () => {
+    expect(DEPTHS.map((d) => [d, DEPTH_DEFINITIONS[d].builds, DEPTH_DEFINITIONS[d].pinsToolchain])).toEqual([
+      ["shell", [], false],
+      ["cargo", ["bootstrap"], false],
+      ["rustc", ["bootstrap", "library"], true],
+    ]);
+  });
+});
+
+describe("shell", () => {
+  test("patches bootstrap.py's run in the copy, keeps x.py's arguments, reads the recorder's file", async () => {
+    const recording = await DEPTH_DEFINITIONS.shell.record(context(join(FIXTURES, "sample.records.jsonl")));
+    const patched = recording.files.get(BOOTSTRAP_PY)!;
+    expect(patched.startsWith(bootstrapText.trimEnd())).toBe(true);
+    expect(patched.length).toBeGreaterThan(bootstrapText.length);
+    expect(recording.xpyArgs).toEqual(["build", "--stage", "1"]);
+    expect(await recording.records()).toEqual(await fixtureRecords("sample.records.jsonl"));
+  });
+  test("refuses a bootstrap.py without a module-level run, naming it", async () => {
+    const ctx = { ...context("/nonexistent"), bootstrap: { text: "print('no run here')\n", file: "/home/user/rust/bootstrap.py" } };
+    await expect(DEPTH_DEFINITIONS.shell.record(ctx)).rejects.toThrow("/home/user/rust/bootstrap.py: no module-level");
+  });
+  test("steps: the records made symbolic, in the recorded order, nothing chained", async () => {
+    const cap = { ...(await fixtureCapture("sample.capture.json")), records: await fixtureRecords("sample.records.jsonl") };
+    const sym = await symbolizerOf(cap);
+    const steps = await DEPTH_DEFINITIONS.shell.steps(cap, { sym, runToolchain: undefined, captureAlso: () => Promise.reject(new Error("not asked")) });
+    expect(steps.records).toEqual(cap.records.map((r) => symbolicRecord(r, sym)));
+    expect(steps.chain).toEqual([]);
+    expect(steps.extraDeps.size).toBe(0);
+  });
+});
+
+describe("cargo", () => {
+  test("asks for the plan (--dry-run -v) and keeps the running: lines of stdout, whatever else comes", async () => {
+    const recording = await DEPTH_DEFINITIONS.cargo.record(context("/nonexistent"));
+    expect(recording.xpyArgs).toEqual(["build", "--stage", "1", "--dry-run", "-v"]);
+    expect(recording.files.size).toBe(0);
+    const transcript = await fixtureText("dry-run-1.85.txt");
+    for (const line of transcript.split("\n")) recording.onStdout!(line);
+    const records = await recording.records();
+    expect(records).toEqual(cargoCallsOfDryRun(transcript));
+    expect(records.length).toBeGreaterThan(0);
+  });
+  test("a run that printed no plan has no records", async () => {
+    const recording = await DEPTH_DEFINITIONS.cargo.record(context("/nonexistent"));
+    recording.onStdout!("Building bootstrap");
+    expect(await recording.records()).toEqual([]);
+  });
+});
