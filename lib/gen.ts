@@ -108,6 +108,7 @@ export async function gen(options: GenOptions): Promise<GenResult> {
       placeholders: { ...PLACEHOLDERS },
       steps: buildSteps(records, await readStage0Checksums(root), chain, extraDeps),
     };
+    if (cap.machine?.llvmVersion) manifest.llvm = { version: cap.machine.llvmVersion };
     if (depth.pinsToolchain) {
       const { version, hash } = await pinToolchain(configValue(cap.config, "build.rustc")!);
       manifest.toolchain = { version, hash };

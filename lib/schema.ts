@@ -112,9 +112,16 @@ export const ManifestSchema = v.strictObject({
   placeholders: v.record(v.string(), v.string()),
   /** Depth rustc: the compiler the tree was captured with (@rustc@), pinned by the NAR hash of its sysroot. */
   toolchain: v.optional(v.strictObject({ version: NonEmpty, hash: v.pipe(v.string(), v.regex(/^sha256-[A-Za-z0-9+/]{43}=$/, "an SRI sha256")) })),
+  /** Where the build linked the machine's LLVM: its version; the steps take nixpkgs' llvmPackages_<major>. */
+  llvm: v.optional(v.strictObject({ version: v.pipe(v.string(), v.regex(/^\d+\.\d+/, "an LLVM version such as 14.0.6")) })),
   steps: v.array(StepSchema),
 });
 export type Manifest = v.InferOutput<typeof ManifestSchema>;
+
+/** The nixpkgs attribute of the LLVM a tree's steps take (manifest.llvm): llvmPackages_<major>. */
+export function llvmPackages(version: string): string {
+  return `llvmPackages_${Number.parseInt(version, 10)}`;
+}
 
 /** What verify evaluates from a tree: each step's derivation and output path. */
 export const EvaluatedStepsSchema = v.record(v.string(), v.object({ drv: NonEmpty, out: NonEmpty }));

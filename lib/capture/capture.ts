@@ -8,11 +8,13 @@ import { assertConfigText, configFileName, configValue, latestChangeId, setBuild
 import { NixifyError } from "../errors.ts";
 import { holdsCredential, withoutSecretValues, xpyEnv } from "./env.ts";
 import { log } from "../log.ts";
+import { machineLibraries, type MachineLibraries } from "./llvm.ts";
 import { makeOverlay } from "./overlay.ts";
 import { plainText, spawnWatching, tail } from "../process.ts";
 import { builtWorkspaces, reresolveLock, staleLocks } from "./vendor-locks.ts";
 import type { DepthDefinition } from "../depths/depth.ts";
 import { RECORD_SCHEMA_VERSION, type Record } from "../schema.ts";
+import { holds } from "../write/write-tree.ts";
 
 export type CaptureMode = "first" | "all";
 
@@ -39,6 +41,8 @@ export type Capture = {
   supplied: Map<string, string>;
   channel: string;
   channelSupplied: boolean;
+  /** The machine's LLVM and C++ runtime the calls were handed (depth rustc), for the symbolizer and the manifest. */
+  machine?: MachineLibraries;
   /** The absolute paths of this run, for the symbolizer. */
   paths: { overlay: string; root: string; rootReal: string; work: string; build: string; buildReal: string; home: string; tmp: string };
   seconds: { copy: number; xpy: number };
@@ -208,12 +212,14 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
     const { code, message, hint } = opts.depth.nothingRecorded;
     throw new NixifyError(code, message, hint);
   }
+  const own = (path: string) => [overlay, root, rootReal, tempDir, buildReal].some((dir) => holds(dir, path));
   return {
     records,
     config,
     supplied,
     channel,
     channelSupplied,
+    machine: await machineLibraries(records.flatMap((r) => ("env" in r ? [r.env] : [])), own),
     paths: { overlay, root, rootReal, work, build, buildReal, home, tmp },
     seconds: { copy: copySeconds, xpy: xpySeconds },
   };

@@ -6,7 +6,7 @@ import { IN_SOURCE, IN_STEP, substitutions, type Placeholder } from "../steps/sy
 import { TOOLCHAIN_NAME } from "./toolchain.ts";
 import { unpackArgs } from "../steps/steps.ts";
 import { STEP_TOOLS } from "./tools.ts";
-import type { Manifest, Step } from "../schema.ts";
+import { llvmPackages, type Manifest, type Step } from "../schema.ts";
 import builders from "./templates/builders.nix" with { type: "text" };
 import runStep from "./templates/run-step.sh" with { type: "text" };
 import makeSource from "./templates/make-source.sh" with { type: "text" };
@@ -154,6 +154,7 @@ function stepsNix(input: TreeInput, sysroot: Sysroot): Nix {
       toolchain: input.manifest.toolchain
         ? attrs({ name: str(TOOLCHAIN_NAME), version: str(input.manifest.toolchain.version), hash: str(input.manifest.toolchain.hash) })
         : nul(),
+      llvm: input.manifest.llvm ? sel(ident("pkgs"), llvmPackages(input.manifest.llvm.version), "llvm") : nul(),
     })),
     source: call(sel(ident("builders"), "mkSource"), attrs({ src: call(sel(ident("builders"), "cleanSource"), ident("src"), list(input.generated.map(str))), files: attrs(files) })),
     pieces: attrs(pieces),

@@ -45,6 +45,7 @@ export async function symbolizerOf(cap: Capture, stage0Dir?: string, runToolchai
     [p.build, "@build@"], [p.buildReal, "@build@"], [p.work, "@work@"],
     [p.home, "@home@"], [p.tmp, "@tmp@"],
     ...(await toolchainPaths(cap.config)),
+    ...(cap.machine?.paths ?? []),
   ];
   const sym = makeSymbolizer(pairs);
   if (!runToolchain || !stage0Dir) return sym;

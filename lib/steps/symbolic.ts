@@ -10,6 +10,9 @@ export const PLACEHOLDERS = {
   "@rustc@": "the rustc of the Nix toolchain (where the config named a local one)",
   "@cargo@": "the cargo of the Nix toolchain (where the config named a local one)",
   "@sysroot@": "the sysroot of that rustc: the pinned toolchain (--depth rustc), else the Nix rustc's prefix",
+  "@llvm-config@": "the llvm-config of nixpkgs' LLVM of the major version the build used (where it used the machine's)",
+  "@llvm-libdir@": "the library folder of that LLVM",
+  "@libstdcxx-dir@": "the folder of the step's C++ compiler's static libstdc++ (as the bootstrap finds it: c++ -print-file-name=libstdc++.a)",
 } as const;
 
 export type Placeholder = keyof typeof PLACEHOLDERS;
@@ -29,8 +32,11 @@ export const IN_STEP: { [P in Placeholder]: string } = {
   "@rustc@": "$toolRustc",
   "@cargo@": "$toolCargo",
   "@sysroot@": "$toolSysroot",
+  "@llvm-config@": "$toolLlvmConfig",
+  "@llvm-libdir@": "$toolLlvmLibdir",
+  "@libstdcxx-dir@": "$toolLibstdcxxDir",
 };
-export const IN_SOURCE: Placeholder[] = ["@rustc@", "@cargo@", "@sysroot@"];
+export const IN_SOURCE: Placeholder[] = ["@rustc@", "@cargo@", "@sysroot@", "@llvm-config@", "@llvm-libdir@"];
 
 /** bash lines that replace `placeholders` in the variable `var` by their values in a step (quoted: literal). */
 export function substitutions(var_: string, placeholders: Placeholder[]): string {

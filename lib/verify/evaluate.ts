@@ -99,7 +99,7 @@ async function flakeRef(runner: NixRunner, manifest: Manifest, stateDir: string,
   if (src !== undefined) args.push("--override-input", "src", `path:${src}`);
   if (runner.offline) {
     const standIn = join(stateDir, "nixpkgs-host");
-    await writeStandIn(standIn, manifest.system, toolchain);
+    await writeStandIn(standIn, manifest.system, toolchain, manifest.llvm?.version);
     args.push("--override-input", "nixpkgs", `path:${standIn}`);
   }
   return args;

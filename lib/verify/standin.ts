@@ -1,13 +1,15 @@
 // An offline stand-in for the nixpkgs input: a flake whose legacyPackages.<system> names the
 // machine's own tools by their install prefix (PATH gets "<prefix>/bin"). rustc and cargo come
-// from the real toolchain (rustc --print sysroot), never rustup's shims.
-import { mkdir } from "node:fs/promises";
+// from the real toolchain (rustc --print sysroot), never rustup's shims; a tree's LLVM from the
+// machine's llvm-config of its major version.
+import { mkdir, realpath } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { NixifyError } from "../errors.ts";
 import { attrs, lambda, renderFile, str, type Nix } from "../render/nix.ts";
 import { spawn } from "../process.ts";
 import { VERSION } from "../render/render-tree.ts";
 import { STEP_TOOLS } from "../render/tools.ts";
+import { llvmPackages } from "../schema.ts";
 
 async function output(argv: string[]): Promise<string | undefined> {
   if (!Bun.which(argv[0]!)) return undefined;
@@ -50,12 +52,32 @@ async function withPython(prefixes: Map<string, string>): Promise<Map<string, st
   return prefixes;
 }
 
-/** Writes the stand-in flake into `dir` for `system`. */
-export async function writeStandIn(dir: string, system: string, toolchain?: string): Promise<void> {
+/**
+ * The machine's LLVM of the tree's major version as nixpkgs' llvmPackages_<major>.llvm: `dev` holds
+ * bin/llvm-config, `lib` the libdir (lib/). Debian names it llvm-config-<major>.
+ */
+export async function hostLlvm(version: string): Promise<Map<string, string>> {
+  const major = String(Number.parseInt(version, 10));
+  const missingHint = `install LLVM ${major} with its llvm-config (Debian: apt-get install llvm-${major}-dev), or run verify without --offline against a real nixpkgs`;
+  for (const name of [`llvm-config-${major}`, "llvm-config"]) {
+    const found = Bun.which(name);
+    if (!found) continue;
+    const [own, libdir] = [await output([found, "--version"]), await output([found, "--libdir"])];
+    if (!own || !libdir || String(Number.parseInt(own, 10)) !== major) continue;
+    if (!libdir.endsWith("/lib")) throw new NixifyError("badInput", `the machine's llvm-config ${found} keeps its libraries in ${libdir}, not in a lib folder the offline stand-in can name`, missingHint);
+    const attr = `${llvmPackages(version)}.llvm`;
+    return new Map([[`${attr}.dev`, dirname(dirname(await realpath(found)))], [`${attr}.lib`, dirname(libdir)]]);
+  }
+  throw new NixifyError("badInput", `this tree links LLVM ${version} (the machine's when it was captured), and offline no llvm-config of LLVM ${major} is on this machine`, missingHint);
+}
+
+/** Writes the stand-in flake into `dir` for `system`; `llvmVersion`: the tree's LLVM (manifest.llvm). */
+export async function writeStandIn(dir: string, system: string, toolchain?: string, llvmVersion?: string): Promise<void> {
   // Nested attribute paths (stdenv.cc) become nested sets.
   type Tree = { [name: string]: Tree | string };
   const tree: Tree = {};
-  for (const [path, prefix] of await hostToolchain(toolchain)) {
+  const llvm = llvmVersion === undefined ? [] : await hostLlvm(llvmVersion);
+  for (const [path, prefix] of [...(await hostToolchain(toolchain)), ...llvm]) {
     const names = path.split(".");
     let set = tree;
     for (const name of names.slice(0, -1)) set = (set[name] ??= {}) as Tree;

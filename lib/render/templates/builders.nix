@@ -1,6 +1,6 @@
 # The two builders every generated tree uses. Strings from the recording travel as structured
 # attributes (argv lists and env maps, never a shell line) to run-step.sh and make-source.sh.
-{ pkgs, system, tools, toolchain ? null }:
+{ pkgs, system, tools, toolchain ? null, llvm ? null }:
 let
   # Depth rustc: the compiler the tree was captured with, pinned by hash. Nothing builds it: it is
   # in the store once added (nixify-rust verify --toolchain DIR), else its build says how.
@@ -25,6 +25,13 @@ let
     toolCargo = "${pkgs.cargo}/bin/cargo";
     toolSysroot = if toolchain == null then "${pkgs.rustc}" else "${pinned}";
   };
+  # The LLVM the build linked, where it was the machine's: nixpkgs' of the same major version
+  # (`llvm`, e.g. pkgs.llvmPackages_14.llvm), whose llvm-config names its split outputs. Only what
+  # names it gets it, so a step that does not link LLVM does not depend on it.
+  llvmFor = strings:
+    if llvm != null && builtins.any (s: builtins.length (builtins.split "@llvm-(config|libdir)@" s) > 1) strings
+    then { toolLlvmConfig = "${llvm.dev}/bin/llvm-config"; toolLlvmLibdir = "${llvm.lib}/lib"; }
+    else { };
 in
 rec {
   inherit pinned;
@@ -37,7 +44,7 @@ rec {
       args = [ ./make-source.sh ];
       sourceRoot = "${src}";
       sourceFiles = files;
-    });
+    } // llvmFor (builtins.attrValues files));
 
   # The checkout without what is no part of it: the generated tree if it lies inside (`generated`,
   # checkout-relative), x.py's default build dir, and `result` links of nix build.
@@ -91,7 +98,7 @@ rec {
             stepProduces = if produces == null then [ ] else produces;
             stepSource = if sources == null then "${source}" else "";
             stepSources = if sources == null then { } else sources;
-          });
+          } // llvmFor ([ command cwd ] ++ args ++ builtins.attrValues env));
     in
     drv // { nixifyId = id; nixifyDeps = deps; };
 

@@ -5,3 +5,5 @@ attrs=${NIX_ATTRS_SH_FILE:-}
 source "$attrs"
 out=${outputs[out]}
 export PATH=$toolPath
+# Only a derivation that names LLVM gets its tools (builders.nix, llvmFor).
+toolLlvmConfig=${toolLlvmConfig:-} toolLlvmLibdir=${toolLlvmLibdir:-}

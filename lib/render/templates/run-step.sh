@@ -16,6 +16,11 @@ if [ -z "$stepSource" ]; then
   done
 fi
 
+# The static libstdc++ the step's C++ compiler links, found as the bootstrap finds it
+# (LLVM_STATIC_STDCPP), asked only by steps that name it.
+toolLibstdcxxDir=
+if grep -q @libstdcxx-dir@ "$attrs"; then toolLibstdcxxDir=$(dirname "$(c++ -print-file-name=libstdc++.a)"); fi
+
 # Placeholders of the recording -> this build's paths (quoted replacements are literal).
 subst() {
   local s=$2

@@ -1,0 +1,46 @@
+// The machine's LLVM and C++ runtime a real build used: the bootstrap hands the compiler crates
+// LLVM_CONFIG (the config's llvm-config) and LLVM_STATIC_STDCPP (what `c++ -print-file-name=
+// libstdc++.a` printed), and rustc_llvm's build script turns them into link paths. In a tree they
+// become placeholders: LLVM of the same major version from the tree's nixpkgs, and the static
+// libstdc++ of the step's own C++ compiler, found as the bootstrap finds it.
+import { realpath } from "node:fs/promises";
+import { dirname } from "node:path";
+import { NixifyError } from "../errors.ts";
+import { spawn } from "../process.ts";
+import type { Placeholder } from "../steps/symbolic.ts";
+
+export type MachineLibraries = {
+  /** `llvm-config --version` of the machine's LLVM the build used, e.g. 14.0.6. */
+  llvmVersion?: string;
+  /** Machine paths of the capture -> the placeholder each becomes. */
+  paths: Array<[string, Placeholder]>;
+};
+
+type Env = { [name: string]: string };
+
+/**
+ * The LLVM the records' calls were handed, where it is the machine's (`own` holds the capture's
+ * own folders: an LLVM the bootstrap built itself is a step output already), and the folder of
+ * the static libstdc++ they link.
+ */
+export async function machineLibraries(envs: Env[], own: (path: string) => boolean): Promise<MachineLibraries> {
+  const first = (name: string) => envs.map((e) => e[name]).find((v) => v !== undefined && v.startsWith("/") && !own(v));
+  const paths: Array<[string, Placeholder]> = [];
+  const stdcpp = first("LLVM_STATIC_STDCPP");
+  if (stdcpp) for (const dir of await withReal(dirname(stdcpp))) paths.push([dir, "@libstdcxx-dir@"]);
+  const config = first("LLVM_CONFIG");
+  if (!config) return { paths };
+  const ask = async (flag: string) => {
+    const r = await spawn([config, flag]).catch(() => undefined);
+    if (!r || r.code !== 0) throw new NixifyError("badInput", `the build's llvm-config ${config} does not answer ${flag}`, "name a working llvm-config in the config ([target.<triple>] llvm-config)");
+    return r.stdout.trim();
+  };
+  const [version, libdir] = [await ask("--version"), await ask("--libdir")];
+  for (const path of await withReal(config)) paths.push([path, "@llvm-config@"]);
+  for (const path of await withReal(libdir)) paths.push([path, "@llvm-libdir@"]);
+  return { llvmVersion: version, paths };
+}
+
+async function withReal(path: string): Promise<string[]> {
+  return [...new Set([path, await realpath(path).catch(() => path)])];
+}

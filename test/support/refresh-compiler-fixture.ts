@@ -1,0 +1,51 @@
+// Re-renders test/fixtures/compiler-1.63.tar.xz (a real capture's tree, see test/compiler-cone.test.ts)
+// as this version of gen writes it, without capturing again (that takes half an hour): the
+// captured steps.json and the config the capture supplied go through today's symbolizer for the
+// machine's LLVM and libstdc++ (lib/capture/llvm.ts, asking this machine's llvm-config as gen
+// does) and today's renderer. Per-step flakes are left out, as in the fixture.
+//   bun test/support/refresh-compiler-fixture.ts
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { machineLibraries } from "../../lib/capture/llvm.ts";
+import { spawn } from "../../lib/process.ts";
+import { renderTree } from "../../lib/render/render-tree.ts";
+import type { Manifest } from "../../lib/schema.ts";
+import { makeSymbolizer, PLACEHOLDERS } from "../../lib/steps/symbolic.ts";
+
+const FIXTURE = join(import.meta.dir, "..", "fixtures", "compiler-1.63.tar.xz");
+const NAME = "compiler-1.63";
+const SRC_URL = "path:/nonexistent/rust-1.63-prepared-as-debian-does";
+
+async function run(argv: string[]): Promise<void> {
+  const r = await spawn(argv);
+  if (r.code !== 0) throw new Error(`${argv.join(" ")}: ${r.stderr}`);
+}
+
+/** Every string in `json`, symbolized. */
+function mapStrings(json: unknown, f: (s: string) => string): unknown {
+  if (typeof json === "string") return f(json);
+  if (Array.isArray(json)) return json.map((x) => mapStrings(x, f));
+  if (json && typeof json === "object") return Object.fromEntries(Object.entries(json).map(([k, v]) => [k, mapStrings(v, f)]));
+  return json;
+}
+
+const dir = await mkdtemp(join(tmpdir(), "nixify-fixture-"));
+try {
+  await run(["tar", "-xJf", FIXTURE, "-C", dir]);
+  const tree = join(dir, NAME);
+  const captured = JSON.parse(await Bun.file(join(tree, "steps.json")).text()) as Manifest;
+  // The config the capture supplied, a Nix string in its steps.nix (in JSON's escapes).
+  const config = JSON.parse(/"config\.toml" = ("(?:[^"\\]|\\.)*");/.exec(await Bun.file(join(tree, "steps.nix")).text())![1]!) as string;
+  const machine = await machineLibraries(captured.steps.map((s) => s.env), (p) => p.startsWith("@"));
+  const sym = makeSymbolizer(machine.paths);
+  const manifest = { ...(mapStrings(captured, sym) as Manifest), placeholders: { ...PLACEHOLDERS } };
+  if (machine.llvmVersion) manifest.llvm = { version: machine.llvmVersion };
+  const files = renderTree({ manifest, srcUrl: SRC_URL, supplied: new Map([["config.toml", sym(config)]]), generated: [] });
+  await rm(tree, { recursive: true });
+  for (const [rel, text] of files) if (!/^step\d+\/flake\.nix$/.test(rel)) await Bun.write(join(tree, rel), text);
+  await run(["tar", "-cJf", FIXTURE, "--sort=name", "--owner=0", "--group=0", "--numeric-owner", "--mtime=@0", "-C", dir, NAME]);
+  console.log(`${FIXTURE}: ${manifest.steps.length} steps re-rendered; machine paths now placeholders: ${machine.paths.map(([p, h]) => `${p} -> ${h}`).join(", ")}`);
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,34 @@
+// lib/capture/llvm.ts: which of the machine's LLVM and C++ runtime paths the calls of a real capture
+// were handed become placeholders (the env values of real steps of the 1.63 compiler capture).
+import { describe, expect, test } from "bun:test";
+import { machineLibraries } from "../../lib/capture/llvm.ts";
+import { llvmPackages } from "../../lib/schema.ts";
+import { thrown } from "./fixtures.ts";
+
+const BUILD = "/tmp/nixify-rust-Ab12/rustc/run/build";
+const own = (p: string) => p.startsWith(BUILD);
+
+describe("machineLibraries", () => {
+  test("libstdc++'s folder (LLVM_STATIC_STDCPP, as the bootstrap hands it) becomes @libstdcxx-dir@", async () => {
+    const found = await machineLibraries([{ CARGO_PKG_NAME: "rustc_llvm" }, { LLVM_STATIC_STDCPP: "/usr/lib/gcc/x86_64-linux-gnu/12/libstdc++.a" }], own);
+    expect(found).toEqual({ paths: [["/usr/lib/gcc/x86_64-linux-gnu/12", "@libstdcxx-dir@"]] });
+  });
+  test("an LLVM the bootstrap built itself is a step output already: nothing of the machine's", async () => {
+    expect(await machineLibraries([{ LLVM_CONFIG: `${BUILD}/x86_64-unknown-linux-gnu/llvm/bin/llvm-config` }], own)).toEqual({ paths: [] });
+  });
+  test("no env names LLVM: nothing", async () => {
+    expect(await machineLibraries([{}, { RUSTC: "@rustc@" }], own)).toEqual({ paths: [] });
+  });
+  test("an llvm-config that does not answer stops gen with one line", async () => {
+    expect(await thrown(() => machineLibraries([{ LLVM_CONFIG: "/nonexistent/llvm-config-14" }], own))).toEqual({
+      code: "badInput",
+      message: "the build's llvm-config /nonexistent/llvm-config-14 does not answer --version",
+    });
+  });
+});
+
+test.each([
+  ["14.0.6", "llvmPackages_14"],
+  ["17.0.6", "llvmPackages_17"],
+  ["19.1.7-rust-1.85.0-stable", "llvmPackages_19"],
+])("LLVM %s is taken from nixpkgs' %s", (version, attr) => expect(llvmPackages(version)).toBe(attr));
