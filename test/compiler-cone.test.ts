@@ -42,6 +42,12 @@ describe("a cone of Rust 1.63's compiler, captured whole", () => {
     for (const l of ["build-script psm", "build-script rustc_llvm", "rustc rustc_macros", "rustc std", "handover x86_64-unknown-linux-gnu/stage0-sysroot (27 files)"]) {
       expect(labels).toContain(l);
     }
+    // The machine's LLVM and libstdc++ are placeholders: nixpkgs' llvmPackages_14 (offline, the
+    // machine's llvm-config-14 stands in), and the static libstdc++ of the step's own c++.
+    expect(manifest.llvm?.version).toStartWith("14.");
+    expect(label("build-script rustc_llvm").env).toMatchObject({ LLVM_CONFIG: "@llvm-config@", LLVM_STATIC_STDCPP: "@libstdcxx-dir@/libstdc++.a" });
+    expect(label("rustc rustc_llvm").args).toContain("native=@llvm-libdir@");
+    expect(JSON.stringify(manifest)).not.toMatch(/"\/usr\/|=\/usr\//);
     expect(label("rustc rustc_macros").args).toContain("proc-macro");
     expect(label("rustc std").args).toContain("dylib");
 
