@@ -123,6 +123,7 @@ await phase("verify", async () => {
   const xpy = Number(figures.plain?.xpySeconds);
   return {
     verifySeconds: Math.round(report.totalSeconds),
+    evalSeconds: Math.round(report.evalSeconds),
     passed: report.steps.filter((s) => s.status === "passed").length,
     failed: report.steps.filter((s) => s.status !== "passed" && s.status !== "built").length,
     "verify / x.py": xpy ? Number((report.totalSeconds / xpy).toFixed(2)) : "no plain figure",
@@ -142,6 +143,7 @@ await phase("change", async () => {
     rebuilt: report.steps.filter((s) => s.status === "passed").length,
     alreadyBuilt: report.steps.filter((s) => s.status === "built").length,
     verifySeconds: Math.round(report.totalSeconds),
+    evalSeconds: Math.round(report.evalSeconds),
     xpyRebuildSeconds: Math.round(x.seconds),
     "verify / x.py rebuild": Number((report.totalSeconds / x.seconds).toFixed(2)),
   };

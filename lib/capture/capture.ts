@@ -12,7 +12,7 @@ import { machineLibraries, type MachineLibraries } from "./llvm.ts";
 import { makeOverlay } from "./overlay.ts";
 import { plainText, spawnWatching, tail } from "../process.ts";
 import { builtWorkspaces, reresolveLock, staleLocks } from "./vendor-locks.ts";
-import type { DepthDefinition } from "../depths/depth.ts";
+import type { DepthDefinition, Recording } from "../depths/depth.ts";
 import { RECORD_SCHEMA_VERSION, type Record } from "../schema.ts";
 import { holds } from "../write/write-tree.ts";
 
@@ -66,13 +66,18 @@ function trimmedTreeConfig(name: string, changeId: number | undefined): string {
   return `# Supplied by nixify-rust: the checkout has no .git and no ${name}.\n${id}[build]\nsubmodules = false\n`;
 }
 
-export async function capture(opts: CaptureOptions): Promise<Capture> {
-  const { root, tempDir } = opts;
-  await assertRustCheckout(root);
-  const python = Bun.which("python3");
-  if (!python) throw new NixifyError("pythonMissing", "python3 is not installed or not on PATH", "install python3 (Debian: apt-get install python3)");
+/** What the recording copy holds of the checkout, and the files gen supplies there (and in the steps). */
+type CopyFiles = {
+  files: Map<string, string>;
+  supplied: Map<string, string>;
+  bootstrap: { text: string; file: string };
+  config: string | undefined;
+  configName: string;
+  channel: string;
+  channelSupplied: boolean;
+};
 
-  const copyStart = performance.now();
+async function copyFiles(root: string, givenConfig: string | undefined): Promise<CopyFiles> {
   const bootstrapFile = join(root, BOOTSTRAP_PY);
   const bootstrapText = await Bun.file(bootstrapFile).text();
   const files = new Map<string, string>([
@@ -82,12 +87,12 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
   const supplied = new Map<string, string>();
   // The config in the source root as bootstrap.py finds it (x.py runs in an empty folder of gen's):
   // bootstrap.toml, then config.toml where it knows both. gen's own goes under the first name.
-  const configName = configFileName(files.get(BOOTSTRAP_PY)!);
+  const configName = configFileName(bootstrapText);
   const readRoot = (name: string) => Bun.file(join(root, name)).text().catch(() => undefined);
   const rootConfig = configName === "bootstrap.toml" ? ((await readRoot("bootstrap.toml")) ?? (await readRoot("config.toml"))) : await readRoot("config.toml");
-  let config = opts.config ?? rootConfig;
+  let config = givenConfig ?? rootConfig;
   if (config !== undefined) assertConfigText(config);
-  if (config === undefined && !existsSync(join(root, ".git")) && files.get(BOOTSTRAP_PY)!.includes("submodules")) {
+  if (config === undefined && !existsSync(join(root, ".git")) && bootstrapText.includes("submodules")) {
     // Release tarballs have no .git and distros trim the submodules; without this, bootstrap.py
     // stops to ask for them. A bootstrap with a change tracker warns about a config without change-id.
     const changeId = latestChangeId(await Bun.file(join(root, "src/bootstrap/src/utils/change_tracker.rs")).text().catch(() => undefined));
@@ -105,13 +110,23 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
   }
   for (const [rel, content] of supplied) files.set(rel, content);
   const submoduleProbe = "src/tools/cargo/Cargo.toml";
-  if (!existsSync(join(root, ".git")) && !existsSync(join(root, submoduleProbe)) && files.get(BOOTSTRAP_PY)!.includes(submoduleProbe)) {
+  if (!existsSync(join(root, ".git")) && !existsSync(join(root, submoduleProbe)) && bootstrapText.includes(submoduleProbe)) {
     // Older bootstrap.py (1.63) stops on a tree without .git whose submodules were trimmed away
     // (as distros do), judging by this one file. Only the recording copy gets an empty one.
     files.set(submoduleProbe, "");
     log.warn(`the checkout is trimmed (no .git, no ${submoduleProbe}); the recording copy gets an empty one so bootstrap.py goes on`);
   }
+  return { files, supplied, bootstrap: { text: bootstrapText, file: bootstrapFile }, config, configName, channel, channelSupplied };
+}
 
+export async function capture(opts: CaptureOptions): Promise<Capture> {
+  const { root, tempDir } = opts;
+  await assertRustCheckout(root);
+  const python = Bun.which("python3");
+  if (!python) throw new NixifyError("pythonMissing", "python3 is not installed or not on PATH", "install python3 (Debian: apt-get install python3)");
+
+  const copyStart = performance.now();
+  const { files, supplied, bootstrap, config, configName, channel, channelSupplied } = await copyFiles(root, opts.config);
   const overlay = join(tempDir, "src");
   const work = join(tempDir, "run");
   const home = join(tempDir, "home");
@@ -131,7 +146,7 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
   const recording = await opts.depth.record({
     root,
     tempDir,
-    bootstrap: { text: bootstrapText, file: bootstrapFile },
+    bootstrap,
     runConfig,
     python,
     xpyArgs: opts.xpyArgs,
@@ -169,15 +184,38 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
     [RECORDER_ENV.schema]: String(RECORD_SCHEMA_VERSION),
     ...recording.env,
   });
-  const xpyArgs = recording.xpyArgs;
-  log.debug(`running python3 x.py ${xpyArgs.join(" ")} in ${work}`);
   const xpyStart = performance.now();
-  // Building the bootstrap binary or the library takes minutes: cargo's "Compiling ..." lines are the
-  // progress. Only a tail of the output is kept (it may be hundreds of MB).
-  const builds = opts.depth.builds.length > 0;
+  await runXpy([python, join(overlay, "x.py"), ...recording.xpyArgs], { cwd: work, env }, opts.depth.builds.length > 0, recording, refusalFile);
+  const xpySeconds = (performance.now() - xpyStart) / 1000;
+  const records = withoutCredentials(await recording.records());
+  if (records.length === 0) {
+    const { code, message, hint } = opts.depth.nothingRecorded;
+    throw new NixifyError(code, message, hint);
+  }
+  const own = (path: string) => [overlay, root, rootReal, tempDir, buildReal].some((dir) => holds(dir, path));
+  return {
+    records,
+    config,
+    supplied,
+    channel,
+    channelSupplied,
+    machine: await machineLibraries(records.flatMap((r) => ("env" in r ? [r.env] : [])), own),
+    paths: { overlay, root, rootReal, work, build, buildReal, home, tmp },
+    seconds: { copy: copySeconds, xpy: xpySeconds },
+  };
+}
+
+/**
+ * Runs x.py, its output watched: cargo's "Compiling ..." lines are the progress of a run that
+ * builds (minutes); only a tail is kept (it may be hundreds of MB). A refusal of the recorder, a
+ * bootstrap that builds nothing at stage 0, or a failure each stop gen with its own line.
+ */
+async function runXpy(argv: string[], opts: { cwd: string; env: { [name: string]: string } }, builds: boolean, recording: Recording, refusalFile: string): Promise<void> {
+  const xpyArgs = argv.slice(2);
+  log.debug(`running python3 x.py ${xpyArgs.join(" ")} in ${opts.cwd}`);
   const result = await spawnWatching(
-    [python, join(overlay, "x.py"), ...xpyArgs],
-    { cwd: work, env },
+    argv,
+    opts,
     (line) => {
       log.debug(plainText(line));
       const m = /^\s*(Compiling|Building) (.+)/.exec(plainText(line));
@@ -188,7 +226,6 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
       recording.onStdout?.(line);
     },
   );
-  const xpySeconds = (performance.now() - xpyStart) / 1000;
   const refusal = await Bun.file(refusalFile).text().catch(() => undefined);
   if (refusal !== undefined) {
     throw new NixifyError("unknownBootstrap", plainText(refusal).replace(/\s+/g, " ").trim(), "nixify-rust records bootstrap.py's `run` as Rust's own bootstrap.py calls it (Rust 1.63 and newer)");
@@ -207,22 +244,6 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
       "run with --verbose to see everything x.py printed",
     );
   }
-  const records = withoutCredentials(await recording.records());
-  if (records.length === 0) {
-    const { code, message, hint } = opts.depth.nothingRecorded;
-    throw new NixifyError(code, message, hint);
-  }
-  const own = (path: string) => [overlay, root, rootReal, tempDir, buildReal].some((dir) => holds(dir, path));
-  return {
-    records,
-    config,
-    supplied,
-    channel,
-    channelSupplied,
-    machine: await machineLibraries(records.flatMap((r) => ("env" in r ? [r.env] : [])), own),
-    paths: { overlay, root, rootReal, work, build, buildReal, home, tmp },
-    seconds: { copy: copySeconds, xpy: xpySeconds },
-  };
 }
 
 /** The last few lines x.py printed, in one line ("Build completed unsuccessfully" alone says little). */
