@@ -7,10 +7,18 @@ import { spawn, type SpawnResult } from "../lib/process.ts";
 
 const MAIN = join(import.meta.dir, "..", "main.ts");
 const made: string[] = [];
-// Test files share this module, so an afterAll here would belong to the first file only.
-process.on("exit", () => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
-});
+
+/**
+ * Removes the temp dirs the tests made (test/setup.ts, preloaded by bunfig.toml, calls it once
+ * after every file has run: `bun test` fires no process exit event). Their Nix stores hold
+ * read-only folders, made writable first.
+ */
+export function removeTempDirs(): void {
+  for (const dir of made.splice(0)) {
+    Bun.spawnSync(["chmod", "-R", "u+w", dir]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /** A realpath'd temp dir, removed when the test run ends. */
 export async function tempDir(prefix = "nixify-test-"): Promise<string> {
