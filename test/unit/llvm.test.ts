@@ -3,6 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { machineLibraries } from "../../lib/capture/llvm.ts";
 import { llvmPackages } from "../../lib/schema.ts";
+import { hostLlvm } from "../../lib/verify/standin.ts";
 import { thrown } from "./fixtures.ts";
 
 const BUILD = "/tmp/nixify-rust-Ab12/rustc/run/build";
@@ -32,3 +33,10 @@ test.each([
   ["17.0.6", "llvmPackages_17"],
   ["19.1.7-rust-1.85.0-stable", "llvmPackages_19"],
 ])("LLVM %s is taken from nixpkgs' %s", (version, attr) => expect(llvmPackages(version)).toBe(attr));
+
+test("offline, a tree's LLVM that the machine does not have is said in one line, with what to install", async () => {
+  expect(await thrown(() => hostLlvm("99.1.0"))).toEqual({
+    code: "badInput",
+    message: "this tree links LLVM 99.1.0 (the machine's when it was captured), and offline no llvm-config of LLVM 99 is on this machine",
+  });
+});
