@@ -158,7 +158,7 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
   // A real build resolves crates offline: lock files must match vendor/.
   const cargo = configValue(runConfig, "build.cargo");
   const lockTools = cargo ? { cargo, rustc: configValue(runConfig, "build.rustc"), home: join(tempDir, "cargo-home") } : undefined;
-  const stale = lockTools && opts.depth.builds.length > 0 ? await staleLocks(root, builtWorkspaces(root, opts.depth.builds), lockTools) : [];
+  const stale = lockTools ? await staleLocks(root, builtWorkspaces(root, opts.depth.builds), lockTools) : [];
   for (const s of stale) files.set(s.lock, await Bun.file(join(root, s.lock)).text());
   await makeOverlay(root, overlay, files);
   for (const s of stale) {

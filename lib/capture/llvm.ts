@@ -3,7 +3,6 @@
 // libstdc++.a` printed), and rustc_llvm's build script turns them into link paths. In a tree they
 // become placeholders: LLVM of the same major version from the tree's nixpkgs, and the static
 // libstdc++ of the step's own C++ compiler, found as the bootstrap finds it.
-import { realpath } from "node:fs/promises";
 import { dirname } from "node:path";
 import { NixifyError } from "../errors.ts";
 import { spawn } from "../process.ts";
@@ -12,7 +11,7 @@ import type { Placeholder } from "../steps/symbolic.ts";
 export type MachineLibraries = {
   /** `llvm-config --version` of the machine's LLVM the build used, e.g. 14.0.6. */
   llvmVersion?: string;
-  /** Machine paths of the capture -> the placeholder each becomes. */
+  /** Machine paths of the capture -> the placeholder each becomes (the symbolizer adds where they really are). */
   paths: Array<[string, Placeholder]>;
 };
 
@@ -27,7 +26,7 @@ export async function machineLibraries(envs: Env[], own: (path: string) => boole
   const first = (name: string) => envs.map((e) => e[name]).find((v) => v !== undefined && v.startsWith("/") && !own(v));
   const paths: Array<[string, Placeholder]> = [];
   const stdcpp = first("LLVM_STATIC_STDCPP");
-  if (stdcpp) for (const dir of await withReal(dirname(stdcpp))) paths.push([dir, "@libstdcxx-dir@"]);
+  if (stdcpp) paths.push([dirname(stdcpp), "@libstdcxx-dir@"]);
   const config = first("LLVM_CONFIG");
   if (!config) return { paths };
   const ask = async (flag: string) => {
@@ -36,11 +35,6 @@ export async function machineLibraries(envs: Env[], own: (path: string) => boole
     return r.stdout.trim();
   };
   const [version, libdir] = [await ask("--version"), await ask("--libdir")];
-  for (const path of await withReal(config)) paths.push([path, "@llvm-config@"]);
-  for (const path of await withReal(libdir)) paths.push([path, "@llvm-libdir@"]);
+  paths.push([config, "@llvm-config@"], [libdir, "@llvm-libdir@"]);
   return { llvmVersion: version, paths };
-}
-
-async function withReal(path: string): Promise<string[]> {
-  return [...new Set([path, await realpath(path).catch(() => path)])];
 }

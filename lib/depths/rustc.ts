@@ -11,7 +11,7 @@ import type { ObservedRecord } from "../schema.ts";
 import { findHandovers } from "../steps/handovers.ts";
 import { symbolicObserved } from "../steps/symbolic-records.ts";
 import { holds } from "../write/write-tree.ts";
-import type { DepthDefinition } from "./depth.ts";
+import type { DepthDefinition, DepthSteps } from "./depth.ts";
 
 /** The path every recorded call sees of the source and of the build dir, wherever they were. */
 const REMAPPED = { src: "/rustc/nixify-src", build: "/rustc/nixify-build" } as const;
@@ -38,14 +38,14 @@ export const rustc: DepthDefinition = {
       records: () => readRecords(recorder.recordFile),
     };
   },
-  steps: (cap, { sym }) => observedSteps(cap, sym).then(({ records, extraDeps }) => ({ records, chain: [], extraDeps })),
+  steps: (cap, { sym }) => observedSteps(cap, sym),
 };
 
 /**
  * The observed calls and the bootstrap's hand-overs between them, symbolic and in order, with the
  * hand-overs each call reads (by index) as extra dependencies.
  */
-async function observedSteps(cap: Capture, sym: (s: string) => string): Promise<{ records: ObservedRecord[]; extraDeps: Map<number, number[]> }> {
+async function observedSteps(cap: Capture, sym: (s: string) => string): Promise<DepthSteps> {
   const observed = cap.records.filter((r) => r.type === "observed");
   const build = cap.paths.build;
   const handovers = await findHandovers(observed, build, await finalSysroots(observed, build));
@@ -64,7 +64,7 @@ async function observedSteps(cap: Capture, sym: (s: string) => string): Promise<
   const at = new Map(records.map((r, i) => [r, i]));
   const extraDeps = new Map<number, number[]>();
   for (const [r, hs] of reads) if (at.has(r)) extraDeps.set(at.get(r)!, hs.map((h) => at.get(h)!));
-  return { records, extraDeps };
+  return { records, chain: [], extraDeps };
 }
 
 /** The sysroots in the build dir the calls used (--sysroot, or a compiler's own), with their files as the build left them. */

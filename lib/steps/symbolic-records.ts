@@ -1,5 +1,5 @@
 // A capture's records as the steps see them: every absolute path of the machine that made them
-// (the source, the build dir, gen's temp folders, the config's toolchain) becomes a placeholder
+// (the source, the build dir, gen's temp folders, the config's toolchain, the machine's LLVM) becomes a placeholder
 // that Nix fills in, and what the steps must not carry (secrets, what a call saw) is left out.
 import { realpath } from "node:fs/promises";
 import { join } from "node:path";
@@ -10,25 +10,31 @@ import { spawn } from "../process.ts";
 import type { ObservedRecord, Record } from "../schema.ts";
 import { makeSymbolizer, type Placeholder } from "./symbolic.ts";
 
-/** Toolchain paths named in the config (and where they really are) become placeholders that Nix fills from its inputs. */
+/** Toolchain paths named in the config become placeholders that Nix fills from its inputs. */
 async function toolchainPaths(config: string | undefined): Promise<Array<[string, Placeholder]>> {
   const paths: Array<[string, Placeholder]> = [];
   for (const [key, placeholder] of [["rustc", "@rustc@"], ["cargo", "@cargo@"]] as const) {
     const path = configValue(config, `build.${key}`);
-    if (!path) continue;
-    paths.push([path, placeholder]);
-    const real = await realpath(path).catch(() => undefined);
-    if (real && real !== path) paths.push([real, placeholder]);
+    if (path) paths.push([path, placeholder]);
   }
   // That rustc's sysroot, which the bootstrap names too (1.90's `--sysroot` for tools the stage-0
   // compiler builds, RUSTC_SNAPSHOT_LIBDIR): a folder of its own, not a system prefix such as /usr,
   // whose other files (cc, llvm-config) keep their paths.
   const rustc = configValue(config, "build.rustc");
   const sysroot = rustc ? (await spawn([rustc, "--print", "sysroot"]).catch(() => undefined))?.stdout.trim() : undefined;
-  if (sysroot && !SYSTEM_PREFIXES.has(sysroot)) {
-    for (const path of new Set([sysroot, await realpath(sysroot).catch(() => sysroot)])) paths.push([path, "@sysroot@"]);
-  }
+  if (sysroot && !SYSTEM_PREFIXES.has(sysroot)) paths.push([sysroot, "@sysroot@"]);
   return paths;
+}
+
+/** Each machine path with its placeholder, and where the path really is (through links) with the same one. */
+export async function withRealPaths(pairs: Array<[string, Placeholder]>): Promise<Array<[string, Placeholder]>> {
+  const out: Array<[string, Placeholder]> = [];
+  for (const [path, placeholder] of pairs) {
+    out.push([path, placeholder]);
+    const real = await realpath(path).catch(() => path);
+    if (real !== path) out.push([real, placeholder]);
+  }
+  return out;
 }
 
 const SYSTEM_PREFIXES = new Set(["/", "/usr", "/usr/local"]);
@@ -44,8 +50,9 @@ export async function symbolizerOf(cap: Capture, stage0Dir?: string, runToolchai
     [join(p.build, "tmp-dry-run"), "@build@"], [join(p.buildReal, "tmp-dry-run"), "@build@"],
     [p.build, "@build@"], [p.buildReal, "@build@"], [p.work, "@work@"],
     [p.home, "@home@"], [p.tmp, "@tmp@"],
-    ...(await toolchainPaths(cap.config)),
-    ...(cap.machine?.paths ?? []),
+    // The toolchain, LLVM and libstdc++ of the machine, by the paths the config and the calls
+    // name them and by where they really are.
+    ...(await withRealPaths([...(await toolchainPaths(cap.config)), ...(cap.machine?.paths ?? [])])),
   ];
   const sym = makeSymbolizer(pairs);
   if (!runToolchain || !stage0Dir) return sym;

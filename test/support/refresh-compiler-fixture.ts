@@ -11,6 +11,7 @@ import { machineLibraries } from "../../lib/capture/llvm.ts";
 import { spawn } from "../../lib/process.ts";
 import { renderTree } from "../../lib/render/render-tree.ts";
 import type { Manifest } from "../../lib/schema.ts";
+import { withRealPaths } from "../../lib/steps/symbolic-records.ts";
 import { makeSymbolizer, PLACEHOLDERS } from "../../lib/steps/symbolic.ts";
 
 const FIXTURE = join(import.meta.dir, "..", "fixtures", "compiler-1.63.tar.xz");
@@ -38,7 +39,7 @@ try {
   // The config the capture supplied, a Nix string in its steps.nix (in JSON's escapes).
   const config = JSON.parse(/"config\.toml" = ("(?:[^"\\]|\\.)*");/.exec(await Bun.file(join(tree, "steps.nix")).text())![1]!) as string;
   const machine = await machineLibraries(captured.steps.map((s) => s.env), (p) => p.startsWith("@"));
-  const sym = makeSymbolizer(machine.paths);
+  const sym = makeSymbolizer(await withRealPaths(machine.paths));
   const manifest = { ...(mapStrings(captured, sym) as Manifest), placeholders: { ...PLACEHOLDERS } };
   if (machine.llvmVersion) manifest.llvm = { version: machine.llvmVersion };
   const files = renderTree({ manifest, srcUrl: SRC_URL, supplied: new Map([["config.toml", sym(config)]]), generated: [] });
