@@ -10,8 +10,12 @@
 //             verify --src COPY (steps rebuilt, seconds) against x.py's own rebuild after it
 // Each phase's figures are kept in WORK/figures.json and a finished phase is not run again, so
 // the phases may run in separate sittings; delete the file (or WORK) to start over. plain runs
-// right before verify, each once, and each phase records the machine's mean load (meanLoad):
-// the ratios compare one run of each, and are like for like only where the loads match.
+// right before verify, each once, and each phase records the machine's mean load (meanLoad), the
+// CPU seconds all processes used (cpuSeconds) and the share of the time the cores were busy
+// (busy): the ratios compare one run of each, and are like for like only where the loads match.
+// verify also gives its steps' seconds summed and its critical path (the longest chain of steps,
+// each at its own seconds): a build bound by its chain has a critical path near its wall time,
+// one bound by the cores a sum near cores x wall time.
 import { mkdir, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,6 +43,22 @@ async function run(argv: string[], opts: { cwd?: string } = {}): Promise<{ secon
 }
 const support = async (script: string) => (await run(["bash", join(HERE, "test/support", script), "1.63"])).stdout.trim().split("\n").at(-1)!;
 const nixify = (args: string[], cwd = work) => run([process.execPath, join(HERE, "main.ts"), ...args], { cwd });
+// /proc/stat's first line: the machine's CPU time in ticks (USER_HZ, 100 on Linux), busy and all.
+const CLOCK_TICKS = 100;
+async function cpuTicks(): Promise<{ busy: number; all: number }> {
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = (await Bun.file("/proc/stat").text()).split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const busy = user! + nice! + system! + irq! + softirq!;
+  return { busy, all: busy + idle! + iowait! + steal! };
+}
+
+/** Its steps' seconds summed, and the longest chain of steps by their seconds. */
+function stepSeconds(manifest: Manifest, report: VerifyReport): { stepSecondsSum: number; criticalPathSeconds: number } {
+  const seconds = new Map(report.steps.map((s) => [s.id, s.seconds]));
+  const finish = new Map<string, number>();
+  for (const s of manifest.steps) finish.set(s.id, Math.max(0, ...s.deps.map((d) => finish.get(d) ?? 0)) + (seconds.get(s.id) ?? 0));
+  return { stepSecondsSum: Math.round([...seconds.values()].reduce((a, b) => a + b, 0)), criticalPathSeconds: Math.round(Math.max(...finish.values())) };
+}
+
 async function phase(name: string, body: () => Promise<{ [k: string]: number | string }>): Promise<void> {
   if (figures[name]) return console.log(`${name}: kept from an earlier run`, figures[name]);
   console.log(`${name}: running`);
@@ -47,12 +67,16 @@ async function phase(name: string, body: () => Promise<{ [k: string]: number | s
   const loads: number[] = [];
   const sample = async () => loads.push(Number((await Bun.file("/proc/loadavg").text()).split(" ")[0]));
   const timer = setInterval(sample, 15_000);
+  const cpu0 = await cpuTicks();
   try {
     figures[name] = await body();
   } finally {
     clearInterval(timer);
   }
+  const cpu1 = await cpuTicks();
   if (loads.length > 0) figures[name]!.meanLoad = Number((loads.reduce((a, b) => a + b, 0) / loads.length).toFixed(1));
+  figures[name]!.cpuSeconds = Math.round((cpu1.busy - cpu0.busy) / CLOCK_TICKS);
+  figures[name]!.busy = Number(((cpu1.busy - cpu0.busy) / (cpu1.all - cpu0.all)).toFixed(2));
   await save();
   console.log(`${name}:`, figures[name]);
 }
@@ -130,6 +154,7 @@ await phase("verify", async () => {
     stage1Version: version,
     hello,
     stage1Files: (await readdir(join(stage1, "lib"))).length,
+    ...stepSeconds(manifest, report),
   };
 });
 

@@ -95,6 +95,19 @@ if [ "$stepKind" = unpack ]; then
   exit 0
 fi
 
+# A jobserver of the build's cores for a compiler or build script, as cargo hands its rustc calls
+# and build scripts one: without it rustc runs up to 16 code-generation threads whatever the cores,
+# which cost time as well as memory (README: Benchmarks). The step holds one slot itself, as a make
+# job does; the pipe holds the others.
+startJobserver() {
+  local slots=${NIX_BUILD_CORES:-1}
+  [ "$slots" -gt 0 ] || slots=$(nproc)
+  mkfifo "$tmp/jobserver"
+  exec 3<>"$tmp/jobserver"
+  printf '%*s' $((slots - 1)) '' >&3
+  jobserverEnv="CARGO_MAKEFLAGS=-j$slots --jobserver-fds=3,3 --jobserver-auth=3,3"
+}
+
 subst cmd "$stepCommand"
 argv=()
 for a in "${stepArgs[@]}"; do
@@ -106,6 +119,9 @@ for k in "${!stepEnv[@]}"; do
   subst v "${stepEnv[$k]}"
   envs+=("$k=$v")
 done
+case $stepKind in
+  rustc|build-script) startJobserver; envs+=("$jobserverEnv") ;;
+esac
 subst dir "$stepCwd"
 mkdir -p "$dir" 2>/dev/null || true
 cd "$dir"
