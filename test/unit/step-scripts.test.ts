@@ -29,7 +29,7 @@ test("run-step.sh's subst replaces every placeholder, and keeps a replacement's 
 test("run-step.sh's jobserver holds a token for each of the build's cores but the step's own", async () => {
   const fn = /^startJobserver\(\) \{\n[\s\S]*?\n\}$/m.exec(files.get("run-step.sh")!)![0];
   // What a client can take from fd 3 without blocking: the tokens.
-  const tokens = "dd bs=1 count=64 iflag=nonblock <&3 2>/dev/null | wc -c";
+  const tokens = "dd bs=1 count=65536 iflag=nonblock <&3 2>/dev/null | wc -c";
   for (const [cores, expected] of [["3", "2"], ["1", "0"], ["0", String(navigator.hardwareConcurrency - 1)]]) {
     const out = await bash(`${fn}\ntmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT; NIX_BUILD_CORES=${cores}; startJobserver; echo "$jobserverEnv"; ${tokens}`);
     const slots = cores === "0" ? navigator.hardwareConcurrency : Number(cores);
