@@ -1,30 +1,40 @@
 // Benchmark of a whole Rust compiler through Nix (not a test, not CI: hours on 2 cores).
-//   bun bench/compiler.ts [WORK]     (default WORK: $TMPDIR/nixify-bench-compiler)
+//   bun bench/compiler.ts [WORK] [--rounds N] [--tree DIR]
+//     WORK     default $TMPDIR/nixify-bench-compiler
+//     --rounds plain and verify N times each, interleaved (plain, verify, plain, verify, ...);
+//              the ratio is of their medians (default 1)
+//     --tree   a tree gen already wrote for the same build (e.g. test/fixtures/compiler-1.63.tar.xz
+//              unpacked): no gen phase; verify points it at the prepared checkout (--src)
 // On Rust 1.63 prepared as Debian does, with Debian's rustc 1.63 as stage0 and Debian's LLVM 14,
 // `x.py build --stage 1 library/std`:
-//   plain     x.py's wall time, its bootstrap binary already built (timed from a built one)
 //   gen       gen --depth rustc: the observed capture, steps by kind
-//   verify    verify --jobs 2 --offline into a fresh store; the Nix-built stage-1 rustc's
+//   plain N   x.py's wall time from a fresh build dir, its bootstrap binary already built
+//   verify N  verify --jobs 2 --offline into a fresh store; the Nix-built stage-1 rustc's
 //             --version, and hello world compiled against the Nix-built stage-1 std, run
 //   change    one line added to compiler/rustc_driver/src/lib.rs in a copy of the checkout:
-//             verify --src COPY (steps rebuilt, seconds) against x.py's own rebuild after it
+//             verify --src COPY (steps rebuilt, seconds) on the last verify's store, against
+//             x.py's own rebuild after it in the last plain build's dir
 // Each phase's figures are kept in WORK/figures.json and a finished phase is not run again, so
-// the phases may run in separate sittings; delete the file (or WORK) to start over. plain runs
-// right before verify, each once, and each phase records the machine's mean load (meanLoad), the
-// CPU seconds all processes used (cpuSeconds) and the share of the time the cores were busy
-// (busy): the ratios compare one run of each, and are like for like only where the loads match.
-// verify also gives its steps' seconds summed and its critical path (the longest chain of steps,
-// each at its own seconds): a build bound by its chain has a critical path near its wall time,
-// one bound by the cores a sum near cores x wall time.
+// the phases may run in separate sittings; delete the file (or WORK) to start over. Each phase
+// records the machine's mean load (meanLoad), the CPU seconds all processes used (cpuSeconds) and
+// the share of the time the cores were busy (busy): the same x.py build has taken a fifth more or
+// less CPU time from one run to the next here, hence interleaved rounds and medians. verify also
+// gives its steps' seconds summed and its critical path (the longest chain of steps, each at its
+// own seconds): a build bound by its chain has a critical path near its wall time, one bound by
+// the cores a sum near cores x wall time.
 import { mkdir, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
 import type { Manifest } from "../lib/schema.ts";
 import { spawn } from "../lib/process.ts";
 import type { VerifyReport } from "../lib/verify/report.ts";
 
 const HERE = join(import.meta.dir, "..");
-const work = process.argv[2] ?? join(tmpdir(), "nixify-bench-compiler");
+const { values: opts, positionals } = parseArgs({ allowPositionals: true, options: { rounds: { type: "string", default: "1" }, tree: { type: "string" } } });
+const work = resolve(positionals[0] ?? join(tmpdir(), "nixify-bench-compiler"));
+const rounds = Number(opts.rounds);
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds ${opts.rounds}: give a whole number of at least 1`);
 const TARGET = "x86_64-unknown-linux-gnu";
 const CHANGED_FILE = "compiler/rustc_driver/src/lib.rs";
 await mkdir(work, { recursive: true });
@@ -104,37 +114,42 @@ async function copyOf(dest: string, change: boolean): Promise<string> {
   return dest;
 }
 
-const tree = join(work, "tree");
-await phase("gen", async () => {
-  // A fresh build dir: what is already built is not compiled again, so it would not be observed.
-  await spawn(["rm", "-rf", join(work, "gen-build")]);
-  await Bun.write(join(work, "gen-config.toml"), config(join(work, "gen-build")));
-  const g = await nixify(["gen", "--src", src, "--depth", "rustc", "--config", "gen-config.toml", "--out", tree, "--force", "--json", "--", "build", "--stage", "1", "library/std"]);
-  const manifest = JSON.parse(g.stdout) as Manifest;
-  const kinds: { [k: string]: number } = {};
-  for (const s of manifest.steps) kinds[s.kind] = (kinds[s.kind] ?? 0) + 1;
-  return { genSeconds: Math.round(g.seconds), steps: manifest.steps.length, ...Object.fromEntries(Object.entries(kinds).map(([k, n]) => [`steps ${k}`, n])) };
-});
+const tree = opts.tree ? resolve(opts.tree) : join(work, "tree");
+if (!opts.tree) {
+  await phase("gen", async () => {
+    // A fresh build dir: what is already built is not compiled again, so it would not be observed.
+    await spawn(["rm", "-rf", join(work, "gen-build")]);
+    await Bun.write(join(work, "gen-config.toml"), config(join(work, "gen-build")));
+    const g = await nixify(["gen", "--src", src, "--depth", "rustc", "--config", "gen-config.toml", "--out", tree, "--force", "--json", "--", "build", "--stage", "1", "library/std"]);
+    const manifest = JSON.parse(g.stdout) as Manifest;
+    const kinds: { [k: string]: number } = {};
+    for (const s of manifest.steps) kinds[s.kind] = (kinds[s.kind] ?? 0) + 1;
+    return { genSeconds: Math.round(g.seconds), steps: manifest.steps.length, ...Object.fromEntries(Object.entries(kinds).map(([k, n]) => [`steps ${k}`, n])) };
+  });
+}
 
-// x.py alone, in a copy of the checkout (the change phase edits it), its bootstrap binary built first.
+// x.py alone, in a copy of the checkout (the change phase edits it), from a fresh build dir each
+// round, its bootstrap binary built first.
 const plainSrc = join(work, "plain-src");
-await phase("plain", async () => {
+const plainDir = join(work, "plain");
+const plain = async () => {
   await copyOf(plainSrc, false);
-  const dir = join(work, "plain");
-  await mkdir(dir, { recursive: true });
-  await Bun.write(join(dir, "config.toml"), config(join(dir, "build")));
+  await spawn(["rm", "-rf", plainDir]);
+  await mkdir(plainDir, { recursive: true });
+  await Bun.write(join(plainDir, "config.toml"), config(join(plainDir, "build")));
   // x.py --help builds the bootstrap binary, then exits 1 on 1.63 (usage); the binary is what counts.
-  await spawn(["python3", join(plainSrc, "x.py"), "--help"], { cwd: dir, env: process.env });
-  if (!(await Bun.file(join(dir, "build/bootstrap/debug/bootstrap")).exists())) throw new Error("x.py --help built no bootstrap binary");
-  const b = await run(["python3", join(plainSrc, "x.py"), "build", "--stage", "1", "library/std"], { cwd: dir });
+  await spawn(["python3", join(plainSrc, "x.py"), "--help"], { cwd: plainDir, env: process.env });
+  if (!(await Bun.file(join(plainDir, "build/bootstrap/debug/bootstrap")).exists())) throw new Error("x.py --help built no bootstrap binary");
+  const b = await run(["python3", join(plainSrc, "x.py"), "build", "--stage", "1", "library/std"], { cwd: plainDir });
   return { xpySeconds: Math.round(b.seconds) };
-});
+};
 
 const state = join(work, "nix");
+// verify names the prepared checkout (--src) itself: a given tree (the fixture) names none of this machine's.
 const verifyArgs = ["verify", tree, "--offline", "--state", state, "--toolchain", stage0, "--jobs", "2", "--json"];
-await phase("verify", async () => {
+const verify = async () => {
   await spawn(["rm", "-rf", state]);
-  const v = await nixify(verifyArgs);
+  const v = await nixify([...verifyArgs, "--src", src]);
   const report = JSON.parse(v.stdout) as VerifyReport;
   // The last hand-over into stage1 is the compiler with its std, as x.py leaves build/<host>/stage1.
   const manifest = JSON.parse(await Bun.file(join(tree, "steps.json")).text()) as Manifest;
@@ -144,26 +159,48 @@ await phase("verify", async () => {
   await Bun.write(join(work, "hello.rs"), 'fn main() { println!("hello from a Nix-built rustc and std"); }\n');
   await run([join(stage1, "bin/rustc"), "hello.rs", "-o", "hello"], { cwd: work });
   const hello = (await run([join(work, "hello")])).stdout.trim();
-  const xpy = Number(figures.plain?.xpySeconds);
   return {
     verifySeconds: Math.round(report.totalSeconds),
     evalSeconds: Math.round(report.evalSeconds),
     passed: report.steps.filter((s) => s.status === "passed").length,
     failed: report.steps.filter((s) => s.status !== "passed" && s.status !== "built").length,
-    "verify / x.py": xpy ? Number((report.totalSeconds / xpy).toFixed(2)) : "no plain figure",
     stage1Version: version,
     hello,
     stage1Files: (await readdir(join(stage1, "lib"))).length,
     ...stepSeconds(manifest, report),
   };
-});
+};
+
+for (let round = 1; round <= rounds; round++) {
+  await phase(`plain ${round}`, plain);
+  await phase(`verify ${round}`, verify);
+}
+
+// Medians over the rounds, and each round's verify against the plain run right before it.
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const ofRounds = (phaseName: string, key: string) => Array.from({ length: rounds }, (_, i) => Number(figures[`${phaseName} ${i + 1}`]![key]));
+const xpy = median(ofRounds("plain", "xpySeconds"));
+const nix = median(ofRounds("verify", "verifySeconds"));
+figures.summary = {
+  rounds,
+  "median x.py seconds": xpy,
+  "median verify seconds": nix,
+  "verify / x.py (medians)": Number((nix / xpy).toFixed(2)),
+  "median x.py CPU seconds": median(ofRounds("plain", "cpuSeconds")),
+  "median verify CPU seconds": median(ofRounds("verify", "cpuSeconds")),
+  "verify / x.py by round": ofRounds("verify", "verifySeconds").map((v, i) => (v / ofRounds("plain", "xpySeconds")[i]!).toFixed(2)).join(" "),
+};
+await save();
 
 await phase("change", async () => {
   const changed = await copyOf(join(work, "changed-src"), true);
   const v = await nixify([...verifyArgs, "--src", changed]);
   const report = JSON.parse(v.stdout) as VerifyReport;
   await copyOf(plainSrc, true);
-  const x = await run(["python3", join(plainSrc, "x.py"), "build", "--stage", "1", "library/std"], { cwd: join(work, "plain") });
+  const x = await run(["python3", join(plainSrc, "x.py"), "build", "--stage", "1", "library/std"], { cwd: plainDir });
   return {
     rebuilt: report.steps.filter((s) => s.status === "passed").length,
     alreadyBuilt: report.steps.filter((s) => s.status === "built").length,
