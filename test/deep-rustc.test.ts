@@ -81,16 +81,6 @@ describe.skipIf(!orig)("gen --depth rustc on prepared real Rust 1.63 sources", (
     const stdOut = await readdir(join(report.steps.find((s) => s.id === std.id)!.outPath!, std.outputs![0]!.replace("@build@", "build").replace(/\/[^/]+$/, "")));
     expect(stdOut.some((f) => f.startsWith("libstd-"))).toBe(true);
     expect(stdOut.some((f) => f.startsWith("libcore-"))).toBe(false);
-    // Each compiler call's weight in the numbering is the bytes it wrote, dep-info aside: the same
-    // bytes Nix built for it elsewhere, so the order does not depend on where the capture ran.
-    const bytesBuilt = async (step: (typeof manifest.steps)[number]) => {
-      const out = report.steps.find((s) => s.id === step.id)!.outPath!;
-      const files = step.outputs!.filter((o) => !o.endsWith(".d")).map((o) => join(out, o.replace("@build@", "build")));
-      return (await Promise.all(files.map((f) => Bun.file(f).size))).reduce((a, b) => a + b, 0);
-    };
-    const compilerCalls = manifest.steps.filter((s) => s.kind === "rustc");
-    expect(await Promise.all(compilerCalls.map(bytesBuilt))).toEqual(compilerCalls.map((s) => s.outputBytes!));
-    expect(std.outputBytes).toBeGreaterThan(1_000_000);
 
     // The sysroot of the tree, built by Nix from the step outputs.
     const runner = await nixRunner({ offline: true, stateDir: state });
