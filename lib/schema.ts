@@ -55,8 +55,6 @@ export const ObservedRecordSchema = v.strictObject({
   sees: v.optional(v.array(NonEmpty)),
   /** Variables the compiler read while compiling (dep-info's `# env-dep:` lines, from env!): they stay in the step. */
   envReads: v.optional(v.array(NonEmpty)),
-  /** A compiler call's output bytes (set by gen, see StepSchema). */
-  outputBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
 });
 
 export const RecordSchema = v.variant("type", [InvocationRecordSchema, UnpackRecordSchema, ObservedRecordSchema]);
@@ -97,12 +95,6 @@ export const StepSchema = v.strictObject({
   outputs: v.optional(v.array(NonEmpty)),
   /** Observed steps: the folders (or files) of the checkout it reads; its source holds only these. */
   sources: v.optional(v.array(NonEmpty)),
-  /**
-   * Observed compiler calls: the bytes of what the call wrote in the capture, dep-info aside (which
-   * names the build dir): how much code it made, its weight in the order steps are numbered and
-   * built in (lib/steps/schedule.ts).
-   */
-  outputBytes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
   /** For downloads: what Nix fetches instead of running curl. */
   fetch: v.optional(v.strictObject({ url: NonEmpty, sha256: Sha256, name: NonEmpty })),
 });

@@ -7,7 +7,6 @@ import { NixifyError } from "../errors.ts";
 import { configValue } from "./config-toml.ts";
 import type { ObservedRecord } from "../schema.ts";
 import { writersOf } from "../steps/steps.ts";
-import { scheduleOrder } from "../steps/schedule.ts";
 import recorderSource from "./rustc-recorder.py" with { type: "text" };
 
 export type RustcRecorder = {
@@ -67,7 +66,7 @@ export async function prepareRustcRecorder(dir: string, root: string, config: st
 }
 
 /** The crate a call compiles, or the build script it runs. */
-export function observedName(r: Pick<ObservedRecord, "tool" | "command" | "args">): string {
+export function observedName(r: ObservedRecord): string {
   if (r.tool === "build-script") return r.command.split("/").at(-1)!;
   if (r.tool === "handover") return "~handover";
   const i = r.args.indexOf("--crate-name");
@@ -75,19 +74,10 @@ export function observedName(r: Pick<ObservedRecord, "tool" | "command" | "args"
 }
 
 /**
- * Calls (indices into `records`, each after its `deps`) in the order they are numbered: the heaviest
- * chain of calls waiting on one first, each call weighing 1 and its output bytes, then the smallest
- * (name, first output). Undefined for a cycle.
- */
-export function callOrder(records: Pick<ObservedRecord, "tool" | "command" | "args" | "outputs" | "outputBytes">[], deps: Set<number>[]): number[] | undefined {
-  return scheduleOrder(deps, (i) => `${observedName(records[i]!)}\0${records[i]!.outputs[0] ?? ""}`, (i) => 1 + (records[i]!.outputBytes ?? 0));
-}
-
-/**
  * The observed calls of the build (already symbolic) in a dependency order that does not depend on
  * which parallel call finished first: a call comes after the writers of what it reads and after
- * the hand-overs it reads (`reads`), and among ready calls as callOrder says: the order Nix
- * builds them in (lib/steps/schedule.ts).
+ * the hand-overs it reads (`reads`), and among ready calls the one with the smallest
+ * (name, first output) goes first.
  */
 export function orderObserved(records: ObservedRecord[], reads = new Map<ObservedRecord, ObservedRecord[]>()): ObservedRecord[] {
   // The bootstrap crate (built by bootstrap.py before the build proper) is not part of the graph.
@@ -101,7 +91,17 @@ export function orderObserved(records: ObservedRecord[], reads = new Map<Observe
     found.delete(i);
     return found;
   });
-  const order = callOrder(kept, deps);
-  if (!order) throw new NixifyError("invalidRecord", "the observed calls read each other's outputs in a cycle");
-  return order.map((i) => kept[i]!);
+  const key = (r: ObservedRecord) => `${observedName(r)}\0${r.outputs[0] ?? ""}`;
+  const done = new Set<number>();
+  const ordered: ObservedRecord[] = [];
+  while (ordered.length < kept.length) {
+    const ready = kept
+      .map((r, i) => ({ r, i }))
+      .filter(({ i }) => !done.has(i) && [...deps[i]!].every((j) => done.has(j)))
+      .sort((a, b) => (key(a.r) < key(b.r) ? -1 : key(a.r) > key(b.r) ? 1 : 0));
+    if (ready.length === 0) throw new NixifyError("invalidRecord", "the observed calls read each other's outputs in a cycle");
+    done.add(ready[0]!.i);
+    ordered.push(ready[0]!.r);
+  }
+  return ordered;
 }

@@ -1,7 +1,6 @@
 // Depth rustc: a real x.py build whose rustc shim hands every compiler call (of every stage, the
 // new compiler's too) and every build-script run to gen's recorder; the steps are those calls and
 // the bootstrap's hand-overs between them (sysroots filled by copying), each its own step.
-import { stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { Capture } from "../capture/capture.ts";
 import { readRecords } from "../capture/records.ts";
@@ -53,7 +52,7 @@ async function observedSteps(cap: Capture, sym: (s: string) => string): Promise<
   if (handovers.unexplained.length > 0) {
     log.warn(`${handovers.unexplained.length} sysroot files are no compiler call's output, so no step makes them (e.g. ${sym(handovers.unexplained[0]!)})`);
   }
-  const all = [...(await Promise.all(observed.map(withOutputBytes))), ...handovers.records].map((r) => symbolicObserved(r, sym));
+  const all = [...observed, ...handovers.records].map((r) => symbolicObserved(r, sym));
   const reads = new Map<ObservedRecord, ObservedRecord[]>();
   for (const [i, hs] of handovers.readBy) reads.set(all[i]!, hs.map((h) => all[observed.length + h]!));
   const records = orderObserved(all, reads);
@@ -66,16 +65,6 @@ async function observedSteps(cap: Capture, sym: (s: string) => string): Promise<
   const extraDeps = new Map<number, number[]>();
   for (const [r, hs] of reads) if (at.has(r)) extraDeps.set(at.get(r)!, hs.map((h) => at.get(h)!));
   return { records, chain: [], extraDeps };
-}
-
-/**
- * A compiler call with the bytes of what it wrote, as the build left it: its weight in the build
- * order. Dep-info is left out (it names the build dir, so its size is the machine's).
- */
-async function withOutputBytes(r: ObservedRecord): Promise<ObservedRecord> {
-  if (r.tool !== "rustc") return r;
-  const sizes = await Promise.all(r.outputs.filter((o) => !o.endsWith(".d")).map((o) => stat(o).then((s) => s.size, () => 0)));
-  return { ...r, outputBytes: sizes.reduce((a, b) => a + b, 0) };
 }
 
 /** The sysroots in the build dir the calls used (--sysroot, or a compiler's own), with their files as the build left them. */

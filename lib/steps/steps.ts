@@ -181,7 +181,6 @@ export function buildSteps(records: Record[], checksums: Map<string, string>, ch
     };
     // Observed and planned steps keep only what they write in their output (see run-step.sh).
     if (record.type === "observed") step.outputs = record.outputs;
-    if (record.type === "observed" && record.outputBytes !== undefined) step.outputBytes = record.outputBytes;
     if (link >= 0) step.outputs = outputsOf(record);
     if (kind === "download" && record.type !== "unpack") step.fetch = fetchOf(record.args, checksums);
     steps.push(step);

@@ -2,8 +2,7 @@
 // as this version of gen writes it, without capturing again (that takes half an hour): the
 // captured steps.json and the config the capture supplied go through today's symbolizer for the
 // machine's LLVM and libstdc++ (lib/capture/llvm.ts, asking this machine's llvm-config as gen
-// does), are numbered in today's order (gen's callOrder, by the outputBytes the capture
-// recorded) and go through today's renderer. Per-step flakes are left out, as in the fixture.
+// does) and today's renderer. Per-step flakes are left out, as in the fixture.
 //   bun test/support/refresh-compiler-fixture.ts
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,9 +10,7 @@ import { join } from "node:path";
 import { machineLibraries } from "../../lib/capture/llvm.ts";
 import { spawn } from "../../lib/process.ts";
 import { renderTree } from "../../lib/render/render-tree.ts";
-import type { Manifest, Step } from "../../lib/schema.ts";
-import { callOrder } from "../../lib/capture/rustc-recording.ts";
-import { primes, stepId } from "../../lib/steps/steps.ts";
+import type { Manifest } from "../../lib/schema.ts";
 import { withRealPaths } from "../../lib/steps/symbolic-records.ts";
 import { makeSymbolizer, PLACEHOLDERS } from "../../lib/steps/symbolic.ts";
 
@@ -34,21 +31,6 @@ function mapStrings(json: unknown, f: (s: string) => string): unknown {
   return json;
 }
 
-/** The steps numbered in scheduleOrder's order: ids, indices, primes, composites and deps follow. */
-function renumbered(steps: Step[]): Step[] {
-  const at = new Map(steps.map((s, i) => [s.id, i]));
-  const deps = steps.map((s) => new Set(s.deps.map((d) => at.get(d)!)));
-  const tool = (s: Step) => (s.kind === "build-script" || s.kind === "handover" ? s.kind : "rustc");
-  const order = callOrder(steps.map((s) => ({ ...s, tool: tool(s), outputs: s.outputs ?? [] })), deps)!;
-  const newIndex = new Map(order.map((old, k) => [old, k]));
-  const ps = primes(steps.length);
-  return order.map((old, k) => {
-    const depIndices = [...deps[old]!].map((j) => newIndex.get(j)!).sort((a, b) => a - b);
-    const composite = depIndices.reduce((acc, j) => acc * BigInt(ps[j]!), BigInt(ps[k]!));
-    return { ...steps[old]!, id: stepId(k + 1, steps.length), index: k + 1, prime: ps[k]!, composite: composite.toString(), deps: depIndices.map((j) => stepId(j + 1, steps.length)) };
-  });
-}
-
 const dir = await mkdtemp(join(tmpdir(), "nixify-fixture-"));
 try {
   await run(["tar", "-xJf", FIXTURE, "-C", dir]);
@@ -58,8 +40,7 @@ try {
   const config = JSON.parse(/"config\.toml" = ("(?:[^"\\]|\\.)*");/.exec(await Bun.file(join(tree, "steps.nix")).text())![1]!) as string;
   const machine = await machineLibraries(captured.steps.map((s) => s.env), (p) => p.startsWith("@"));
   const sym = makeSymbolizer(await withRealPaths(machine.paths));
-  const symbolic = mapStrings(captured, sym) as Manifest;
-  const manifest = { ...symbolic, steps: renumbered(symbolic.steps), placeholders: { ...PLACEHOLDERS } };
+  const manifest = { ...(mapStrings(captured, sym) as Manifest), placeholders: { ...PLACEHOLDERS } };
   if (machine.llvmVersion) manifest.llvm = { version: machine.llvmVersion };
   const files = renderTree({ manifest, srcUrl: SRC_URL, supplied: new Map([["config.toml", sym(config)]]), generated: [] });
   await rm(tree, { recursive: true });
