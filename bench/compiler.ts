@@ -182,8 +182,8 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 const ofRounds = (phaseName: string, key: string) => Array.from({ length: rounds }, (_, i) => Number(figures[`${phaseName} ${i + 1}`]![key]));
-const xpy = median(ofRounds("plain", "xpySeconds"));
-const nix = median(ofRounds("verify", "verifySeconds"));
+const [xpySeconds, verifySeconds] = [ofRounds("plain", "xpySeconds"), ofRounds("verify", "verifySeconds")];
+const [xpy, nix] = [median(xpySeconds), median(verifySeconds)];
 figures.summary = {
   rounds,
   "median x.py seconds": xpy,
@@ -191,7 +191,7 @@ figures.summary = {
   "verify / x.py (medians)": Number((nix / xpy).toFixed(2)),
   "median x.py CPU seconds": median(ofRounds("plain", "cpuSeconds")),
   "median verify CPU seconds": median(ofRounds("verify", "cpuSeconds")),
-  "verify / x.py by round": ofRounds("verify", "verifySeconds").map((v, i) => (v / ofRounds("plain", "xpySeconds")[i]!).toFixed(2)).join(" "),
+  "verify / x.py by round": verifySeconds.map((v, i) => (v / xpySeconds[i]!).toFixed(2)).join(" "),
 };
 await save();
 
