@@ -26,15 +26,24 @@ test("run-step.sh's subst replaces every placeholder, and keeps a replacement's 
   expect(await bash(`${fn}\nstepSource='/a*b'\nsubst r '@src@/x'; printf %s "$r"`)).toBe("/a*b/x");
 });
 
-test("run-step.sh's jobserver holds a token for each of the build's cores but the step's own", async () => {
-  const fn = /^startJobserver\(\) \{\n[\s\S]*?\n\}$/m.exec(files.get("run-step.sh")!)![0];
-  // What a client can take from fd 3 without blocking: the tokens.
-  const tokens = "dd bs=1 count=65536 iflag=nonblock <&3 2>/dev/null | wc -c";
-  for (const [cores, expected] of [["3", "2"], ["1", "0"], ["0", String(navigator.hardwareConcurrency - 1)]]) {
-    const out = await bash(`${fn}\ntmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT; NIX_BUILD_CORES=${cores}; startJobserver; echo "$jobserverEnv"; ${tokens}`);
-    const slots = cores === "0" ? navigator.hardwareConcurrency : Number(cores);
-    expect(out).toBe(`CARGO_MAKEFLAGS=-j${slots} --jobserver-fds=3,3 --jobserver-auth=3,3\n${expected}\n`);
+const jobserverFns = ["startJobserver", "feedJobserver"].map((name) => new RegExp(`^${name}\\(\\) \\{\\n[\\s\\S]*?\\n\\}$`, "m").exec(files.get("run-step.sh")!)![0]).join("\n");
+// What a client can take from fd 3 without blocking: the tokens.
+const takeTokens = "dd bs=1 count=65536 iflag=nonblock <&3 2>/dev/null | wc -c";
+
+test("run-step.sh's jobserver: the step's own slot, and a feeder for the others where the build has more cores", async () => {
+  for (const [cores, slots, fed] of [["3", "3", "yes"], ["1", "1", "no"], ["0", String(navigator.hardwareConcurrency), navigator.hardwareConcurrency > 1 ? "yes" : "no"]]) {
+    const out = await bash(`${jobserverFns}\ntmp=$(mktemp -d); trap 'kill $feeder 2>/dev/null; rm -rf "$tmp"' EXIT; feeder=; NIX_BUILD_CORES=${cores}; startJobserver; echo "$jobserverEnv"; [ -n "$feeder" ] && echo yes || echo no; ${takeTokens}`);
+    expect(out).toBe(`CARGO_MAKEFLAGS=-j${slots} --jobserver-fds=3,3 --jobserver-auth=3,3\n${fed}\n0\n`);
   }
+});
+
+test("run-step.sh's jobserver feeder gives slots while cores are idle, holds at the cores, takes them back while threads wait", async () => {
+  // /proc/loadavg's fourth field: runnable/all threads, the reading shell among the runnable. Each
+  // phase takes what the pipe holds, as a client would, and gives it back.
+  const phases: [string, string][] = [["1/90", "2"], ["3/90", "2"], ["6/90", "0"]];
+  const script = phases.map(([running]) => `echo "0.5 0.5 0.5 ${running} 1" >"$tmp/load"; sleep 1.2; n=$(${takeTokens}); echo $n; printf '%*s' $n '' | tr ' ' x >&3`).join("\n");
+  const out = await bash(`${jobserverFns}\ntmp=$(mktemp -d); mkfifo "$tmp/jobserver"; exec 3<>"$tmp/jobserver"; echo "0 0 0 9/90 1" >"$tmp/load"\nfeedJobserver 2 2 "$tmp/load" & feeder=$!; trap 'kill $feeder; rm -rf "$tmp"' EXIT\n${script}`);
+  expect(out.trim().split("\n")).toEqual(phases.map(([, tokens]) => tokens));
 });
 
 test("make-source.sh fills in the toolchain's placeholders, and only those", async () => {

@@ -98,14 +98,47 @@ fi
 # A jobserver of the build's cores for a compiler or build script, as cargo hands its rustc calls
 # and build scripts one: without it rustc runs up to 16 code-generation threads whatever the cores,
 # which cost time as well as memory (README: Benchmarks). The step holds one slot itself, as a make
-# job does; the pipe holds the others.
+# job does; the pipe holds the others, but only while the machine has cores to spare: builds side
+# by side each have a pipe of their own, where cargo's calls share one, and pipes filled up front
+# let two builds run twice as many threads as there are cores.
 startJobserver() {
   local slots=${NIX_BUILD_CORES:-1}
   [ "$slots" -gt 0 ] || slots=$(nproc)
   mkfifo "$tmp/jobserver"
   exec 3<>"$tmp/jobserver"
-  printf '%*s' $((slots - 1)) '' >&3
   jobserverEnv="CARGO_MAKEFLAGS=-j$slots --jobserver-fds=3,3 --jobserver-auth=3,3"
+  if [ "$slots" -gt 1 ] && [ -r /proc/loadavg ]; then
+    feedJobserver $((slots - 1)) "$(nproc)" /proc/loadavg >/dev/null 2>&1 &
+    feeder=$!
+  else
+    printf '%*s' $((slots - 1)) '' >&3
+  fi
+}
+
+# Puts a slot into fd 3's pipe (up to MAX) while fewer threads are runnable than CORES, and takes
+# one back while more are: LOADAVG's count, averaged over half a second. How many threads a
+# compiler runs never changes what it writes.
+feedJobserver() {
+  local max=$1 cores=$2 loadavg=$3 issued=0 sum=0 n=0 running tok
+  local -a last=(0 0 0 0 0)
+  # Reading a pipe nobody writes waits out the timeout without starting a process.
+  mkfifo "$tmp/tick"
+  exec 4<>"$tmp/tick"
+  while :; do
+    read -r -t 0.1 -u 4 tok || true
+    read -r _ _ _ running _ <"$loadavg"
+    running=$((${running%/*} - 1)) # the reading shell is one of them
+    sum=$((sum - last[n % 5] + running))
+    last[n % 5]=$running
+    n=$((n + 1))
+    if [ "$n" -lt 5 ]; then continue; fi
+    if ((sum * 10 <= cores * 50 - 30 && issued < max)); then
+      printf x >&3
+      issued=$((issued + 1))
+    elif ((sum * 10 >= cores * 50 + 20 && issued > 0)) && read -r -N 1 -t 0.01 -u 3 tok; then
+      issued=$((issued - 1))
+    fi
+  done
 }
 
 subst cmd "$stepCommand"
@@ -129,6 +162,7 @@ echo "nixify-rust: $stepId: $cmd ${argv[*]}" >&2
 set +e
 env -i "${envs[@]}" "$cmd" "${argv[@]}" >"$out/.nixify/$stepId.stdout" 2>"$out/.nixify/$stepId.stderr"
 status=$?
+[ -z "${feeder:-}" ] || kill "$feeder" 2>/dev/null || true
 set -e
 keepOwnFiles
 cat "$out/.nixify/$stepId.stdout"
