@@ -38,11 +38,14 @@ test("run-step.sh's jobserver: the step's own slot, and a feeder for the others 
 });
 
 test("run-step.sh's jobserver feeder gives slots while cores are idle, holds at the cores, takes them back while threads wait", async () => {
-  // /proc/loadavg's fourth field: runnable/all threads, the reading shell among the runnable. Each
-  // phase takes what the pipe holds, as a client would, and gives it back.
-  const phases: [string, string][] = [["1/90", "2"], ["3/90", "2"], ["6/90", "0"]];
-  const script = phases.map(([running]) => `echo "0.5 0.5 0.5 ${running} 1" >"$tmp/load"; sleep 1.2; n=$(${takeTokens}); echo $n; printf '%*s' $n '' | tr ' ' x >&3`).join("\n");
-  const out = await bash(`${jobserverFns}\ntmp=$(mktemp -d); mkfifo "$tmp/jobserver"; exec 3<>"$tmp/jobserver"; echo "0 0 0 9/90 1" >"$tmp/load"\nfeedJobserver 2 2 "$tmp/load" & feeder=$!; trap 'kill $feeder; rm -rf "$tmp"' EXIT\n${script}`);
+  // /proc/loadavg's fourth field: runnable/all threads, the reading shell among the runnable. A
+  // look takes what the pipe holds, as a client would, and gives it back; a change is awaited (up
+  // to 5 s on a loaded machine), holding is watched for a second.
+  const look = `look() { local n; n=$(${takeTokens}); printf '%*s' "$n" '' | tr ' ' x >&3; echo "$n"; }
+await() { local n; for _ in $(seq 50); do n=$(look); [ "$n" = "$1" ] && break; sleep 0.1; done; echo "$n"; }`;
+  const phases: [string, string, "await" | "hold"][] = [["1/90", "2", "await"], ["3/90", "2", "hold"], ["6/90", "0", "await"], ["3/90", "0", "hold"]];
+  const script = phases.map(([running, tokens, how]) => `echo "0.5 0.5 0.5 ${running} 1" >"$tmp/load"; ${how === "await" ? `await ${tokens}` : "sleep 1; look"}`).join("\n");
+  const out = await bash(`${jobserverFns}\n${look}\ntmp=$(mktemp -d); mkfifo "$tmp/jobserver"; exec 3<>"$tmp/jobserver"; echo "0 0 0 9/90 1" >"$tmp/load"\nfeedJobserver 2 2 "$tmp/load" & feeder=$!; trap 'kill $feeder; rm -rf "$tmp"' EXIT\n${script}`);
   expect(out.trim().split("\n")).toEqual(phases.map(([, tokens]) => tokens));
 });
 
