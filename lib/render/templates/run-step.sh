@@ -116,8 +116,9 @@ startJobserver() {
 }
 
 # Puts a slot into fd 3's pipe (up to MAX) while fewer threads are runnable than CORES, and takes
-# one back while more are: LOADAVG's count, averaged over half a second. How many threads a
-# compiler runs never changes what it writes.
+# one back while more are: LOADAVG's count, summed over the last 5 looks (half a second), must be
+# 3 under 5 x CORES to give, 2 over to take. How many threads a compiler runs never changes what
+# it writes.
 feedJobserver() {
   local max=$1 cores=$2 loadavg=$3 issued=0 sum=0 n=0 running tok
   local -a last=(0 0 0 0 0)
@@ -132,10 +133,10 @@ feedJobserver() {
     last[n % 5]=$running
     n=$((n + 1))
     if [ "$n" -lt 5 ]; then continue; fi
-    if ((sum * 10 <= cores * 50 - 30 && issued < max)); then
+    if ((sum <= cores * 5 - 3 && issued < max)); then
       printf x >&3
       issued=$((issued + 1))
-    elif ((sum * 10 >= cores * 50 + 20 && issued > 0)) && read -r -N 1 -t 0.01 -u 3 tok; then
+    elif ((sum >= cores * 5 + 2 && issued > 0)) && read -r -N 1 -t 0.01 -u 3 tok; then
       issued=$((issued - 1))
     fi
   done
