@@ -19,14 +19,17 @@ async function bash(script: string): Promise<string> {
   return out;
 }
 
+/** One function of run-step.sh as rendered, its whole text. */
+const shellFunction = (name: string) => new RegExp(`^${name}\\(\\) \\{\\n[\\s\\S]*?\\n\\}$`, "m").exec(files.get("run-step.sh")!)![0];
+
 test("run-step.sh's subst replaces every placeholder, and keeps a replacement's own text literal", async () => {
-  const fn = /^subst\(\) \{\n[\s\S]*?\n\}$/m.exec(files.get("run-step.sh")!)![0];
+  const fn = shellFunction("subst");
   expect(await bash(`${fn}\n${vars}\nsubst r ${JSON.stringify(every)}; printf %s "$r"`)).toBe("/S /O/build /O /H /T /R/rustc /C/cargo /Y /L/bin/llvm-config /L/lib /G");
   // A value holding a pattern character is not a pattern.
   expect(await bash(`${fn}\nstepSource='/a*b'\nsubst r '@src@/x'; printf %s "$r"`)).toBe("/a*b/x");
 });
 
-const jobserverFns = ["startJobserver", "feedJobserver"].map((name) => new RegExp(`^${name}\\(\\) \\{\\n[\\s\\S]*?\\n\\}$`, "m").exec(files.get("run-step.sh")!)![0]).join("\n");
+const jobserverFns = ["startJobserver", "feedJobserver"].map(shellFunction).join("\n");
 // What a client can take from fd 3 without blocking: the tokens.
 const takeTokens = "dd bs=1 count=65536 iflag=nonblock <&3 2>/dev/null | wc -c";
 
