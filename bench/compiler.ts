@@ -14,7 +14,7 @@
 //   change    one line added to compiler/rustc_driver/src/lib.rs in a copy of the checkout:
 //             verify --src COPY (steps rebuilt, seconds) on the last verify's store, against
 //             x.py's own rebuild after it in the last plain build's dir
-// Each phase's figures are kept in WORK/figures.json and a finished phase is not run again, so
+// Each phase's figures are kept in WORK/figures.json (and each verify round's report in WORK/verify-N.json) and a finished phase is not run again, so
 // the phases may run in separate sittings; delete the file (or WORK) to start over. Each phase
 // records the machine's mean load (meanLoad), the CPU seconds all processes used (cpuSeconds) and
 // the share of the time the cores were busy (busy): the same x.py build has taken a fifth more or
@@ -147,9 +147,11 @@ const plain = async () => {
 const state = join(work, "nix");
 // verify names the prepared checkout (--src) itself: a given tree (the fixture) names none of this machine's.
 const verifyArgs = ["verify", tree, "--offline", "--state", state, "--toolchain", stage0, "--jobs", "2", "--json"];
-const verify = async () => {
+const verify = async (round: number) => {
   await spawn(["rm", "-rf", state]);
   const v = await nixify([...verifyArgs, "--src", src]);
+  // Each round's report is kept (each step's seconds), to see where the build ran one step alone.
+  await Bun.write(join(work, `verify-${round}.json`), v.stdout);
   const report = JSON.parse(v.stdout) as VerifyReport;
   // The last hand-over into stage1 is the compiler with its std, as x.py leaves build/<host>/stage1.
   const manifest = JSON.parse(await Bun.file(join(tree, "steps.json")).text()) as Manifest;
@@ -173,7 +175,7 @@ const verify = async () => {
 
 for (let round = 1; round <= rounds; round++) {
   await phase(`plain ${round}`, plain);
-  await phase(`verify ${round}`, verify);
+  await phase(`verify ${round}`, () => verify(round));
 }
 
 // Medians over the rounds, and each round's verify against the plain run right before it.
