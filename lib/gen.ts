@@ -119,6 +119,7 @@ export async function gen(options: GenOptions): Promise<GenResult> {
     records.forEach((r, i) => {
       if (r.type === "observed" && !sample) manifest.steps[i]!.sources = pieces(r);
     });
+    if (depth.finishSteps) manifest.steps = depth.finishSteps(manifest.steps);
     const files = renderTree({
       manifest,
       srcUrl: sample ? "path:./src" : `path:${rootReal}`,

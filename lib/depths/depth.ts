@@ -2,7 +2,7 @@
 // Each depth is one file of this folder, registered in index.ts; capture and gen only call these.
 import type { Capture, CaptureOptions } from "../capture/capture.ts";
 import type { ExitCodeName } from "../errors.ts";
-import type { Record } from "../schema.ts";
+import type { Record, Step } from "../schema.ts";
 
 /** What a depth's recording may use of the capture under way. */
 export type RecordingContext = {
@@ -65,4 +65,6 @@ export type DepthDefinition = {
   nothingRecorded: { code: ExitCodeName; message: string; hint: string };
   record: (ctx: RecordingContext) => Promise<Recording>;
   steps: (cap: Capture, ctx: StepsContext) => Promise<DepthSteps>;
+  /** The tree's steps once made, reshaped where the depth needs them whole (depth rustc: pipelining). */
+  finishSteps?: (steps: Step[]) => Step[];
 };

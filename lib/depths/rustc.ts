@@ -9,6 +9,7 @@ import { NixifyError } from "../errors.ts";
 import { log } from "../log.ts";
 import type { ObservedRecord } from "../schema.ts";
 import { findHandovers } from "../steps/handovers.ts";
+import { pipelinedCalls, pipelineSteps } from "../steps/pipeline.ts";
 import { symbolicObserved } from "../steps/symbolic-records.ts";
 import { holds } from "../write/write-tree.ts";
 import type { DepthDefinition, DepthSteps } from "./depth.ts";
@@ -39,6 +40,7 @@ export const rustc: DepthDefinition = {
     };
   },
   steps: (cap, { sym }) => observedSteps(cap, sym),
+  finishSteps: (steps) => pipelineSteps(steps, pipelinedCalls(steps)),
 };
 
 /**

@@ -2,12 +2,14 @@
 // as this version of gen writes it, without capturing again (that takes half an hour): the
 // captured steps.json and the config the capture supplied go through today's symbolizer for the
 // machine's LLVM and libstdc++ (lib/capture/llvm.ts, asking this machine's llvm-config as gen
-// does) and today's renderer. Per-step flakes are left out, as in the fixture.
+// does), today's reshaping of depth rustc's steps (pipelining) and today's renderer. Per-step
+// flakes are left out, as in the fixture.
 //   bun test/support/refresh-compiler-fixture.ts
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { machineLibraries } from "../../lib/capture/llvm.ts";
+import { rustc } from "../../lib/depths/rustc.ts";
 import { spawn } from "../../lib/process.ts";
 import { renderTree } from "../../lib/render/render-tree.ts";
 import type { Manifest } from "../../lib/schema.ts";
@@ -41,6 +43,8 @@ try {
   const machine = await machineLibraries(captured.steps.map((s) => s.env), (p) => p.startsWith("@"));
   const sym = makeSymbolizer(await withRealPaths(machine.paths));
   const manifest = { ...(mapStrings(captured, sym) as Manifest), placeholders: { ...PLACEHOLDERS } };
+  // Today's reshaping of the steps (pipelining; a step already split is left as it is).
+  manifest.steps = rustc.finishSteps!(manifest.steps);
   if (machine.llvmVersion) manifest.llvm = { version: machine.llvmVersion };
   const files = renderTree({ manifest, srcUrl: SRC_URL, supplied: new Map([["config.toml", sym(config)]]), generated: [] });
   await rm(tree, { recursive: true });

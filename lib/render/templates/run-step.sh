@@ -53,10 +53,21 @@ if [ ${#linked[@]} -gt 0 ]; then cp -rs --no-preserve=mode "${linked[@]}" "$out/
 listFiles() { find "$out" -type f -printf '%P\t%s\t%T@\t%i\0' | sort -z; }
 listFiles > "$tmp/copied"
 
-# Drops what the dependencies left, links and untouched copies, and folders left empty.
+# Drops what the dependencies left, links and untouched copies, and folders left empty. A compiler
+# call keeps only the files it produces: a pipelined crate's metadata step (-Zno-codegen) writes an
+# rlib without code beside the .rmeta it is for, and its full call keeps the rlib, not the .rmeta.
 keepOwnFiles() {
   find "$out" -type l -delete
   listFiles | comm -z -12 - "$tmp/copied" | cut -z -f1 | while IFS= read -r -d '' rel; do rm -f "$out/$rel"; done
+  if [ "$stepKind" = rustc ]; then
+    local -A produced=()
+    local p
+    for p in "${stepProduces[@]}"; do
+      subst p "$p"
+      produced[$p]=1
+    done
+    find "$out/build" -type f -print0 | while IFS= read -r -d '' p; do [ -n "${produced[$p]:-}" ] || rm -f "$p"; done
+  fi
   find "$out" -mindepth 1 -type d -empty -delete
 }
 # A compiler writes files into folders that must exist; a build script (OUT_DIR) or cargo
