@@ -27,6 +27,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Manifest } from "../lib/schema.ts";
+import { NO_CODEGEN } from "../lib/steps/pipeline.ts";
 import { spawn } from "../lib/process.ts";
 import type { VerifyReport } from "../lib/verify/report.ts";
 
@@ -61,12 +62,19 @@ async function cpuTicks(): Promise<{ busy: number; all: number }> {
   return { busy, all: busy + idle! + iowait! + steal! };
 }
 
-/** Its steps' seconds summed, and the longest chain of steps by their seconds. */
-function stepSeconds(manifest: Manifest, report: VerifyReport): { stepSecondsSum: number; criticalPathSeconds: number } {
+/** Its steps' seconds summed, the longest chain of steps by their seconds, and the metadata steps (pipelining) with their seconds. */
+function stepSeconds(manifest: Manifest, report: VerifyReport): { [k: string]: number } {
   const seconds = new Map(report.steps.map((s) => [s.id, s.seconds]));
   const finish = new Map<string, number>();
   for (const s of manifest.steps) finish.set(s.id, Math.max(0, ...s.deps.map((d) => finish.get(d) ?? 0)) + (seconds.get(s.id) ?? 0));
-  return { stepSecondsSum: Math.round([...seconds.values()].reduce((a, b) => a + b, 0)), criticalPathSeconds: Math.round(Math.max(...finish.values())) };
+  const sum = (ids: string[]) => Math.round(ids.reduce((a, id) => a + (seconds.get(id) ?? 0), 0));
+  const metadata = manifest.steps.filter((s) => s.args.includes(NO_CODEGEN)).map((s) => s.id);
+  return {
+    stepSecondsSum: sum(manifest.steps.map((s) => s.id)),
+    criticalPathSeconds: Math.round(Math.max(...finish.values())),
+    metadataSteps: metadata.length,
+    metadataStepSeconds: sum(metadata),
+  };
 }
 
 async function phase(name: string, body: () => Promise<{ [k: string]: number | string }>): Promise<void> {

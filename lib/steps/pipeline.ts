@@ -122,7 +122,7 @@ export function pipelineSteps(steps: Step[], chosen: (step: Step) => boolean): S
 }
 
 /** How many library calls wait for a crate's metadata before it is worth a step of its own. */
-export const PIPELINE_FAN_OUT = 5;
+export const PIPELINE_FAN_OUT = 8;
 
 /**
  * The calls worth pipelining: the crates that many library calls wait for. While such a crate
