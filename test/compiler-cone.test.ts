@@ -1,13 +1,14 @@
 // A cone of the whole compiler through Nix, in CI time. The fixture is the tree of a real capture:
 // gen --depth rustc of Rust 1.63's `x.py build --stage 1 library/std` (the tree prepared as Debian
-// does, Debian's rustc 1.63 as stage0, Debian's LLVM 14; 336 steps), packed with its per-step
-// flakes left out and its source input named neutrally. verify --src points it at the prepared
+// does, Debian's rustc 1.63 as stage0, Debian's LLVM 14; 336 steps, 363 with the 27 metadata
+// steps of pipelining), packed with its per-step flakes left out and its source input named neutrally. verify --src points it at the prepared
 // tree and builds what rustc_data_structures and rustc_llvm need: stage-0 std (a dylib), its
 // hand-over into stage0-sysroot, proc-macro crates (rustc_macros, run by rustc as it compiles
-// their users), psm's build script (assembles with cc) and rustc_llvm's (C++ against LLVM).
+// their users), psm's build script (assembles with cc) and rustc_llvm's (C++ against LLVM), and
+// metadata steps of pipelined crates.
 import { describe, expect, test } from "bun:test";
 import { readdir } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { spawn } from "../lib/process.ts";
 import type { Manifest, Step } from "../lib/schema.ts";
 import type { VerifyReport } from "../lib/verify/report.ts";
@@ -50,6 +51,13 @@ describe("a cone of Rust 1.63's compiler, captured whole", () => {
     expect(JSON.stringify(manifest)).not.toMatch(/"\/usr\/|=\/usr\//);
     expect(label("rustc rustc_macros").args).toContain("proc-macro");
     expect(label("rustc std").args).toContain("dylib");
+    // Pipelining: rustc_data_structures names rustc_serialize's .rmeta, so it waits for the
+    // metadata step alone; nothing in the cone links rustc_serialize, so its full call is no part of it.
+    const serialize = label("rustc rustc_serialize (metadata)");
+    expect(serialize.args).toContain("-Zno-codegen");
+    expect(label("rustc rustc_data_structures").deps).toContain(serialize.id);
+    expect(labels).toContain(serialize.label);
+    expect(labels).not.toContain("rustc rustc_serialize");
 
     const v = await cli(
       ["verify", tree, "--offline", "--state", join(dir, "nix"), "--toolchain", stage0, "--src", src, "--jobs", "2", "--json", "--only", steps.map((s) => s.id).join(",")],
@@ -63,6 +71,8 @@ describe("a cone of Rust 1.63's compiler, captured whole", () => {
     // The build scripts really compiled: psm's assembly and rustc_llvm's C++ wrapper are archives in OUT_DIR.
     expect(await readdir(outDir("build-script psm"))).toContain("libpsm_s.a");
     expect(await readdir(outDir("build-script rustc_llvm"))).toContain("libllvm-wrapper.a");
+    // The metadata step's output is the .rmeta alone (rustc also wrote an rlib without code).
+    expect(await readdir(dirname(outDir(serialize.label)))).toEqual([basename(serialize.outputs![0]!)]);
 
     // The hand-over's stage0-sysroot holds the Nix-built std, dylib included: a program linked
     // dynamically against it runs.
