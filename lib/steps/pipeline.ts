@@ -130,10 +130,11 @@ export const PIPELINE_FAN_OUT = 8;
  * step repeats the crate's front end, so crates few wait for are not split.
  */
 export function pipelinedCalls(steps: Step[]): (step: Step) => boolean {
-  // .rmeta -> the library calls that name it (`--extern NAME=PATH`): the crates right above it.
+  // .rmeta -> the library calls that name it (`--extern NAME=PATH`): the crates right above it,
+  // each once (a crate already split names it in its metadata step too).
   const readers = new Map<string, number>();
   for (const s of steps) {
-    if (s.kind !== "rustc" || links(s)) continue;
+    if (s.kind !== "rustc" || links(s) || s.args.includes(NO_CODEGEN)) continue;
     for (const arg of s.args) {
       const path = arg.slice(arg.indexOf("=") + 1);
       if (path.endsWith(".rmeta")) readers.set(path, (readers.get(path) ?? 0) + 1);

@@ -112,4 +112,8 @@ test("the calls chosen are those that many library calls name the metadata of", 
   expect(chosen(readers(PIPELINE_FAN_OUT - 2))).toEqual([]);
   // A call that links reads the rlib, whatever it names.
   expect(chosen([...readers(PIPELINE_FAN_OUT - 2), ...readers(1, procMacro)])).toEqual([]);
+  // A crate already split names the metadata twice (its metadata step and its full call): once.
+  const split = pipelineSteps([...real, ...readers(PIPELINE_FAN_OUT - 2)], (s) => s.label === "rustc proc_macro2");
+  expect(split.filter((s) => s.args.includes(NO_CODEGEN)).map((s) => s.label)).toContain("rustc proc_macro2 (metadata)");
+  expect(split.filter(pipelinedCalls(split)).map((s) => s.label)).toEqual([]);
 });

@@ -52,21 +52,23 @@ await() { local n; for _ in $(seq 50); do n=$(look); [ "$n" = "$1" ] && break; s
   expect(out.trim().split("\n")).toEqual(phases.map(([, tokens]) => tokens));
 });
 
-test("run-step.sh keeps what a step wrote, of a compiler call only the files it produces", async () => {
+test("run-step.sh keeps what a step wrote, of an observed compiler call only the files it produces", async () => {
   const fns = [shellFunction("subst"), /^listFiles\(\) .*$/m.exec(files.get("run-step.sh")!)![0], shellFunction("keepOwnFiles")].join("\n");
   // A dependency's output linked in and one copied, then what the call writes: its log, the rlib
   // (a metadata step's empty one) and the .rmeta.
-  const run = (kind: string) =>
+  const run = (kind: string, produces = "'@build@/d/libfoo.rmeta'") =>
     bash(`${fns}
 out=$(mktemp -d); tmp=$(mktemp -d); dep=$(mktemp -d); trap 'rm -rf "$out" "$tmp" "$dep"' EXIT
 mkdir -p "$dep/build/d" "$out/build/d" "$out/.nixify"
 echo dep >"$dep/build/d/libdep.rmeta"; ln -s "$dep/build/d/libdep.rmeta" "$out/build/d/libdep.rmeta"; echo copy >"$out/build/copied"
 listFiles >"$tmp/copied"
 echo log >"$out/.nixify/step001.stderr"; echo rlib >"$out/build/d/libfoo.rlib"; echo rmeta >"$out/build/d/libfoo.rmeta"
-stepKind=${kind}; stepProduces=('@build@/d/libfoo.rmeta')
+stepKind=${kind}; stepProduces=(${produces})
 keepOwnFiles; cd "$out"; find . ! -type d | sort`);
   expect(await run("rustc")).toBe("./.nixify/step001.stderr\n./build/d/libfoo.rmeta\n");
   expect(await run("build-script")).toBe("./.nixify/step001.stderr\n./build/d/libfoo.rlib\n./build/d/libfoo.rmeta\n");
+  // A recorded compiler call (depth shell: the sample's) names nothing it produces: it keeps all.
+  expect(await run("rustc", "")).toBe("./.nixify/step001.stderr\n./build/d/libfoo.rlib\n./build/d/libfoo.rmeta\n");
 });
 
 test("make-source.sh fills in the toolchain's placeholders, and only those", async () => {

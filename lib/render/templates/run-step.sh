@@ -53,13 +53,14 @@ if [ ${#linked[@]} -gt 0 ]; then cp -rs --no-preserve=mode "${linked[@]}" "$out/
 listFiles() { find "$out" -type f -printf '%P\t%s\t%T@\t%i\0' | sort -z; }
 listFiles > "$tmp/copied"
 
-# Drops what the dependencies left, links and untouched copies, and folders left empty. A compiler
-# call keeps only the files it produces: a pipelined crate's metadata step (-Zno-codegen) writes an
-# rlib without code beside the .rmeta it is for, and its full call keeps the rlib, not the .rmeta.
+# Drops what the dependencies left, links and untouched copies, and folders left empty. An observed
+# compiler call (one that names what it produces) keeps only those files: a pipelined crate's
+# metadata step (-Zno-codegen) writes an rlib without code beside the .rmeta it is for, and its full
+# call keeps the rlib, not the .rmeta. A recorded step names none and keeps all it wrote.
 keepOwnFiles() {
   find "$out" -type l -delete
   listFiles | comm -z -12 - "$tmp/copied" | cut -z -f1 | while IFS= read -r -d '' rel; do rm -f "$out/$rel"; done
-  if [ "$stepKind" = rustc ]; then
+  if [ "$stepKind" = rustc ] && [ ${#stepProduces[@]} -gt 0 ]; then
     local -A produced=()
     local p
     for p in "${stepProduces[@]}"; do
