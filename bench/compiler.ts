@@ -21,7 +21,8 @@
 // less CPU time from one run to the next here, hence interleaved rounds and medians. verify also
 // gives its steps' seconds summed and its critical path (the longest chain of steps, each at its
 // own seconds): a build bound by its chain has a critical path near its wall time, one bound by
-// the cores a sum near cores x wall time.
+// the cores a sum near cores x wall time; and from the report's timeline, the seconds in which no
+// step built (Nix between builds) and in which one step built alone.
 import { mkdir, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -74,7 +75,22 @@ function stepSeconds(manifest: Manifest, report: VerifyReport): { [k: string]: n
     criticalPathSeconds: Math.round(Math.max(...finish.values())),
     metadataSteps: metadata.length,
     metadataStepSeconds: sum(metadata),
+    ...sideBySide(report),
   };
+}
+
+/** From the report's timeline: the seconds of the build (after evaluation) in which no step built, and in which one built alone. */
+function sideBySide(report: VerifyReport): { [k: string]: number } {
+  const edges = report.steps.flatMap((s) => (s.startSeconds === undefined ? [] : [[s.startSeconds, 1], [s.startSeconds + s.seconds, -1]] as const));
+  if (edges.length === 0) return {};
+  edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const by = [0, 0];
+  let [t, running] = [0, 0];
+  for (const [at, change] of edges) {
+    if (running < 2) by[running]! += at - t;
+    [t, running] = [at, running + change];
+  }
+  return { noStepSeconds: Math.round(by[0]!), oneStepSeconds: Math.round(by[1]!) };
 }
 
 async function phase(name: string, body: () => Promise<{ [k: string]: number | string }>): Promise<void> {

@@ -27,13 +27,15 @@ export async function build(tree: Evaluated, opts: VerifyOptions, toBuild: Step[
   const nixSaid: string[] = [];
   const othersSaid: string[] = [];
 
-  /** A step's own seconds, and where it was built. */
-  const timing = (step: Step): Pick<StepReport, "seconds" | "timing" | "builtOn"> => {
+  // Nix is asked right below, with nothing awaited before.
+  const asked = performance.now();
+  /** A step's own seconds, when they began, and where it was built. */
+  const timing = (step: Step): Pick<StepReport, "seconds" | "startSeconds" | "timing" | "builtOn"> => {
     const from = started.get(step.id);
     if (from === undefined) return { seconds: 0, timing: "unknown" };
-    const builtOn = machines.get(step.id) || "local";
+    const at = { startSeconds: (from - asked) / 1000, builtOn: machines.get(step.id) || "local" };
     const to = ended.get(step.id);
-    return to === undefined ? { seconds: (performance.now() - from) / 1000, timing: "upper-bound", builtOn } : { seconds: (to - from) / 1000, builtOn };
+    return to === undefined ? { seconds: (performance.now() - from) / 1000, timing: "upper-bound", ...at } : { seconds: (to - from) / 1000, ...at };
   };
   const passed = (step: Step) => {
     const { seconds, ...more } = timing(step);

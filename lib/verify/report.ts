@@ -13,6 +13,8 @@ export const StepReportSchema = v.object({
   status: v.picklist(STEP_STATUSES),
   /** Its own build time: from Nix's "building" line to the end of its builder, as Nix's log shows them. */
   seconds: v.number(),
+  /** When that build started, in seconds after verify asked Nix to build: with `seconds`, the build's timeline. */
+  startSeconds: v.optional(v.number()),
   /**
    * Set when the log did not show both ends: "upper-bound" (no end seen; `seconds` runs until
    * verify learned the result), "unknown" (no start seen; `seconds` is 0).
