@@ -195,7 +195,10 @@ test("--jobs 2: each step's seconds are its own build time, not the time until t
   }
   expect(r.stderr).toMatch(/step003 🦀 rustc tool \.\.\. [3-5]\.\ds ✔ passed/);
   // The timeline: the chain one after another, the sleep beside it.
-  const span = (id: string) => [byId.get(id)!.startSeconds!, byId.get(id)!.startSeconds! + byId.get(id)!.seconds] as const;
+  const span = (id: string) => {
+    const { startSeconds, seconds } = byId.get(id)!;
+    return [startSeconds!, startSeconds! + seconds] as const;
+  };
   expect(span("step001")[0]).toBeGreaterThanOrEqual(0);
   expect(span("step001")[1]).toBeLessThanOrEqual(span("step002")[0]);
   expect(span("step002")[1]).toBeLessThanOrEqual(span("step004")[0]);
