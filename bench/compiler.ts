@@ -22,7 +22,7 @@
 // gives its steps' seconds summed and its critical path (the longest chain of steps, each at its
 // own seconds): a build bound by its chain has a critical path near its wall time, one bound by
 // the cores a sum near cores x wall time; and from the report's timeline, the seconds in which no
-// step built (Nix between builds) and in which one step built alone.
+// step built (Nix between builds), in which one step built alone, and which steps built alone longest.
 import { mkdir, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -30,7 +30,7 @@ import { parseArgs } from "node:util";
 import type { Manifest } from "../lib/schema.ts";
 import { NO_CODEGEN } from "../lib/steps/pipeline.ts";
 import { spawn } from "../lib/process.ts";
-import type { VerifyReport } from "../lib/verify/report.ts";
+import type { StepReport, VerifyReport } from "../lib/verify/report.ts";
 
 const HERE = join(import.meta.dir, "..");
 const { values: opts, positionals } = parseArgs({ allowPositionals: true, options: { rounds: { type: "string", default: "1" }, tree: { type: "string" } } });
@@ -64,7 +64,7 @@ async function cpuTicks(): Promise<{ busy: number; all: number }> {
 }
 
 /** Its steps' seconds summed, the longest chain of steps by their seconds, and the metadata steps (pipelining) with their seconds. */
-function stepSeconds(manifest: Manifest, report: VerifyReport): { [k: string]: number } {
+function stepSeconds(manifest: Manifest, report: VerifyReport): { [k: string]: number | string } {
   const seconds = new Map(report.steps.map((s) => [s.id, s.seconds]));
   const finish = new Map<string, number>();
   for (const s of manifest.steps) finish.set(s.id, Math.max(0, ...s.deps.map((d) => finish.get(d) ?? 0)) + (seconds.get(s.id) ?? 0));
@@ -79,18 +79,29 @@ function stepSeconds(manifest: Manifest, report: VerifyReport): { [k: string]: n
   };
 }
 
-/** From the report's timeline: the seconds of the build (after evaluation) in which no step built, and in which one built alone. */
-function sideBySide(report: VerifyReport): { [k: string]: number } {
-  const edges = report.steps.flatMap((s) => (s.startSeconds === undefined ? [] : [[s.startSeconds, 1], [s.startSeconds + s.seconds, -1]] as const));
+/**
+ * From the report's timeline: the seconds of the build (after evaluation) in which no step built,
+ * in which one built alone, and the steps that built alone longest (where the build waited on one
+ * call: the candidates for pipelining or a shorter chain).
+ */
+function sideBySide(report: VerifyReport): { [k: string]: number | string } {
+  const timed = report.steps.filter((s) => s.startSeconds !== undefined);
+  const edges = timed.flatMap((s) => [[s.startSeconds!, 1, s], [s.startSeconds! + s.seconds, -1, s]] as const);
   if (edges.length === 0) return {};
   edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   const by = [0, 0];
-  let [t, running] = [0, 0];
-  for (const [at, change] of edges) {
-    if (running < 2) by[running]! += at - t;
-    [t, running] = [at, running + change];
+  const alone = new Map<StepReport, number>();
+  const running = new Set<StepReport>();
+  let t = 0;
+  for (const [at, change, step] of edges) {
+    if (running.size < 2) by[running.size]! += at - t;
+    if (running.size === 1) for (const s of running) alone.set(s, (alone.get(s) ?? 0) + at - t);
+    t = at;
+    if (change > 0) running.add(step);
+    else running.delete(step);
   }
-  return { noStepSeconds: Math.round(by[0]!), oneStepSeconds: Math.round(by[1]!) };
+  const longest = [...alone].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([s, seconds]) => `${s.id} ${s.label} ${Math.round(seconds)} s`);
+  return { noStepSeconds: Math.round(by[0]!), oneStepSeconds: Math.round(by[1]!), aloneLongest: longest.join("; ") };
 }
 
 async function phase(name: string, body: () => Promise<{ [k: string]: number | string }>): Promise<void> {
