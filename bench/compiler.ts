@@ -85,23 +85,22 @@ function stepSeconds(manifest: Manifest, report: VerifyReport): { [k: string]: n
  * call: the candidates for pipelining or a shorter chain).
  */
 function sideBySide(report: VerifyReport): { [k: string]: number | string } {
-  const timed = report.steps.filter((s) => s.startSeconds !== undefined);
-  const edges = timed.flatMap((s) => [[s.startSeconds!, 1, s], [s.startSeconds! + s.seconds, -1, s]] as const);
+  const edges = report.steps.flatMap((s) => (s.startSeconds === undefined ? [] : [[s.startSeconds, 1, s], [s.startSeconds + s.seconds, -1, s]] as const));
   if (edges.length === 0) return {};
   edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  const by = [0, 0];
   const alone = new Map<StepReport, number>();
   const running = new Set<StepReport>();
-  let t = 0;
+  let [t, idle] = [0, 0];
   for (const [at, change, step] of edges) {
-    if (running.size < 2) by[running.size]! += at - t;
-    if (running.size === 1) for (const s of running) alone.set(s, (alone.get(s) ?? 0) + at - t);
+    if (running.size === 0) idle += at - t;
+    else if (running.size === 1) for (const s of running) alone.set(s, (alone.get(s) ?? 0) + at - t);
     t = at;
     if (change > 0) running.add(step);
     else running.delete(step);
   }
+  const oneStep = [...alone.values()].reduce((a, b) => a + b, 0);
   const longest = [...alone].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([s, seconds]) => `${s.id} ${s.label} ${Math.round(seconds)} s`);
-  return { noStepSeconds: Math.round(by[0]!), oneStepSeconds: Math.round(by[1]!), aloneLongest: longest.join("; ") };
+  return { noStepSeconds: Math.round(idle), oneStepSeconds: Math.round(oneStep), aloneLongest: longest.join("; ") };
 }
 
 async function phase(name: string, body: () => Promise<{ [k: string]: number | string }>): Promise<void> {
