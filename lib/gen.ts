@@ -1,5 +1,6 @@
 // gen: a Rust checkout (or the embedded sample) becomes a numbered, buildable flake tree.
-import { mkdir, mkdtemp, realpath, rm } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, mkdir, mkdtemp, realpath, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { capture, type CaptureMode } from "./capture/capture.ts";
@@ -11,15 +12,16 @@ import { hostSystem, systemOfTriple } from "./capture/system.ts";
 import { DEPTH_DEFINITIONS } from "./depths/index.ts";
 import { NixifyError } from "./errors.ts";
 import { log } from "./log.ts";
-import { removedOnStop } from "./process.ts";
-import { flakeUrlSafe, renderTree, VERSION } from "./render/render-tree.ts";
+import { removedOnStop, removeNow } from "./process.ts";
+import { flakeUrlSafe, isFlakeInputUrl, isNixSystem, renderTree, VERSION } from "./render/render-tree.ts";
 import { pinToolchain } from "./render/toolchain.ts";
 import { MANIFEST_SCHEMA_VERSION, type Depth, type Manifest } from "./schema.ts";
 import { checkoutPieces } from "./steps/sources.ts";
+import { longestChain, MAX_CHAIN } from "./steps/graph.ts";
 import { buildSteps } from "./steps/steps.ts";
 import { symbolizerOf } from "./steps/symbolic-records.ts";
 import { PLACEHOLDERS } from "./steps/symbolic.ts";
-import { holds, planOut, realTarget, writeTreeAtomically } from "./write/write-tree.ts";
+import { holds, planOut, realTarget, recoverLeftovers, writeTreeAtomically } from "./write/write-tree.ts";
 
 export type GenOptions = {
   /** A Rust checkout; undefined means the current folder if it is one, else the sample. */
@@ -59,8 +61,12 @@ async function chooseSource(src: string | undefined, tempDir: string): Promise<{
 
 export async function gen(options: GenOptions): Promise<GenResult> {
   const opts = { ...options, depth: options.depth ?? "shell" };
-  if (opts.nixpkgs !== undefined && !/^\S+:\S+$/.test(opts.nixpkgs)) {
-    throw new NixifyError("badInput", `--nixpkgs ${JSON.stringify(opts.nixpkgs)} is not a flake URL`, "e.g. --nixpkgs github:NixOS/nixpkgs/nixos-unstable");
+  // Written into the tree's flake.nix, where a value Nix cannot take fails every later evaluation.
+  if (opts.nixpkgs !== undefined && !isFlakeInputUrl(opts.nixpkgs)) {
+    throw new NixifyError("usage", `--nixpkgs ${JSON.stringify(opts.nixpkgs)} is not a flake URL Nix takes`, "e.g. --nixpkgs github:NixOS/nixpkgs/nixos-unstable, git+https://HOST/nixpkgs?ref=BRANCH, path:/abs/nixpkgs or nixpkgs (the registry)");
+  }
+  if (opts.system !== undefined && !isNixSystem(opts.system)) {
+    throw new NixifyError("usage", `--system ${JSON.stringify(opts.system)} is not a Nix system (ARCH-OS)`, "e.g. --system x86_64-linux or aarch64-darwin (a Nix system, not a Rust triple)");
   }
   const start = performance.now();
   const out = resolve(opts.out);
@@ -75,12 +81,16 @@ export async function gen(options: GenOptions): Promise<GenResult> {
     if (opts.buildDir === undefined) log.info(`the config's build.build-dir (${configBuildDir}) is gen's build dir, as --build-dir would be`);
   }
   const buildDir = opts.buildDir ?? (configBuildDir === undefined ? undefined : resolve(configBuildDir));
-  const tempDir = removedOnStop(await realpath(await mkdtemp(join(tmpdir(), "nixify-rust-"))));
+  if (buildDir !== undefined) await assertWritableDir(buildDir, opts.buildDir === undefined ? "the config's build.build-dir" : "--build-dir");
+  if (opts.runToolchain !== undefined) await assertToolchain(opts.runToolchain);
+  const tempDir = removedOnStop(await makeTempDir());
   try {
     const { root, sample } = await chooseSource(opts.src, tempDir);
     // The source by its real path: Nix stores a linked path input as the link itself, and a
     // folder holding the source is found only by comparing real paths.
     const rootReal = await realpath(root).catch(() => root);
+    // A tree a killed run left aside is put back first, so that this run replaces it or leaves it.
+    await recoverLeftovers(out);
     // Refuse early, before minutes of x.py, if the tree could not be written anyway.
     const { target } = await planOut(out, opts.force, [rootReal]);
     const depth = DEPTH_DEFINITIONS[opts.depth];
@@ -120,6 +130,7 @@ export async function gen(options: GenOptions): Promise<GenResult> {
       if (r.type === "observed" && !sample) manifest.steps[i]!.sources = pieces(r);
     });
     if (depth.finishSteps) manifest.steps = depth.finishSteps(manifest.steps);
+    refuseDeepChain(manifest.steps);
     const files = renderTree({
       manifest,
       srcUrl: sample ? "path:./src" : `path:${rootReal}`,
@@ -137,8 +148,23 @@ export async function gen(options: GenOptions): Promise<GenResult> {
       seconds: { total: (now - start) / 1000, copy: cap.seconds.copy, xpy: cap.seconds.xpy, render: (now - renderStart) / 1000 },
     };
   } finally {
-    await rm(tempDir, { recursive: true, force: true });
+    removeNow(tempDir);
   }
+}
+
+/**
+ * Nix evaluates a step's dependencies depth first (each derivation needs the paths of those below
+ * it), so a chain of steps becomes as deep a recursion: Nix 2.8 overflowed its stack on a chain
+ * of 10,000 steps. A tree none of whose chains is longer than MAX_CHAIN evaluates.
+ */
+function refuseDeepChain(steps: Manifest["steps"]): void {
+  const chain = longestChain(steps);
+  if (chain.length <= MAX_CHAIN) return;
+  throw new NixifyError(
+    "badInput",
+    `the steps form a chain of ${chain.length} (${chain.first} to ${chain.last}, each depending on the one before), longer than the ${MAX_CHAIN} a tree may hold: Nix could not evaluate it (stack overflow)`,
+    "record less at a time: a narrower x.py command (-- build PATH), or --mode first",
+  );
 }
 
 /**
@@ -165,7 +191,40 @@ async function subDir(parent: string, name: string): Promise<string> {
 }
 
 async function readConfig(path: string): Promise<string> {
-  const file = Bun.file(path);
-  if (!(await file.exists())) throw new NixifyError("badInput", `config file ${path} does not exist`, "pass an existing bootstrap.toml or config.toml to --config");
-  return file.text();
+  const st = await stat(path).catch(() => undefined);
+  // A pipe is fine (--config <(...)); a device such as /dev/zero would be read forever.
+  const what = !st ? "does not exist" : st.isDirectory() ? "is a folder" : !st.isFile() && !st.isFIFO() ? "is not a file (a device or a socket)" : undefined;
+  if (what) throw new NixifyError("badInput", `config file ${path} ${what}`, "pass a bootstrap.toml or config.toml file to --config");
+  return Bun.file(path).text();
+}
+
+/** gen's own temp folder, under TMPDIR. */
+async function makeTempDir(): Promise<string> {
+  try {
+    return await realpath(await mkdtemp(join(tmpdir(), "nixify-rust-")));
+  } catch (e) {
+    throw new NixifyError("badInput", `cannot make a temporary folder in ${tmpdir()}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, "set TMPDIR to a writable folder (or unset it for /tmp)");
+  }
+}
+
+/** Refuses a build dir that is a file or cannot be written, before x.py runs (made if missing). */
+async function assertWritableDir(path: string, flag: string): Promise<void> {
+  try {
+    await mkdir(path, { recursive: true });
+    await access(path, constants.W_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "EEXIST" || code === "ENOTDIR" ? "it, or a folder above it, is a file" : `it cannot be made or written (${code ?? (e as Error).message})`;
+    throw new NixifyError("badInput", `${flag} ${path} cannot be x.py's build dir: ${why}`, "name a writable folder, or leave --build-dir out for a temp folder");
+  }
+}
+
+/** --run-toolchain must be what x.py is told it is: a folder with bin/rustc and bin/cargo. */
+async function assertToolchain(dir: string): Promise<void> {
+  for (const tool of ["rustc", "cargo"]) {
+    const path = join(dir, "bin", tool);
+    const st = await stat(path).catch(() => undefined);
+    if (st?.isFile() && (await access(path, constants.X_OK).then(() => true, () => false))) continue;
+    throw new NixifyError("badInput", `--run-toolchain ${dir} has ${st ? `a bin/${tool} that is not an executable file` : `no bin/${tool}`}`, "pass a toolchain folder with bin/rustc and bin/cargo (e.g. ~/.rustup/toolchains/NAME)");
+  }
 }

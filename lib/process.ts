@@ -58,6 +58,33 @@ export function removedOnStop(dir: string): string {
   return dir;
 }
 
+/** Unregisters `dir`: what is there now must survive a forced exit (a tree renamed into its place). */
+export function keptOnStop(dir: string): void {
+  removeOnStop.delete(dir);
+}
+
+/**
+ * Removes a folder registered with removedOnStop, and unregisters it. Synchronously: no signal
+ * handler runs meanwhile, so a forced exit cannot cut it short, nor remove the same folder beside
+ * it (Bun's rmSync beside an unfinished rm of the same folder returns with files left).
+ */
+export function removeNow(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  removeOnStop.delete(dir);
+}
+
+/** Lets a signal that arrived during synchronous work be handled: handlers run only between turns of the event loop. */
+export async function pendingSignalsHandled(): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Throws the stop error if a signal arrived, even during synchronous work. Long loops call it now and then. */
+export async function stopPoint(): Promise<void> {
+  await pendingSignalsHandled();
+  const stopped = stoppedBy();
+  if (stopped) throw stopped;
+}
+
 /**
  * Makes SIGINT and SIGTERM stop the children (TERM, then KILL) so the awaited spawn throws the
  * stop error and the command unwinds. A second signal, or a command that does not end in time,
@@ -72,7 +99,7 @@ export function stopOnSignals(report: (e: NixifyError) => void): void {
       try {
         rmSync(dir, { recursive: true, force: true });
       } catch {
-        // Best effort: the command's own removal may be under way.
+        // Best effort: we exit now either way.
       }
     }
     const e = stopError(signal);

@@ -1,12 +1,12 @@
 // gen and verify against a hostile bootstrap.py, a hostile environment and signals: the real CLI,
 // real python3 running a modified copy of the sample's bootstrap.py.
 import { beforeAll, describe, expect, test } from "bun:test";
-import { chmod, copyFile, readdir, readFile, readlink } from "node:fs/promises";
+import { chmod, copyFile, mkdir, readdir, readFile, readlink, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ExitCode } from "../lib/errors.ts";
 import { writeSample } from "../lib/capture/sample.ts";
 import { spawn } from "../lib/process.ts";
-import { cli, readTree, tempDir } from "./helpers.ts";
+import { cli, listing, readTree, tempDir } from "./helpers.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const MAIN = join(ROOT, "main.ts");
@@ -281,6 +281,79 @@ describe("signals", () => {
     expect(await gone(() => processesRunning(sleeper))).toEqual([]);
     expect(await gone(() => processesWithEnv(`NIX_CONF_DIR=${join(state, "conf")}`))).toEqual([]);
   }, 180_000);
+
+  describe("while gen writes a tree over an old one: --out holds one whole tree, the old or (once swapped) the new, and nothing is left", () => {
+    // 10,000 more steps: a tree of some 30,000 files, which takes seconds to write.
+    let dir: string;
+    let src: string;
+    let old: string[];
+    beforeAll(async () => {
+      dir = await tempDir();
+      src = await sampleWith(dir, atMain("for i in range(10000):\n    run(['true', str(i)])"));
+    });
+
+    /** The old tree at o (made again if a test lost it or replaced it), and nothing beside it. */
+    async function oldTree(): Promise<void> {
+      // The old tree says so in its steps.json (x.py's arguments), the new one does not.
+      const args = await Bun.file(join(dir, "o/steps.json")).json().then((m) => m.xpyArgs, () => undefined);
+      if (JSON.stringify(args) === JSON.stringify(["build", "old"])) return;
+      for (const f of await readdir(dir)) if (f.startsWith(".o.")) await rm(join(dir, f), { recursive: true, force: true });
+      expect((await cli(["gen", "--src", src, "--out", "o", "--", "build", "old"], { cwd: dir })).code).toBe(ExitCode.ok);
+      old = await listing(join(dir, "o"));
+    }
+
+    /** gen over the tree at o, sent `signals` (seconds after the staging folder appears, each after the one before); its result, and o before. */
+    async function genSignalled(signals: Array<[number, "SIGINT" | "SIGTERM"]>) {
+      const before = await listing(join(dir, "o"));
+      const tmp = join(dir, "tmp");
+      await rm(tmp, { recursive: true, force: true });
+      await mkdir(tmp);
+      const run = startCli(["gen", "--src", src, "--out", "o"], dir, { ...process.env, TMPDIR: tmp });
+      await waitFor("the new tree's staging folder", async () => ((await readdir(dir)).some((f) => f.startsWith(".o.nixify-new-")) ? true : undefined), 120);
+      for (const [seconds, signal] of signals) {
+        await Bun.sleep(seconds * 1000);
+        run.proc.kill(signal);
+      }
+      const r = await run.done;
+      // Nothing beside --out (a staging folder, the old tree moved aside) or in the temp folder.
+      expect((await readdir(dir)).sort()).toEqual(["o", "src", "tmp"]);
+      expect(await readdir(tmp)).toEqual([]);
+      return { ...r, before, after: await listing(join(dir, "o")), xpyArgs: (await Bun.file(join(dir, "o/steps.json")).json()).xpyArgs as string[] };
+    }
+
+    test("two Ctrl-Cs half a second apart (issue 26): exit interrupted, the old tree as it was", async () => {
+      await oldTree();
+      const r = await genSignalled([[0.5, "SIGINT"], [0.5, "SIGINT"]]);
+      expect(r.code).toBe(ExitCode.interrupted);
+      expectOneLineFailure(r.stderr);
+      expect(r.stderr.includes("steps written")).toBe(false);
+      expect(r.after).toEqual(old);
+      expect(r.xpyArgs).toEqual(["build", "old"]);
+    }, 300_000);
+
+    test("one SIGTERM: exit terminated, the old tree as it was, the new one not installed", async () => {
+      await oldTree();
+      const r = await genSignalled([[0.5, "SIGTERM"]]);
+      expect(r.code).toBe(ExitCode.terminated);
+      expect(r.stderr).toContain("stopped by SIGTERM");
+      expect(r.stderr.includes("steps written")).toBe(false);
+      expect(r.after).toEqual(old);
+    }, 300_000);
+
+    test("signals at any moment: the tree there before, untouched, or a whole new one", async () => {
+      await oldTree();
+      const names = (l: string[]) => l.map((line) => line.split("\t")[0]);
+      const moments: Array<Array<[number, "SIGINT" | "SIGTERM"]>> = [[[0, "SIGINT"], [0, "SIGINT"]], [[1.5, "SIGTERM"], [0.05, "SIGINT"]], [[3, "SIGINT"]], [[6, "SIGTERM"], [0.2, "SIGTERM"]]];
+      for (const signals of moments) {
+        const r = await genSignalled(signals);
+        expect<number[]>([ExitCode.ok, ExitCode.interrupted, ExitCode.terminated]).toContain(r.code);
+        if (r.after.join("\n") !== r.before.join("\n")) {
+          expect(r.xpyArgs).toEqual(["build"]);
+          expect(names(r.after)).toEqual(names(old));
+        }
+      }
+    }, 600_000);
+  });
 });
 
 describe(".env files of the current folder are not loaded", () => {

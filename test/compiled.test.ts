@@ -6,6 +6,7 @@ import { chmod, copyFile, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import pkg from "../package.json";
 import { spawn, type SpawnResult } from "../lib/process.ts";
+import { COMPILE_FLAGS } from "../scripts/build.ts";
 import { tempDir } from "./helpers.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -111,5 +112,38 @@ describe("the compiled executable ignores the folder's .env and bunfig.toml", ()
     // A boom-marker here would mean bunfig.toml's preload ran.
     expect((await readdir(dir)).sort()).toEqual([".env", "boom.ts", "bunfig.toml", "trapped"]);
     expect(probesIn(await Bun.file(join(dir, "trapped/steps.json")).text())).toEqual([]);
+  });
+});
+
+describe("the README's way to compile it is the one that keeps the promise", () => {
+  /** The compile command the README gives, as argv with the output at `outfile`. */
+  async function readmeCompile(outfile: string): Promise<string[]> {
+    const readme = await Bun.file(join(ROOT, "README.md")).text();
+    const lines = [...readme.matchAll(/`(bun build --compile[^`]*)`/g)].map((m) => m[1]!);
+    expect(lines.filter((l) => l !== "bun build --compile main.ts")).toHaveLength(1);
+    const words = lines.find((l) => l !== "bun build --compile main.ts")!.split(" ");
+    expect(words).toEqual(["bun", "build", ...COMPILE_FLAGS, "main.ts", "--outfile", "nixify-rust"]);
+    return [process.execPath, ...words.slice(1, -1), outfile];
+  }
+
+  /** Runs `argv` (a bun build) in the project, then the executable it made in a folder whose bunfig.toml preloads a script; whether that ran. */
+  async function preloaded(argv: string[], exe: string): Promise<boolean> {
+    const built = await spawn(argv, { cwd: ROOT, env: process.env });
+    expect({ code: built.code, err: built.code === 0 ? "" : built.stderr }).toEqual({ code: 0, err: "" });
+    const dir = await tempDir("nixify-trap-");
+    await Bun.write(join(dir, "bunfig.toml"), `preload = ["./boom.ts"]\n`);
+    await Bun.write(join(dir, "boom.ts"), `require("node:fs").writeFileSync(${JSON.stringify(join(dir, "boom-marker"))}, "");\n`);
+    const r = await spawn([exe, "--version"], { cwd: dir, env: cleanEnv() });
+    expect(r.code).toBe(0);
+    return Bun.file(join(dir, "boom-marker")).exists();
+  }
+
+  test("built with the README's line, the executable runs no preload of the folder's bunfig.toml; built plainly, it would", async () => {
+    const dir = await tempDir("nixify-dist-");
+    const exe = join(dir, "nixify-rust");
+    expect(await preloaded(await readmeCompile(exe), exe)).toBe(false);
+    // The control: the trap is real, so the flags are what keeps it shut.
+    const plain = join(dir, "plain");
+    expect(await preloaded([process.execPath, "build", "--compile", "main.ts", "--outfile", plain], plain)).toBe(true);
   });
 });

@@ -2,12 +2,14 @@
 // and immutable out dirs, leftovers of killed runs, symlinked out dirs, 1000+ steps. Real CLI,
 // real file system (bind mounts and chattr where this machine allows them), real Nix offline.
 import { describe, expect, test } from "bun:test";
-import { lstat, mkdir, readdir, readlink, symlink } from "node:fs/promises";
+import { chmod, lstat, mkdir, readdir, readlink, rename, symlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { ExitCode } from "../lib/errors.ts";
 import { spawn } from "../lib/process.ts";
 import { writeSample } from "../lib/capture/sample.ts";
 import { writeStandIn } from "../lib/verify/standin.ts";
+import { isFlakeInputUrl } from "../lib/render/render-tree.ts";
+import { MAX_CHAIN } from "../lib/steps/graph.ts";
 import { cli, listing, offlineNixEnv, tempDir } from "./helpers.ts";
 
 /** A copy of the sample at `src` whose x.py leaves `sentinel` when it runs (so a test can tell it did not). */
@@ -134,6 +136,108 @@ describe("paths with spaces, URL syntax, newlines and non-ASCII letters", () => 
   });
 });
 
+test("escape sequences in a recorded argument reach no terminal: gen, verify and graph print its label stripped, steps.json keeps it", async () => {
+  const dir = await tempDir();
+  // A window title set, the screen cleared, the cursor sent home, a colour in 8-bit CSI.
+  const hostile = "\x1b]0;pwned\x07\x1b[2J\x1b[Hcleared\x9b31m";
+  const src = await checkout(join(dir, "rust"), join(dir, "ran"), (py) =>
+    py.replace("def bootstrap():", `def bootstrap():\n    run(["echo", ${JSON.stringify(hostile)}])`),
+  );
+  const control = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
+  const g = await cli(["gen", "--src", src, "--out", "out"], { cwd: dir });
+  expect(g.code).toBe(0);
+  const steps: Array<{ id: string; label: string }> = (await Bun.file(join(dir, "out/steps.json")).json()).steps;
+  expect(steps[0]!.label).toBe(`other echo ${hostile}`);
+  expect(g.stderr).not.toMatch(control);
+  expect(g.stderr).toContain("step001 ⚙️ other echo cleared");
+  const v = await cli(["verify", "out", "--offline", "--state", join(dir, "state")], { cwd: dir });
+  expect({ code: v.code, err: v.code === 0 ? "" : v.stderr }).toEqual({ code: 0, err: "" });
+  expect(v.stderr).not.toMatch(control);
+  expect(v.stderr).toMatch(/step001 ⚙️ other echo cleared \.\.\. [\d.]+s ✔ passed/);
+  for (const [format, line] of [["mermaid", '  step001["step001 ⚙️ other echo cleared"]'], ["dot", '  step001 [label="step001 ⚙️ other echo cleared"];']]) {
+    const r = await cli(["graph", "out", "--format", format!], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(control);
+    expect(r.stdout.split("\n")).toContain(line!);
+  }
+});
+
+describe("gen writes no tree that can never evaluate", () => {
+  test("--nixpkgs: gen takes exactly the flake URLs Nix takes; --system: only ARCH-OS; the rest is one line, exit usage, nothing written", async () => {
+    const dir = await tempDir();
+    await writeStandIn(join(dir, "standin"), "x86_64-linux");
+    const env = await offlineNixEnv(join(dir, "nix"));
+    // Nix's own verdict: a flake with that input, overridden as verify --offline overrides it
+    // (Nix still parses the URL, so foo:bar failed every verify, --offline too).
+    const nixTakes = async (url: string, i: number) => {
+      const flake = join(dir, `probe${i}`);
+      await Bun.write(join(flake, "flake.nix"), `{ inputs.nixpkgs.url = ${JSON.stringify(url)}; outputs = { self, nixpkgs }: { x = 1; }; }`);
+      const r = await spawn(["nix", "eval", "--no-write-lock-file", "--override-input", "nixpkgs", `path:${join(dir, "standin")}`, `path:${flake}#x`], { env });
+      return r.code === 0;
+    };
+    const urls = [
+      "github:NixOS/nixpkgs/nixos-unstable", "github:NixOS/nixpkgs?dir=lib", "gitlab:owner/nixpkgs", "sourcehut:~owner/nixpkgs",
+      "nixpkgs", "nixpkgs/nixos-24.05", "flake:nixpkgs", "path:/nix/nixpkgs", "path:./nixpkgs", "git+https://github.com/NixOS/nixpkgs?ref=nixos-unstable",
+      "git+ssh://git@github.com/NixOS/nixpkgs", "git+file:///srv/nixpkgs", "hg+https://example.org/nixpkgs", "https://github.com/NixOS/nixpkgs/archive/master.tar.gz",
+      "foo:bar", "github:NixOS", "github:/nixpkgs", "github:NixOS/nixpkgs#x", "nixpkgs/a/b", "./nixpkgs", "git+ftp://example.org/nixpkgs",
+      "https://example.org/nixpkgs", "tarball+https://example.org/nixpkgs.tar.gz", "https:", "not a url", 'x"y',
+    ];
+    // One at a time: evaluations side by side in one store fail now and then for reasons of their own.
+    const verdicts: Array<{ url: string; nix: boolean; gen: boolean }> = [];
+    for (const [i, url] of urls.entries()) verdicts.push({ url, nix: await nixTakes(url, i), gen: isFlakeInputUrl(url) });
+    expect(verdicts.filter((v) => v.nix !== v.gen)).toEqual([]);
+    expect(verdicts.filter((v) => v.nix).length).toBe(14);
+    // The CLI: refused before x.py runs, nothing written.
+    const src = await checkout(join(dir, "rust"), join(dir, "ran"));
+    for (const args of [["--nixpkgs", "foo:bar"], ["--nixpkgs", "github:NixOS"], ["--system", 'x"y'], ["--system", "x86_64-unknown-linux-gnu"], ["--system", "x86_64"]]) {
+      const r = await cli(["gen", "--src", src, "--out", "out", ...args], { cwd: dir });
+      expect({ args, code: r.code }).toEqual({ args, code: ExitCode.usage });
+      expectOneLine(r.stderr);
+    }
+    expect(await exists(join(dir, "out"))).toBe(false);
+    expect(await exists(join(dir, "ran"))).toBe(false);
+    // What is taken is written as it was given, and the tree evaluates.
+    const r = await cli(["gen", "--src", src, "--out", "out", "--nixpkgs", "git+https://github.com/NixOS/nixpkgs?ref=nixos-unstable", "--system", "aarch64-linux"], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(await Bun.file(join(dir, "out/flake.nix")).text()).toContain('url = "git+https://github.com/NixOS/nixpkgs?ref=nixos-unstable";');
+    await writeStandIn(join(dir, "standin-arm"), "aarch64-linux");
+    const e = await spawn(["nix", "eval", "--raw", "--no-write-lock-file", "--override-input", "nixpkgs", `path:${join(dir, "standin-arm")}`,
+      `path:${join(dir, "out")}#packages.aarch64-linux.default.system`], { env });
+    expect({ code: e.code, out: e.stdout, err: e.code === 0 ? "" : e.stderr }).toEqual({ code: 0, out: "aarch64-linux", err: "" });
+  });
+
+  /** The sample, with first a chain of n steps, each naming the file of the one before. */
+  const chainOf = (n: number) => (py: string) =>
+    py.replace(
+      "def bootstrap():",
+      [
+        "def bootstrap():",
+        '    chain = os.path.abspath("build")',
+        "    os.makedirs(chain, exist_ok=True)",
+        `    for i in range(${n}):`,
+        '        run(["echo", str(i)] + (["--in", os.path.join(chain, "c%d" % (i - 1))] if i else []) + ["-o", os.path.join(chain, "c%d" % i)])',
+      ].join("\n"),
+    );
+
+  test(`a chain of steps longer than ${MAX_CHAIN} is refused, naming the limit; one of ${MAX_CHAIN} evaluates at its far end`, async () => {
+    const dir = await tempDir();
+    const long = await checkout(join(dir, "long"), join(dir, "ran"), chainOf(MAX_CHAIN + 1));
+    const r = await cli(["gen", "--src", long, "--out", "out"], { cwd: dir });
+    expect(r.code).toBe(ExitCode.badInput);
+    expectOneLine(r.stderr);
+    expect(r.stderr).toContain(`the steps form a chain of ${MAX_CHAIN + 1} (step0001 to step${MAX_CHAIN + 1}`);
+    expect(r.stderr).toContain(`longer than the ${MAX_CHAIN} a tree may hold`);
+    expect(await exists(join(dir, "out"))).toBe(false);
+    const limit = await checkout(join(dir, "limit"), join(dir, "ran"), chainOf(MAX_CHAIN));
+    expect((await cli(["gen", "--src", limit, "--out", "out"], { cwd: dir })).code).toBe(0);
+    await writeStandIn(join(dir, "standin"), "x86_64-linux");
+    const e = await spawn(["nix", "eval", "--raw", "--no-write-lock-file", "--override-input", "nixpkgs", `path:${join(dir, "standin")}`,
+      `path:${join(dir, "out")}#packages.x86_64-linux.step${MAX_CHAIN}.drvPath`], { env: await offlineNixEnv(join(dir, "nix")) });
+    expect({ code: e.code, err: e.code === 0 ? "" : e.stderr.slice(-500) }).toEqual({ code: 0, err: "" });
+    expect(e.stdout).toEndWith(`-step${MAX_CHAIN}-other-echo-${MAX_CHAIN - 1}.drv`);
+  });
+});
+
 /** Whether this machine lets a test make a read-only bind mount (root with CAP_SYS_ADMIN), and chattr +i in the temp dir. */
 async function probe(): Promise<{ mount: boolean; chattr: boolean }> {
   const dir = await tempDir();
@@ -195,19 +299,52 @@ describe("an --out that cannot be written: one line, exit outDirUnwritable, no s
   });
 });
 
-test("staging and old folders of killed runs are removed by the next run for that --out, and only those", async () => {
+test("staging folders and replaced trees of killed runs are removed by the next run for that --out, and only those", async () => {
   const dir = await tempDir();
   // A pid that is surely dead: a process that ran and was waited for. (The kill -9 itself is
   // simulated: the folders are what such a run leaves, named as it names them.)
   const child = Bun.spawn(["true"]);
   await child.exited;
   const dead = child.pid;
-  const stale = [`.out.nixify-new-${dead}`, `.out.nixify-old-${dead}`];
+  const stale = [`.out.nixify-new-${dead}`, `.out.nixify-del-${dead}`];
   const kept = [`.out.nixify-new-${process.pid}`, `.other.nixify-new-${dead}`, `.out.nixify-new-x${dead}`, `.out.nixify-kept-${dead}`];
   for (const name of [...stale, ...kept]) await Bun.write(join(dir, name, "flake.nix"), "# @generated by nixify-rust\n");
   const r = await cli(["gen", "--out", "out"], { cwd: dir });
   expect(r.code).toBe(0);
   expect((await readdir(dir)).sort()).toEqual([...kept, "out"].sort());
+});
+
+describe("the tree a killed run had moved aside (.NAME.nixify-old-PID, the only copy) is never deleted", () => {
+  /** `dir/out` made by gen, then moved aside as a run killed in the middle of its swap leaves it. */
+  async function killedInSwap(dir: string): Promise<{ aside: string; before: string[] }> {
+    expect((await cli(["gen", "--out", "out", "--mode", "first"], { cwd: dir })).code).toBe(0);
+    const child = Bun.spawn(["true"]);
+    await child.exited;
+    const aside = join(dir, `.out.nixify-old-${child.pid}`);
+    await rename(join(dir, "out"), aside);
+    return { aside, before: await listing(aside) };
+  }
+
+  test("with --out missing it is put back, even by a run that then fails", async () => {
+    const dir = await tempDir();
+    const { before } = await killedInSwap(dir);
+    const r = await cli(["gen", "--src", join(dir, "no-checkout"), "--out", "out"], { cwd: dir });
+    expect(r.code).toBe(ExitCode.notRustCheckout);
+    expect(r.stderr).toContain("restored the tree a stopped run had moved aside");
+    expect(await readdir(dir)).toEqual(["out"]);
+    expect(await listing(join(dir, "out"))).toEqual(before);
+  });
+
+  test("with a tree at --out it is left, and named", async () => {
+    const dir = await tempDir();
+    const { aside, before } = await killedInSwap(dir);
+    expect((await cli(["gen", "--out", "other"], { cwd: dir })).code).toBe(0);
+    await rename(join(dir, "other"), join(dir, "out"));
+    const r = await cli(["gen", "--out", "out"], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`a stopped run left a tree at ${aside}; it is left as it is`);
+    expect(await listing(aside)).toEqual(before);
+  });
 });
 
 describe("a symlinked --out", () => {
@@ -262,4 +399,52 @@ test("step ids are padded to the width the step count needs, so they sort in ste
     `path:${join(dir, "out")}#packages.${system}`, "--apply", "builtins.attrNames"], { env });
   expect(e.code).toBe(0);
   expect(JSON.parse(e.stdout)).toEqual(["default", ...steps.map((s) => s.id)]);
+});
+
+describe("gen's folders and files that are not what they must be: one line, exit badInput, before x.py runs", () => {
+  async function expectRefused(args: string[], message: string, env: { [k: string]: string | undefined } = process.env) {
+    const dir = await tempDir();
+    const src = await checkout(join(dir, "rust"), join(dir, "ran"));
+    await Bun.write(join(dir, "file"), "x");
+    const r = await cli(["gen", "--src", src, "--out", "out", ...args.map((a) => a.replace("DIR", dir))], { cwd: dir, env });
+    expect({ args, code: r.code }).toEqual({ args, code: ExitCode.badInput });
+    expectOneLine(r.stderr);
+    expect(r.stderr).toContain(message.replace("DIR", dir));
+    expect(await exists(join(dir, "ran"))).toBe(false);
+    expect(await exists(join(dir, "out"))).toBe(false);
+  }
+
+  test("TMPDIR missing", async () => {
+    await expectRefused([], "cannot make a temporary folder in /nonexistent-tmp: ENOENT", { ...process.env, TMPDIR: "/nonexistent-tmp" });
+  });
+
+  test.skipIf(!can.mount)("TMPDIR read-only", async () => {
+    const ro = await tempDir();
+    expect((await spawn(["mount", "--bind", ro, ro])).code).toBe(0);
+    try {
+      expect((await spawn(["mount", "-o", "remount,ro,bind", ro])).code).toBe(0);
+      await expectRefused([], `cannot make a temporary folder in ${ro}: EROFS`, { ...process.env, TMPDIR: ro });
+    } finally {
+      await spawn(["umount", ro]);
+    }
+  });
+
+  test("--build-dir naming a file, or a folder under one", async () => {
+    await expectRefused(["--build-dir", "DIR/file"], "--build-dir DIR/file cannot be x.py's build dir: it, or a folder above it, is a file");
+    await expectRefused(["--build-dir", "DIR/file/build"], "it, or a folder above it, is a file");
+  });
+
+  test("--run-toolchain without bin/cargo, or with one that is not executable", async () => {
+    const tc = join(await tempDir(), "toolchain");
+    await Bun.write(join(tc, "bin/rustc"), "#!/bin/sh\n");
+    await chmod(join(tc, "bin/rustc"), 0o755);
+    await expectRefused(["--depth", "cargo", "--run-toolchain", tc], `--run-toolchain ${tc} has no bin/cargo`);
+    await Bun.write(join(tc, "bin/cargo"), "#!/bin/sh\n");
+    await expectRefused(["--depth", "cargo", "--run-toolchain", tc], `--run-toolchain ${tc} has a bin/cargo that is not an executable file`);
+  });
+
+  test("--config naming a folder or a device says what it is", async () => {
+    await expectRefused(["--config", "DIR"], "config file DIR is a folder");
+    await expectRefused(["--config", "/dev/zero"], "config file /dev/zero is not a file (a device or a socket)");
+  });
 });

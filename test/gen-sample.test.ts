@@ -45,8 +45,8 @@ describe("gen on the sample tree", () => {
     expect((await cli(["gen", "--out", "b", "--nixpkgs", "github:NixOS/nixpkgs/nixos-26.05"], { cwd: dir })).code).toBe(0);
     expect(await Bun.file(join(dir, "b/flake.nix")).text()).toContain('url = "github:NixOS/nixpkgs/nixos-26.05";');
     const bad = await cli(["gen", "--out", "c", "--nixpkgs", "not a url"], { cwd: dir });
-    expect(bad.code).toBe(ExitCode.badInput);
-    expect(bad.stderr).toContain("is not a flake URL");
+    expect(bad.code).toBe(ExitCode.usage);
+    expect(bad.stderr).toContain("is not a flake URL Nix takes");
   });
 
   test("paths are symbolic: the tree names no temp dir, home or build dir", async () => {

@@ -193,4 +193,14 @@ describe("verify with builders refuses what cannot work, in one line", () => {
     expect(report(here).steps.map((s) => `${s.id} ${s.status} ${s.builtOn}`)).toEqual(["step001", "step002", "step003", "step004"].map((id) => `${id} passed local`));
     expect(here.stderr).toContain("Nix built on this machine instead");
   }, 120_000);
+
+  test("an ssh:// builder whose host does not resolve: ssh's reason, not the version banner its -v prints first", async () => {
+    const { ExitCode } = await import("../lib/errors.ts");
+    // A store of its own: in the shared one the tests before built every step already.
+    const r = await cli(["verify", tree, "--offline", "--state", join(dir, "nix-unresolved"), "--jobs", "0", "--builders", `ssh://nixify@no-such-host.invalid ${SYSTEM}`], { cwd: dir });
+    expect(r.code).toBe(ExitCode.noBuilder);
+    expect(oneLine(r.stderr)).toBe(true);
+    expect(r.stderr).toContain("no builder could take the steps: cannot build on 'ssh://nixify@no-such-host.invalid': error: cannot connect to 'nixify@no-such-host.invalid': ssh: Could not resolve hostname no-such-host.invalid");
+    expect(r.stderr).not.toContain("OpenSSH_");
+  }, 120_000);
 });

@@ -2,9 +2,10 @@
 // broken as a user could break them, a Nix that fails, and options that choose nothing. Real CLI,
 // real Nix offline, a private store per test.
 import { describe, expect, test } from "bun:test";
-import { chmod, rm } from "node:fs/promises";
+import { chmod, mkdir, rm, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { ExitCode } from "../lib/errors.ts";
+import { spawn } from "../lib/process.ts";
 import type { VerifyReport } from "../lib/verify/report.ts";
 import { cli, tempDir } from "./helpers.ts";
 
@@ -204,4 +205,87 @@ test("--jobs 2: each step's seconds are its own build time, not the time until t
   expect(span("step002")[1]).toBeLessThanOrEqual(span("step004")[0]);
   expect(span("step003")[0]).toBeLessThan(span("step004")[1]);
   expect(span("step003")[1]).toBeGreaterThan(span("step001")[0]);
+});
+
+describe("a step runs the compiler verify's report names, and --toolchain is a working one the tree uses", () => {
+  test("a rustc in the folder of the stand-in's coreutils (as Debian's rustc-web in /usr/bin beside rustup's) does not shadow the toolchain's", async () => {
+    const dir = await genTree();
+    // Offline, coreutils is named by the folder `cp` is found in; this folder's rustc comes
+    // after the real one on PATH (it does not answer --print sysroot, so the stand-in passes it
+    // by, as it passed /usr/bin/rustc by for rustup's), but first on a step's PATH it would run.
+    const shadow = join(dir, "shadow/bin");
+    await mkdir(shadow, { recursive: true });
+    await symlink(Bun.which("cp")!, join(shadow, "cp"));
+    await Bun.write(join(shadow, "rustc"), `#!/bin/sh\ncase "$*" in *--print*) exit 1;; esac\necho "not the rustc verify names: $0" >&2\nexit 1\n`);
+    await chmod(join(shadow, "rustc"), 0o755);
+    const r = await runVerify(dir, [], { ...process.env, PATH: `${shadow}:${process.env.PATH}` });
+    expect({ code: r.code, err: r.code === 0 ? "" : r.stderr }).toEqual({ code: 0, err: "" });
+    expect(r.statuses).toEqual(["step001 passed", "step002 passed", "step003 passed", "step004 passed"]);
+    // The report names the stand-in's compiler, and that one built: its version is in the rlib.
+    const sysroot = (await spawn(["rustc", "--print", "sysroot"])).stdout.trim();
+    const version = (await spawn([join(sysroot, "bin/rustc"), "-V"])).stdout.trim();
+    expect(r.report!.steps.filter((s) => s.kind === "rustc").map((s) => s.compiler)).toEqual(Array(3).fill(`${version} at ${sysroot}`));
+    expect(r.stderr).toContain(`compilers: ${version} at ${sysroot} for 3 steps`);
+    const rlib = await Bun.file(join(r.report!.steps[0]!.outPath!, "build/libgreeting.rlib")).text();
+    expect(rlib).toContain(version);
+  });
+
+  /** A toolchain folder with bin/rustc and bin/cargo of the given text and mode. */
+  async function fakeToolchain(dir: string, script: string, mode: number): Promise<string> {
+    const tc = join(dir, "toolchain");
+    for (const tool of ["rustc", "cargo"]) {
+      await Bun.write(join(tc, "bin", tool), script);
+      await chmod(join(tc, "bin", tool), mode);
+    }
+    return tc;
+  }
+
+  test.each([
+    ["a compiler that echoes and exits 0", "#!/bin/sh\necho \"$@\"\nexit 0\n", 0o755],
+    ["a bin/rustc that is not executable", "#!/bin/sh\nexit 0\n", 0o644],
+  ])("--toolchain with %s: one line before anything is evaluated, nothing built", async (_, script, mode) => {
+    const dir = await genTree();
+    const tc = await fakeToolchain(dir, script, mode);
+    const r = await runVerify(dir, ["--toolchain", tc]);
+    expect(r.code).toBe(ExitCode.badInput);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).not.toContain("✔");
+    expect(r.stderr).not.toContain("evaluating");
+    const errors = errorLines(r.stderr);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(`--toolchain ${tc}: bin/rustc is not a working rustc`);
+  });
+
+  test("--toolchain that the tree would not use (online, a tree that pins no compiler): one line", async () => {
+    const dir = await genTree();
+    const sysroot = (await spawn(["rustc", "--print", "sysroot"])).stdout.trim();
+    const r = await cli(["verify", "tree", "--toolchain", sysroot], { cwd: dir });
+    expect(r.code).toBe(ExitCode.badInput);
+    const errors = errorLines(r.stderr);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(`--toolchain ${sysroot} would not be used: this tree (--depth shell) pins no compiler`);
+    expect(r.stderr).not.toContain("evaluating");
+  });
+});
+
+describe("verify's options are checked before anything runs: one line, exit badInput, nothing evaluated", () => {
+  test.each([
+    ["--src naming a file", (dir: string) => ["--state", join(dir, "nix"), "--src", join(dir, "tree/steps.json")], "--src DIR/tree/steps.json is not a folder"],
+    ["--src naming nothing", (dir: string) => ["--state", join(dir, "nix"), "--src", join(dir, "nope")], "--src DIR/nope does not exist"],
+    ["--state naming a file", (dir: string) => ["--state", join(dir, "tree/steps.json")], "--state DIR/tree/steps.json cannot hold verify's store and settings: it, or a folder above it, is a file"],
+    ["--state under a file", (dir: string) => ["--state", join(dir, "tree/steps.json/nix")], "it, or a folder above it, is a file"],
+    ["--state where no folder can be made", () => ["--state", "/proc/nixify-state"], "--state /proc/nixify-state cannot hold verify's store and settings: it cannot be made or written"],
+    ["--state with a space", (dir: string) => ["--state", join(dir, "my state")], `has " ", which Nix cannot take in the store and flake URLs that name it`],
+    ["--state with a semicolon", (dir: string) => ["--state", join(dir, "a;b")], `has ";", which Nix cannot take`],
+    ["--jobs beyond what Nix takes", (dir: string) => ["--state", join(dir, "nix"), "--jobs", "100000000000000000000"], "--jobs must be a whole number from 0 to 4294967295"],
+    ["--jobs in another notation", (dir: string) => ["--state", join(dir, "nix"), "--jobs", "1e3"], "--jobs must be a whole number from 0 to 4294967295"],
+  ] as const)("%s", async (_, args, message) => {
+    const dir = await genTree();
+    const r = await cli(["verify", "tree", "--offline", ...args(dir)], { cwd: dir });
+    expect(r.code).toBe(ExitCode.badInput);
+    const errors = errorLines(r.stderr);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(message.replace("DIR", dir));
+    expect(r.stderr).not.toContain("evaluating");
+  });
 });

@@ -4,7 +4,7 @@ import { gen } from "../gen.ts";
 import { DEFAULT_NIXPKGS } from "../render/render-tree.ts";
 import { DEPTH_DEFINITIONS } from "../depths/index.ts";
 import { DEPTHS } from "../schema.ts";
-import { log } from "../log.ts";
+import { log, printable } from "../log.ts";
 import { outputArgs, runReporting } from "./shared.ts";
 
 /** `text` as one shell word: as it is when nothing in it is special to a shell, else single-quoted. */
@@ -63,7 +63,7 @@ export default defineCommand({
       log.success(
         `${manifest.steps.length} steps written to ${result.out}${result.tree === result.out ? "" : ` (${result.tree})`} in ${seconds.total.toFixed(2)}s (x.py ${seconds.xpy.toFixed(2)}s): ${[...kinds].map(([k, n]) => `${n} ${k}`).join(", ")}`,
       );
-      for (const s of manifest.steps) log.info(`  ${s.id} ${s.emoji} ${s.label}${s.deps.length ? ` <- ${s.deps.join(" ")}` : ""}`);
+      for (const s of manifest.steps) log.info(`  ${s.id} ${s.emoji} ${printable(s.label)}${s.deps.length ? ` <- ${s.deps.join(" ")}` : ""}`);
       log.info(`build the last step with: nix build ${shellWord(`path:${result.tree}`)}`);
       if (args.json) process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
     });

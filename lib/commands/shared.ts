@@ -5,7 +5,7 @@ import type { ArgsDef } from "citty";
 import { dropDotenvVariables } from "../capture/env.ts";
 import { NixifyError } from "../errors.ts";
 import { log, setVerbosity } from "../log.ts";
-import { stopOnSignals, stoppedBy } from "../process.ts";
+import { pendingSignalsHandled, stopOnSignals, stoppedBy } from "../process.ts";
 
 export const outputArgs = {
   json: { type: "boolean", description: "Print a machine-readable report on stdout" },
@@ -35,7 +35,9 @@ export async function runReporting(
     if (!stopped && !(e instanceof NixifyError)) throw e;
     return report(stopped ?? (e as NixifyError));
   }
-  // Stopped where no child was running: the work may be done, but the user asked to stop.
+  // Stopped where no child was running: the work may be done, but the user asked to stop. (A
+  // signal that came during the last synchronous work, removing a replaced tree, is seen only now.)
+  await pendingSignalsHandled();
   const stopped = stoppedBy();
   if (stopped) report(stopped);
 }

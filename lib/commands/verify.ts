@@ -1,8 +1,9 @@
 import { defineCommand } from "citty";
+import { stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { ExitCode, NixifyError } from "../errors.ts";
-import { log } from "../log.ts";
+import { log, printable } from "../log.ts";
 import { verify } from "../verify/verify.ts";
 import { type StepReport } from "../verify/report.ts";
 import { outputArgs, runReporting } from "./shared.ts";
@@ -10,12 +11,21 @@ import { outputArgs, runReporting } from "./shared.ts";
 const MARK: { [S in StepReport["status"]]: string } = { passed: "✔ passed", built: "✔ already built", failed: "✖ failed", skipped: "- skipped" };
 
 function line(r: StepReport): string {
-  return `${r.id} ${r.emoji} ${r.label}`;
+  return `${r.id} ${r.emoji} ${printable(r.label)}`;
 }
 
 // A time Nix's log did not bound on both sides is shown as such, never as exact.
 function seconds(r: StepReport): string {
   return r.timing === "unknown" ? "?" : `${r.timing === "upper-bound" ? "≤" : ""}${r.seconds.toFixed(1)}`;
+}
+
+const MAX_JOBS = 2 ** 32 - 1;
+
+/** Refuses an option naming no folder before anything runs (a file would fail as a step, or as the tree). */
+async function assertFolder(flag: string, path: string): Promise<void> {
+  const st = await stat(path).catch(() => undefined);
+  if (st?.isDirectory()) return;
+  throw new NixifyError("badInput", `${flag} ${path} ${st ? "is not a folder" : "does not exist"}`, "pass the folder of the checkout to build against (the same sources with a change)");
 }
 
 export default defineCommand({
@@ -40,7 +50,9 @@ export default defineCommand({
   async run({ args }) {
     await runReporting(args, async () => {
       const jobs = args.jobs === undefined ? undefined : Number(args.jobs);
-      if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 0)) throw new NixifyError("badInput", `--jobs must be a whole number (0 with --builders: none here), not ${args.jobs}`);
+      // Nix takes a max-jobs of up to 2^32 - 1, in digits only.
+      if (jobs !== undefined && !(/^\d+$/.test(args.jobs!) && jobs <= MAX_JOBS)) throw new NixifyError("badInput", `--jobs must be a whole number from 0 to ${MAX_JOBS} (0 with --builders: none here), not ${args.jobs}`);
+      if (args.src !== undefined) await assertFolder("--src", resolve(args.src));
       const cache = process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache");
       const report = await verify(
         {
@@ -79,7 +91,7 @@ export default defineCommand({
       else log.error(summary);
       const compilers = new Map<string, number>();
       for (const r of report.steps) if (r.compiler) compilers.set(r.compiler, (compilers.get(r.compiler) ?? 0) + 1);
-      if (compilers.size > 0) log.info(`compilers: ${[...compilers].map(([c, n]) => `${c} for ${n} steps`).join("; ")}`);
+      if (compilers.size > 0) log.info(`compilers: ${[...compilers].map(([c, n]) => `${printable(c)} for ${n} steps`).join("; ")}`);
       if (args.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       return report.ok ? ExitCode.ok : ExitCode.buildFailed;
     });

@@ -45,6 +45,35 @@ export function flakeUrlSafe(path: string): boolean {
 }
 
 /**
+ * Whether Nix 2.8 (and newer) takes `url` as a flake input: a registry name (`nixpkgs`,
+ * `nixpkgs/nixos-unstable`, `flake:nixpkgs`), an absolute path or `path:` URL, or a URL of one of
+ * its input schemes: `github:`/`gitlab:`/`sourcehut:` OWNER/REPO[/REF], `git:`,
+ * `git+{http,https,ssh,file}:`, `hg+{http,https,ssh,file}:`, or an `http(s):`/`file:` tarball
+ * (.tar.gz, .zip, ...; 2.8 knows no `tarball+` prefix). Any may end in `?key=value&...`, none in
+ * a `#` fragment. Held to Nix 2.8's own parser by test/gen-hostile.test.ts.
+ */
+export function isFlakeInputUrl(url: string): boolean {
+  if (!/^[\x21-\x7e]+$/.test(url) || /["#\\]/.test(url)) return false; // printable ASCII, no space
+  const [ref = "", query] = url.split("?", 2) as [string, string | undefined];
+  if (query !== undefined && !/^[^?=&]+=[^?&]*(&[^?=&]+=[^?&]*)*$/.test(query)) return false;
+  const name = "[A-Za-z0-9_.-]+";
+  return [
+    new RegExp(`^(flake:)?[A-Za-z][A-Za-z0-9_-]*(/${name})?(/[0-9a-f]{40})?$`), // the registry
+    new RegExp(`^(github|gitlab):${name}/${name}(/${name})*$`),
+    new RegExp(`^sourcehut:~?${name}/${name}(/${name})*$`),
+    /^\/\S*$/, // an absolute path
+    /^path:\S+$/,
+    /^(git|git\+(https?|ssh|file)|hg\+(https?|ssh|file)):\/{1,3}[^/]\S*$/,
+    /^(https?|file):\/{1,3}[^/]\S*\.(zip|tar|tgz|tar\.gz|tar\.xz|tar\.bz2|tar\.zst)$/,
+  ].some((re) => re.test(ref));
+}
+
+/** A Nix system: ARCH-OS (x86_64-linux, aarch64-darwin, riscv64-linux), never a Rust triple. */
+export function isNixSystem(system: string): boolean {
+  return /^[a-z][a-z0-9_]*-[a-z][a-z0-9]*$/.test(system);
+}
+
+/**
  * A flake input naming a local folder: a `path:` URL when Nix can parse one (trees stay
  * byte-identical), else the attribute form, which takes the path verbatim (space, `#`, `?`, `%`,
  * newline, non-ASCII...).
@@ -154,7 +183,7 @@ function stepsNix(input: TreeInput, sysroot: Sysroot): Nix {
       toolchain: input.manifest.toolchain
         ? attrs({ name: str(TOOLCHAIN_NAME), version: str(input.manifest.toolchain.version), hash: str(input.manifest.toolchain.hash) })
         : nul(),
-      llvm: input.manifest.llvm ? sel(ident("pkgs"), llvmPackages(input.manifest.llvm.version), "llvm") : nul(),
+      llvmPackages: input.manifest.llvm ? sel(ident("pkgs"), llvmPackages(input.manifest.llvm.version)) : nul(),
     })),
     source: call(sel(ident("builders"), "mkSource"), attrs({ src: call(sel(ident("builders"), "cleanSource"), ident("src"), list(input.generated.map(str))), files: attrs(files) })),
     pieces: attrs(pieces),

@@ -1,10 +1,14 @@
 // The tools a step finds on PATH, by nixpkgs attribute path, in PATH order: the tree's steps.nix
 // hands this list to builders.nix, and verify's offline stand-in for nixpkgs names the machine's
 // own install of each (found by the program it provides; rustc, cargo and python3 are found by
-// asking them, never through rustup's or pyenv's shims).
+// asking them, never through rustup's or pyenv's shims). rustc and cargo come first: offline,
+// coreutils' folder is often /usr/bin, which may hold another rustc (Debian's rustc-web), and a
+// step that calls `rustc` by name must run the one verify's report names.
 export type StepTool = { attr: readonly string[]; program?: string };
 
 export const STEP_TOOLS: readonly StepTool[] = [
+  { attr: ["rustc"] },
+  { attr: ["cargo"] },
   { attr: ["coreutils"], program: "cp" },
   { attr: ["bash"], program: "bash" },
   { attr: ["gnutar"], program: "tar" },
@@ -19,7 +23,5 @@ export const STEP_TOOLS: readonly StepTool[] = [
   { attr: ["python3"] },
   { attr: ["cmake"], program: "cmake" },
   { attr: ["pkg-config"], program: "pkg-config" },
-  { attr: ["rustc"] },
-  { attr: ["cargo"] },
   { attr: ["stdenv", "cc"], program: "cc" },
 ];

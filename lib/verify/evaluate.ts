@@ -13,7 +13,7 @@ import { canBuild, parseMachines } from "./machines.ts";
 import { nixRunner, type NixRunner } from "./nix-settings.ts";
 import { nixError } from "./nix-output.ts";
 import { missing, NIX_BROKE_HINT } from "./store.ts";
-import { writeStandIn } from "./standin.ts";
+import { checkToolchain, writeStandIn } from "./standin.ts";
 
 export type VerifyOptions = {
   tree: string;
@@ -42,6 +42,8 @@ export type Evaluated = {
   runner: NixRunner;
   paths: EvaluatedSteps;
   evalSeconds: number;
+  /** Offline: the stand-in's rustc, the one a step that runs nixpkgs' rustc runs (version line and folder). */
+  standInRustc?: string;
 };
 
 export const BUILDER_HINT = "check that each builder answers: nix store ping --store URI (an ssh port or key goes in NIX_SSHOPTS or ~/.ssh/config); or let this machine build too (--jobs 1)";
@@ -93,16 +95,27 @@ function checkBuilders(opts: VerifyOptions, system: string): void {
   }
 }
 
-/** Arguments that point a nix command at the tree (and, offline, at the stand-in for nixpkgs). */
-async function flakeRef(runner: NixRunner, manifest: Manifest, stateDir: string, toolchain?: string, src?: string): Promise<string[]> {
+/** Arguments that point a nix command at the tree (and, offline, at the stand-in for nixpkgs, whose rustc it names). */
+async function flakeRef(runner: NixRunner, manifest: Manifest, stateDir: string, toolchain?: string, src?: string): Promise<{ args: string[]; standInRustc?: string }> {
   const args = [...runner.flakeArgs, "--no-write-lock-file"];
   if (src !== undefined) args.push("--override-input", "src", `path:${src}`);
-  if (runner.offline) {
-    const standIn = join(stateDir, "nixpkgs-host");
-    await writeStandIn(standIn, manifest.system, toolchain, manifest.llvm?.version);
-    args.push("--override-input", "nixpkgs", `path:${standIn}`);
+  if (!runner.offline) return { args };
+  const standIn = join(stateDir, "nixpkgs-host");
+  const standInRustc = await writeStandIn(standIn, manifest.system, toolchain, manifest.llvm?.version);
+  args.push("--override-input", "nixpkgs", `path:${standIn}`);
+  return { args, standInRustc };
+}
+
+/**
+ * --toolchain is used offline (the stand-in's rustc and cargo) and by a tree that pins its
+ * compiler; elsewhere it would be ignored, so it is refused. It must be a working toolchain.
+ */
+async function checkToolchainOption(opts: VerifyOptions, manifest: Manifest): Promise<void> {
+  if (opts.toolchain === undefined) return;
+  if (!opts.offline && !manifest.toolchain) {
+    throw new NixifyError("badInput", `--toolchain ${opts.toolchain} would not be used: this tree (--depth ${manifest.depth ?? "shell"}) pins no compiler, and without --offline its steps build with nixpkgs' rustc`, "add --offline to build with that toolchain in place of nixpkgs' rustc and cargo, or leave --toolchain out");
   }
-  return args;
+  await checkToolchain(opts.toolchain, opts.offline);
 }
 
 // Each package's derivation and output: builtins.mapAttrs (n: p: { drv = p.drvPath; out = p.outPath; })
@@ -150,12 +163,13 @@ export async function evaluate(opts: VerifyOptions): Promise<Evaluated> {
   const chosen = chooseSteps(manifest, opts);
   refusePlanned(chosen);
   checkBuilders(opts, manifest.system);
+  await checkToolchainOption(opts, manifest);
   const runner = await nixRunner({ offline: opts.offline, stateDir: opts.stateDir });
-  const extra = await flakeRef(runner, manifest, opts.stateDir, opts.toolchain, opts.src);
+  const { args: extra, standInRustc } = await flakeRef(runner, manifest, opts.stateDir, opts.toolchain, opts.src);
   log.start(`evaluating ${dir} (${manifest.steps.length} steps) once`);
   const evalStart = performance.now();
   const paths = await evaluatePackages(runner, dir, manifest, extra);
   const evalSeconds = (performance.now() - evalStart) / 1000;
   await ensureToolchain(runner, manifest, paths, opts.toolchain);
-  return { dir, manifest, chosen, runner, paths, evalSeconds };
+  return { dir, manifest, chosen, runner, paths, evalSeconds, standInRustc };
 }

@@ -6,9 +6,15 @@ import type { Evaluated } from "./evaluate.ts";
 import type { NixRunner } from "./nix-settings.ts";
 import type { StepReport, StepStatus, VerifyReport } from "./report.ts";
 
-/** Which compiler a rustc step runs: the toolchain's (@rustc@), or one of the tree's own stages. */
-export function compilerOf(step: Step, manifest: Manifest): string {
-  if (step.command === "@rustc@") return manifest.toolchain ? `${manifest.toolchain.version} (pinned)` : "nixpkgs' rustc";
+/**
+ * Which compiler a rustc step runs: the pinned toolchain's (@rustc@), nixpkgs' (@rustc@ in a tree
+ * that pins none, or `rustc` by name: its bin comes first on a step's PATH), offline the stand-in's
+ * (`standInRustc`, as writeStandIn names it), or one of the tree's own stages.
+ */
+export function compilerOf(step: Step, manifest: Manifest, standInRustc?: string): string {
+  const nixpkgs = standInRustc ?? "nixpkgs' rustc";
+  if (step.command === "@rustc@") return manifest.toolchain ? `${manifest.toolchain.version} (pinned)` : nixpkgs;
+  if (step.command === "rustc") return nixpkgs;
   // @build@/<host>/stage1/bin/rustc: the stage the tree built, handed over by a step.
   const stage = /^@build@\/[^/]+\/([^/]+)\/bin\/rustc$/.exec(step.command)?.[1];
   return stage ? `the tree's ${stage} rustc` : step.command;
@@ -78,7 +84,7 @@ export class Verdicts {
   record(step: Step, status: StepStatus, seconds: number, more: Partial<StepReport> = {}): void {
     const { manifest, paths } = this.tree;
     const r: StepReport = { id: step.id, kind: step.kind, emoji: step.emoji, label: step.label, status, seconds, drvPath: paths[step.id]?.drv, ...more };
-    if (step.kind === "rustc") r.compiler = compilerOf(step, manifest);
+    if (step.kind === "rustc") r.compiler = compilerOf(step, manifest, this.tree.standInRustc);
     if (status === "passed" || status === "built") r.outPath = paths[step.id]?.out;
     this.reports.set(step.id, r);
     this.onStep?.(r, this.reports.size, this.tree.chosen.length);

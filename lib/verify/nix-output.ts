@@ -22,6 +22,19 @@ export type RealiseEvent =
    */
   | { kind: "error"; text: string; ours: boolean };
 
+/**
+ * A message of Nix's in one line: its first. Nix quotes the first line of what ssh printed for a
+ * builder it cannot reach, and with verify's -vvv Nix runs ssh with -v, whose first line is its
+ * version banner: ssh's own reason is then its last line that is not a debug line.
+ */
+function oneLine(msg: string): string {
+  const lines = msg.split("\n").map((l) => l.trim()).filter(Boolean);
+  const first = lines[0] ?? "";
+  const banner = /: OpenSSH_\S+.*$/;
+  const reason = lines.slice(1).filter((l) => !/^debug\d*:/.test(l)).at(-1);
+  return banner.test(first) && reason ? first.replace(banner, `: ${reason}`) : first;
+}
+
 export function parseRealiseLine(line: string): RealiseEvent | undefined {
   if (!line.startsWith("@nix {")) return line.trim() ? { kind: "error", text: plainText(line).trim(), ours: false } : undefined;
   // Only activity starts and messages matter; a builder's own output ("result" lines) never
@@ -45,7 +58,7 @@ export function parseRealiseLine(line: string): RealiseEvent | undefined {
     // Nix's own errors carry raw_msg; a builder's line in the shape of Nix's JSON, which Nix 2.8
     // relays as a message, does not, and must not fail another step.
     const failed = typeof e.raw_msg === "string" ? /^error: builder for '([^']+\.drv)' failed/.exec(msg) : null;
-    return failed ? { kind: "failed", drv: failed[1]! } : { kind: "error", text: msg.split("\n")[0]!.trim(), ours: true };
+    return failed ? { kind: "failed", drv: failed[1]! } : { kind: "error", text: oneLine(msg), ours: true };
   }
   // Debug messages (-vvv) of Nix 2.8's derivation goal: the builder's exit, and the goal's end.
   const end = /^builder process for '([^']+\.drv)' finished$/.exec(msg);

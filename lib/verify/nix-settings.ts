@@ -8,7 +8,7 @@
 //   - NIX_CONF_DIR and NIX_USER_CONF_FILES point away from the machine's own settings;
 //   - NIX_STORE_DIR is the private store's folder, so that a remote builder's store (`ssh-ng://`,
 //     whose store folder Nix would otherwise take to be /nix/store) names paths the same way.
-import { mkdir } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { NixifyError } from "../errors.ts";
 
@@ -19,6 +19,13 @@ export type NixRunner = {
   flakeArgs: string[];
   offline: boolean;
 };
+
+/**
+ * A character a --state path may hold: offline, Nix 2.8 names it in a `path:` flake URL (the
+ * stand-in for nixpkgs: no space, `#`, `?`, `%`, `"`, non-ASCII) and in the store URL of nix.conf
+ * (no `;` or `!` there).
+ */
+const STATE_PATH_CHAR = /^[A-Za-z0-9._~$&'()*+,=:@\/-]$/;
 
 export function nixInstalled(): string {
   const nix = Bun.which("nix");
@@ -37,9 +44,11 @@ export async function nixRunner(opts: { offline: boolean; stateDir: string }): P
   const flakeArgs = ["--extra-experimental-features", "nix-command flakes"];
   if (!opts.offline) return { env: { ...process.env }, flakeArgs, offline: false };
   const dir = opts.stateDir;
+  const bad = [...dir].find((c) => !STATE_PATH_CHAR.test(c));
+  if (bad !== undefined) {
+    throw new NixifyError("badInput", `--state ${JSON.stringify(dir)} has ${JSON.stringify(bad)}, which Nix cannot take in the store and flake URLs that name it`, "choose a --state whose path has only letters A-Z a-z, digits and . _ - ~ $ & ' ( ) * + , = : @ /");
+  }
   const conf = join(dir, "conf");
-  await mkdir(conf, { recursive: true });
-  await Bun.write(join(dir, "registry.json"), JSON.stringify({ flakes: [], version: 2 }));
   const settings = [
     "experimental-features = nix-command flakes",
     "substituters =",
@@ -50,7 +59,15 @@ export async function nixRunner(opts: { offline: boolean; stateDir: string }): P
     "connect-timeout = 5",
     `store = local?store=${dir}/store&state=${dir}/state&log=${dir}/log`,
   ];
-  await Bun.write(join(conf, "nix.conf"), `${settings.join("\n")}\n`);
+  try {
+    await mkdir(conf, { recursive: true });
+    await writeFile(join(dir, "registry.json"), JSON.stringify({ flakes: [], version: 2 }));
+    await writeFile(join(conf, "nix.conf"), `${settings.join("\n")}\n`);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "ENOTDIR" || code === "EEXIST" ? "it, or a folder above it, is a file" : `it cannot be made or written (${code ?? (e as Error).message})`;
+    throw new NixifyError("badInput", `--state ${dir} cannot hold verify's store and settings: ${why}`, "choose a writable folder with --state DIR");
+  }
   return {
     env: { ...process.env, NIX_CONF_DIR: conf, NIX_USER_CONF_FILES: "/dev/null", NIX_STORE_DIR: join(dir, "store"), XDG_CACHE_HOME: join(dir, "cache") },
     flakeArgs: [],

@@ -2,12 +2,15 @@
 // place, so a reader sees the old tree or the new one, never half of one. An existing folder is
 // replaced only if it carries our marker; with --force a folder gen did not make is moved aside,
 // never deleted, and the source, a folder holding it, `/`, the home or the current folder never.
-import { mkdirSync, writeFileSync } from "node:fs";
+// A signal stops the writing (the old tree stays), but not the swap: its renames are synchronous,
+// so no signal handler runs between them and --out always holds a whole tree.
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { lstat, mkdir, readdir, readlink, realpath, rename, rm } from "node:fs/promises";
 import { homedir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { NixifyError } from "../errors.ts";
 import { log } from "../log.ts";
+import { keptOnStop, removedOnStop, removeNow, stopPoint, stoppedBy } from "../process.ts";
 import { GENERATED_MARKER } from "../render/nix.ts";
 
 async function isOurs(dir: string): Promise<boolean> {
@@ -103,16 +106,46 @@ const isAlive = (pid: number): boolean => {
   }
 };
 
-/** Removes the staging and old folders that killed runs left beside `target`, and only those of dead processes. */
-async function removeStale(target: string): Promise<void> {
-  const parent = dirname(target);
+/** The folders runs name beside `target`: `new` (the tree being written), `old` (the tree --out held, during the swap), `del` (that tree, being deleted). */
+const sideName = (target: string, kind: "new" | "old" | "del", pid = process.pid) => join(dirname(target), `.${basename(target)}.nixify-${kind}-${pid}`);
+
+/** The folders that runs now dead left beside `target`, by kind. */
+async function leftovers(target: string): Promise<Array<{ path: string; kind: string }>> {
   const prefix = `.${basename(target)}.nixify-`;
-  for (const name of await readdir(parent).catch(() => [])) {
-    if (!name.startsWith(prefix)) continue;
-    const m = /^(?:new|old)-([1-9]\d*)$/.exec(name.slice(prefix.length));
-    if (m && Number(m[1]) !== process.pid && !isAlive(Number(m[1]))) await rm(join(parent, name), { recursive: true, force: true });
+  const found = [];
+  for (const name of (await readdir(dirname(target)).catch(() => [])).sort()) {
+    const m = name.startsWith(prefix) ? /^(new|old|del)-([1-9]\d*)$/.exec(name.slice(prefix.length)) : null;
+    if (m && Number(m[2]) !== process.pid && !isAlive(Number(m[2]))) found.push({ path: join(dirname(target), name), kind: m[1]! });
+  }
+  return found;
+}
+
+/**
+ * Puts back the tree a run killed in the middle of its swap (SIGKILL, a crash) left aside as
+ * `old`: where --out is missing it is restored; where --out exists it is left, and named.
+ */
+export async function recoverLeftovers(out: string): Promise<void> {
+  const target = await realTarget(out);
+  for (const { path, kind } of await leftovers(target)) {
+    if (kind !== "old") continue;
+    if ((await readdir(path).catch(() => [])).length === 0) {
+      await rm(path, { recursive: true, force: true }).catch(() => {});
+    } else if (!(await lstat(target).then(() => true, () => false))) {
+      await rename(path, target).then(
+        () => log.warn(`restored the tree a stopped run had moved aside (${shown(path)}) to ${shown(out)}`),
+        (e) => log.warn(`a stopped run left the tree of ${shown(out)} at ${shown(path)}, and it could not be put back (${errCode(e)}): move it back yourself`),
+      );
+    } else log.warn(`a stopped run left a tree at ${shown(path)}; it is left as it is (remove it once ${shown(out)} is the tree you want)`);
   }
 }
+
+/** Removes the staging folders and replaced trees that killed runs left beside `target` (never an `old` one: it may be the only copy). */
+async function removeStale(target: string): Promise<void> {
+  for (const { path, kind } of await leftovers(target)) if (kind !== "old") await rm(path, { recursive: true, force: true });
+}
+
+/** Files written between two looks for a signal: a stop waits for no more than these. */
+const FILES_PER_STOP_POINT = 200;
 
 /** A free sibling name for a folder moved aside under --force. */
 async function keptName(target: string): Promise<string> {
@@ -124,42 +157,77 @@ async function keptName(target: string): Promise<string> {
 
 /** Writes `files` as the tree at `out` (through a link, into the folder it points to); returns that folder. */
 export async function writeTreeAtomically(out: string, files: Map<string, string>, force: boolean, keep: string[] = []): Promise<string> {
+  await stopPoint();
   const { target, aside } = await planOut(out, force, keep);
   const parent = dirname(target);
-  const staging = join(parent, `.${basename(target)}.nixify-new-${process.pid}`);
+  const staging = removedOnStop(sideName(target, "new"));
   const unwritable = (e: unknown) => new NixifyError("outDirUnwritable", `cannot write the tree at ${shown(out)}: ${errCode(e)}`, "choose a writable --out");
   try {
     await mkdir(parent, { recursive: true });
     await removeStale(target);
-    await rm(staging, { recursive: true, force: true });
+    rmSync(staging, { recursive: true, force: true });
     // Folders once, then the files: thousands of small writes, so no per-file parent lookups.
     const dirs = new Set([...files.keys()].map((rel) => dirname(join(staging, rel))));
     for (const dir of [...dirs].sort()) mkdirSync(dir, { recursive: true });
-    for (const [rel, text] of files) writeFileSync(join(staging, rel), text);
+    let written = 0;
+    for (const [rel, text] of files) {
+      writeFileSync(join(staging, rel), text);
+      if (++written % FILES_PER_STOP_POINT === 0) await stopPoint();
+    }
+    await stopPoint();
   } catch (e) {
-    await rm(staging, { recursive: true, force: true }).catch(() => {});
-    throw unwritable(e);
+    try {
+      removeNow(staging);
+    } catch {
+      // A forced exit or the next run removes it.
+    }
+    throw stoppedBy() ?? unwritable(e);
   }
-  const moved = aside === "kept" ? await keptName(target) : join(parent, `.${basename(target)}.nixify-old-${process.pid}`);
+  const moved = aside === "kept" ? await keptName(target) : sideName(target, "old");
   let hadOld = false;
   try {
-    hadOld = await rename(target, moved).then(
-      () => true,
-      (e: NodeJS.ErrnoException) => {
-        if (e.code === "ENOENT") return false;
-        throw e;
-      },
-    );
-    await rename(staging, target);
+    // No await from here to the end of the swap: a signal waits until --out holds a tree again.
+    try {
+      renameSync(target, moved);
+      hadOld = true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    }
+    renameSync(staging, target);
   } catch (e) {
     // Put back what was there; the staging folder goes.
-    if (hadOld) await rename(moved, target).catch(() => {});
-    await rm(staging, { recursive: true, force: true }).catch(() => {});
+    if (hadOld) {
+      try {
+        renameSync(moved, target);
+      } catch {
+        // It stays at `moved`, where the next run finds and restores it.
+      }
+    }
+    try {
+      removeNow(staging);
+    } catch {
+      // A forced exit or the next run removes it.
+    }
     throw unwritable(e);
   }
+  keptOnStop(staging);
   if (!hadOld) return target;
-  if (aside === "kept") log.warn(`${shown(out)} was not made by nixify-rust: it was moved to ${shown(moved)}, not deleted`);
-  // The tree is in place; a previous tree that cannot be removed now goes with the next run's stale ones.
-  else await rm(moved, { recursive: true, force: true }).catch((e) => log.warn(`could not remove the previous tree at ${shown(moved)}: ${errCode(e)}`));
+  if (aside === "kept") {
+    log.warn(`${shown(out)} was not made by nixify-rust: it was moved to ${shown(moved)}, not deleted`);
+    return target;
+  }
+  // Removed synchronously, so no signal cuts it short; should something else (SIGKILL), the
+  // replaced tree has the name a next run removes without a look.
+  let doomed = sideName(target, "del");
+  try {
+    renameSync(moved, doomed);
+  } catch {
+    doomed = moved;
+  }
+  try {
+    rmSync(doomed, { recursive: true, force: true });
+  } catch (e) {
+    log.warn(`could not remove the previous tree at ${shown(doomed)}: ${errCode(e)}`);
+  }
   return target;
 }

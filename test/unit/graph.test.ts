@@ -50,6 +50,8 @@ describe("renderGraph", () => {
     ["dot", "a quote is escaped", 'rustc "x"', '  a [label="a 🦀 rustc \\"x\\""];'],
     ["dot", "a backslash is escaped", "rustc C:\\x", '  a [label="a 🦀 rustc C:\\\\x"];'],
     ["dot", "a newline is a space", "rustc x\ny", '  a [label="a 🦀 rustc x y"];'],
+    ["mermaid", "escape sequences and control characters go", "rustc \x1b]0;title\x07x\x1b[2J\x1b[H\x07\x9b31my", '  a["a 🦀 rustc xy"]'],
+    ["dot", "escape sequences and control characters go", "rustc \x1b]0;title\x07x\x1b[2J\x1b[H\x07\x9b31my", '  a [label="a 🦀 rustc xy"];'],
   ] as const)("%s: %s", (format, _, label, line) => {
     const [a] = steps({ a: [] });
     expect(renderGraph(manifestOf([{ ...a!, label }]), format).split("\n")).toContain(line);

@@ -83,4 +83,12 @@ describe("compilerOf", () => {
     ["a stage the tree built (1.63's stage-1 core)", step("step311"), manifest(pinned), "the tree's stage1 rustc"],
     ["anything else: its command", step("step310"), manifest(pinned), "cp"],
   ])("%s", (_, s, m, text) => expect(compilerOf(s, m)).toBe(text));
+
+  // Offline, nixpkgs' rustc is the stand-in's, which a step that calls `rustc` by name runs too.
+  const standIn = "rustc 1.95.0 (59807616e 2026-04-14) at /opt/rust";
+  test.each<[string, Step, Manifest, string]>([
+    ["nixpkgs' rustc offline: the stand-in's", step("step092"), manifest(), standIn],
+    ["rustc by name (the sample's steps): the stand-in's", { ...step("step092"), command: "rustc" }, manifest(pinned), standIn],
+    ["the pinned compiler stays the pinned one", step("step092"), manifest(pinned), "rustc 1.63.0 (pinned)"],
+  ])("%s", (_, s, m, text) => expect(compilerOf(s, m, standIn)).toBe(text));
 });
