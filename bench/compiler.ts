@@ -1,17 +1,18 @@
 // Benchmark of a whole Rust compiler through Nix (not a test, not CI: hours on 2 cores).
-//   bun bench/compiler.ts [WORK] [--rounds N] [--tree DIR]
-//     WORK     default $TMPDIR/nixify-bench-compiler
+//   bun bench/compiler.ts [WORK] [--rust 1.63|1.95] [--rounds N] [--tree DIR]
+//     WORK     default $TMPDIR/nixify-bench-compiler-<rust>
+//     --rust   which compiler (default 1.63; see RUSTS below)
 //     --rounds plain and verify N times each, interleaved (plain, verify, plain, verify, ...);
 //              the ratio is of their medians (default 1)
 //     --tree   a tree gen already wrote for the same build (e.g. test/fixtures/compiler-1.63.tar.xz
 //              unpacked): no gen phase; verify points it at the prepared checkout (--src)
-// On Rust 1.63 prepared as Debian does, with Debian's rustc 1.63 as stage0 and Debian's LLVM 14,
+// On Rust 1.63 or 1.95 prepared as Debian does (RUSTS: the stage0, LLVM and config of each),
 // `x.py build --stage 1 library/std`:
 //   gen       gen --depth rustc: the observed capture, steps by kind
 //   plain N   x.py's wall time from a fresh build dir, its bootstrap binary already built
 //   verify N  verify --jobs 2 --offline into a fresh store; the Nix-built stage-1 rustc's
 //             --version, and hello world compiled against the Nix-built stage-1 std, run
-//   change    one line added to compiler/rustc_driver/src/lib.rs in a copy of the checkout:
+//   change    one line added to a compiler crate (RUSTS: changedFile) in a copy of the checkout:
 //             verify --src COPY (steps rebuilt, seconds) on the last verify's store, against
 //             x.py's own rebuild after it in the last plain build's dir
 // Each phase's figures are kept in WORK/figures.json (and each verify round's report in WORK/verify-N.json) and a finished phase is not run again, so
@@ -33,12 +34,48 @@ import { spawn } from "../lib/process.ts";
 import type { StepReport, VerifyReport } from "../lib/verify/report.ts";
 
 const HERE = join(import.meta.dir, "..");
-const { values: opts, positionals } = parseArgs({ allowPositionals: true, options: { rounds: { type: "string", default: "1" }, tree: { type: "string" } } });
-const work = resolve(positionals[0] ?? join(tmpdir(), "nixify-bench-compiler"));
+const { values: opts, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { rust: { type: "string", default: "1.63" }, rounds: { type: "string", default: "1" }, tree: { type: "string" } },
+});
+const TARGET = "x86_64-unknown-linux-gnu";
+
+/**
+ * What each compiler builds with. 1.63: Debian's rustc 1.63 as stage0 (a local rebuild) and LLVM 14.
+ * 1.95: the machine's toolchain, which must be 1.94 or 1.95 (Debian's 1.96 does not build 1.95's
+ * compiler), LLVM 22 from Debian 12's security archive, and Debian's own config keys for 1.95 (its
+ * compiler-rt builtins archive: a stable std otherwise wants src/llvm-project).
+ */
+type Rust = { configName: string; changedFile: string; aptPackages: string[]; stage0: () => Promise<string>; config: (stage0: string, buildDir: string) => string };
+const RUSTS: { [version: string]: Rust } = {
+  "1.63": {
+    configName: "config.toml",
+    changedFile: "compiler/rustc_driver/src/lib.rs",
+    aptPackages: ["llvm-14-dev"],
+    stage0: () => support("debian-stage0.sh", "1.63"),
+    config: (stage0, buildDir) =>
+      `changelog-seen = 2\n[build]\nrustc = "${stage0}/bin/rustc"\ncargo = "${stage0}/bin/cargo"\nsubmodules = false\nlocal-rebuild = true\n` +
+      `vendor = true\nbuild-dir = "${buildDir}"\ndocs = false\n[rust]\ndeny-warnings = false\n[llvm]\nlink-shared = true\n` +
+      `[target.${TARGET}]\nllvm-config = "/usr/bin/llvm-config-14"\n`,
+  },
+  "1.95": {
+    configName: "bootstrap.toml",
+    changedFile: "compiler/rustc_driver_impl/src/lib.rs",
+    aptPackages: ["llvm-22-dev", "llvm-22-tools", "libclang-rt-22-dev"],
+    stage0: () => support("toolchain-for.sh", "1.95"),
+    config: (stage0, buildDir) =>
+      `change-id = "ignore"\n[build]\nrustc = "${stage0}/bin/rustc"\ncargo = "${stage0}/bin/cargo"\nsubmodules = false\nvendor = true\n` +
+      `build-dir = "${buildDir}"\ndocs = false\noptimized-compiler-builtins = "/usr/lib/llvm-22/lib/clang/22/lib/linux/libclang_rt.builtins-x86_64.a"\n` +
+      `[llvm]\nlink-shared = true\ndownload-ci-llvm = false\n[rust]\ndownload-rustc = false\njemalloc = false\ndeny-warnings = false\n` +
+      `channel = "stable"\nlld = false\n[target.${TARGET}]\nllvm-config = "/usr/lib/llvm-22/bin/llvm-config"\n`,
+  },
+};
+const rust = RUSTS[opts.rust!];
+if (!rust) throw new Error(`--rust ${opts.rust}: one of ${Object.keys(RUSTS).join(", ")}`);
+const work = resolve(positionals[0] ?? join(tmpdir(), `nixify-bench-compiler-${opts.rust}`));
 const rounds = Number(opts.rounds);
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds ${opts.rounds}: give a whole number of at least 1`);
-const TARGET = "x86_64-unknown-linux-gnu";
-const CHANGED_FILE = "compiler/rustc_driver/src/lib.rs";
+const CHANGED_FILE = rust.changedFile;
 await mkdir(work, { recursive: true });
 
 type Figures = { [phase: string]: { [k: string]: number | string } };
@@ -53,7 +90,9 @@ async function run(argv: string[], opts: { cwd?: string } = {}): Promise<{ secon
   if (r.code !== 0) throw new Error(`${argv.slice(0, 4).join(" ")} ... failed (${r.code}): ${r.stderr.slice(-3000)}`);
   return { seconds, stdout: r.stdout, stderr: r.stderr };
 }
-const support = async (script: string) => (await run(["bash", join(HERE, "test/support", script), "1.63"])).stdout.trim().split("\n").at(-1)!;
+async function support(script: string, version: string): Promise<string> {
+  return (await run(["bash", join(HERE, "test/support", script), version])).stdout.trim().split("\n").at(-1)!;
+}
 const nixify = (args: string[], cwd = work) => run([process.execPath, join(HERE, "main.ts"), ...args], { cwd });
 // /proc/stat's first line: the machine's CPU time in ticks (USER_HZ, 100 on Linux), busy and all.
 const CLOCK_TICKS = 100;
@@ -125,15 +164,12 @@ async function phase(name: string, body: () => Promise<{ [k: string]: number | s
   console.log(`${name}:`, figures[name]);
 }
 
-// A compiler build needs a system LLVM (Debian's tarballs drop src/llvm-project); 1.63 takes Debian 12's LLVM 14.
-if (!(await Bun.file("/usr/bin/llvm-config-14").exists())) {
-  await run(["sh", "-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq llvm-14-dev >/dev/null"]);
+// A compiler build needs a system LLVM (Debian's tarballs drop src/llvm-project): Debian 12's.
+if ((await spawn(["dpkg", "-s", ...rust.aptPackages])).code !== 0) {
+  await run(["sh", "-c", `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${rust.aptPackages.join(" ")} >/dev/null`]);
 }
-const [src, stage0] = [await support("prepare-debian-tree.sh"), await support("debian-stage0.sh")];
-const config = (buildDir: string) =>
-  `changelog-seen = 2\n[build]\nrustc = "${stage0}/bin/rustc"\ncargo = "${stage0}/bin/cargo"\nsubmodules = false\nlocal-rebuild = true\n` +
-  `vendor = true\nbuild-dir = "${buildDir}"\ndocs = false\n[rust]\ndeny-warnings = false\n[llvm]\nlink-shared = true\n` +
-  `[target.${TARGET}]\nllvm-config = "/usr/bin/llvm-config-14"\n`;
+const [src, stage0] = [await support("prepare-debian-tree.sh", opts.rust!), await rust.stage0()];
+const config = (buildDir: string) => rust.config(stage0, buildDir);
 
 /** A copy of the checkout that shares its files (hard links), with CHANGED_FILE replaced by a changed one when asked. */
 async function copyOf(dest: string, change: boolean): Promise<string> {
@@ -170,13 +206,51 @@ const plain = async () => {
   await copyOf(plainSrc, false);
   await spawn(["rm", "-rf", plainDir]);
   await mkdir(plainDir, { recursive: true });
-  await Bun.write(join(plainDir, "config.toml"), config(join(plainDir, "build")));
+  await Bun.write(join(plainDir, rust.configName), config(join(plainDir, "build")));
   // x.py --help builds the bootstrap binary, then exits 1 on 1.63 (usage); the binary is what counts.
   await spawn(["python3", join(plainSrc, "x.py"), "--help"], { cwd: plainDir, env: process.env });
   if (!(await Bun.file(join(plainDir, "build/bootstrap/debug/bootstrap")).exists())) throw new Error("x.py --help built no bootstrap binary");
   const b = await run(["python3", join(plainSrc, "x.py"), "build", "--stage", "1", "library/std"], { cwd: plainDir });
   return { xpySeconds: Math.round(b.seconds) };
 };
+
+/**
+ * A small real project whose dependencies come from the checkout's vendor/ (cargo's source
+ * replacement, offline), built and tested by the stage0 cargo with RUSTC the Nix-built compiler:
+ * the summary line of `cargo test`.
+ */
+async function vendoredProject(rustc: string): Promise<string> {
+  const dir = join(work, "project");
+  await spawn(["rm", "-rf", dir]);
+  await Bun.write(join(dir, "Cargo.toml"), '[package]\nname = "digits"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\nitoa = "1"\nmemchr = "2"\nsmallvec = "1"\n');
+  await Bun.write(join(dir, ".cargo/config.toml"), `[source.crates-io]\nreplace-with = "vendored"\n[source.vendored]\ndirectory = "${join(src, "vendor")}"\n`);
+  await Bun.write(join(dir, "src/lib.rs"), `use smallvec::SmallVec;
+/// The decimal digits of n, and where the first 0 is among them.
+pub fn digits(n: u64) -> (SmallVec<[u8; 20]>, Option<usize>) {
+    let mut buf = itoa::Buffer::new();
+    let text: SmallVec<[u8; 20]> = buf.format(n).bytes().collect();
+    let zero = memchr::memchr(b'0', &text);
+    (text, zero)
+}
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn digits_of_a_number() {
+        let (d, zero) = super::digits(1_203);
+        assert_eq!(&d[..], b"1203");
+        assert_eq!(zero, Some(2));
+    }
+    #[test]
+    fn no_zero() {
+        assert_eq!(super::digits(7).1, None);
+    }
+}
+`);
+  const env = { ...process.env, RUSTC: rustc, CARGO_HOME: join(dir, ".cargo-home"), CARGO_TARGET_DIR: join(dir, "target") };
+  const t = await spawn([join(stage0, "bin/cargo"), "test", "--offline"], { cwd: dir, env });
+  if (t.code !== 0) throw new Error(`cargo test with the Nix-built rustc failed: ${t.stderr.slice(-3000)}`);
+  return /test result: .*/.exec(t.stdout)?.[0] ?? "no test result";
+}
 
 const state = join(work, "nix");
 // verify names the prepared checkout (--src) itself: a given tree (the fixture) names none of this machine's.
@@ -195,6 +269,7 @@ const verify = async (round: number) => {
   await Bun.write(join(work, "hello.rs"), 'fn main() { println!("hello from a Nix-built rustc and std"); }\n');
   await run([join(stage1, "bin/rustc"), "hello.rs", "-o", "hello"], { cwd: work });
   const hello = (await run([join(work, "hello")])).stdout.trim();
+  const project = await vendoredProject(join(stage1, "bin/rustc"));
   return {
     verifySeconds: Math.round(report.totalSeconds),
     evalSeconds: Math.round(report.evalSeconds),
@@ -202,6 +277,7 @@ const verify = async (round: number) => {
     failed: report.steps.filter((s) => s.status !== "passed" && s.status !== "built").length,
     stage1Version: version,
     hello,
+    project,
     stage1Files: (await readdir(join(stage1, "lib"))).length,
     ...stepSeconds(manifest, report),
   };

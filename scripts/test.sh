@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Sets up what the tests need on a fresh Debian machine, then runs them all: what scripts/setup.sh
-# installs, real Rust sources (Debian's rustc 1.63, 1.85 and 1.90 source tarballs, by
+# installs, real Rust sources (Debian's rustc 1.63, 1.85, 1.90 and 1.95 source tarballs, by
 # test/support/fetch-rust-src.sh, cached), and a toolchain new enough for them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
-# The compiler cone (test/compiler-cone.test.ts) compiles rustc_llvm's C++ against Debian's LLVM 14.
-if [ ! -x /usr/bin/llvm-config-14 ]; then
+# The compiler cones (test/compiler-cone.test.ts) compile rustc_llvm's C++ against Debian's LLVM 14
+# (1.63) and LLVM 22 (1.95, from Debian 12's security archive), whose compiler-rt builtins 1.95's std
+# links.
+if [ ! -x /usr/bin/llvm-config-14 ] || [ ! -x /usr/lib/llvm-22/bin/llvm-config ] || [ ! -d /usr/lib/llvm-22/lib/clang/22/lib/linux ]; then
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq llvm-14-dev >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq llvm-14-dev llvm-22-dev llvm-22-tools libclang-rt-22-dev >/dev/null
 fi
 
 # The remote-builder suite (test/remote-builders.test.ts) runs Debian's sshd as its second machine.
@@ -24,7 +26,8 @@ fi
 src163=${NIXIFY_RUST_SRC_1_63:-$(bash test/support/fetch-rust-src.sh 1.63)}
 src185=${NIXIFY_RUST_SRC_1_85:-$(bash test/support/fetch-rust-src.sh 1.85)}
 src190=${NIXIFY_RUST_SRC_1_90:-$(bash test/support/fetch-rust-src.sh 1.90)}
-export NIXIFY_RUST_SRC_1_63=$src163 NIXIFY_RUST_SRC_1_85=$src185 NIXIFY_RUST_SRC_1_90=$src190
+src195=${NIXIFY_RUST_SRC_1_95:-$(bash test/support/fetch-rust-src.sh 1.95)}
+export NIXIFY_RUST_SRC_1_63=$src163 NIXIFY_RUST_SRC_1_85=$src185 NIXIFY_RUST_SRC_1_90=$src190 NIXIFY_RUST_SRC_1_95=$src195
 
 # The suites that build a bootstrap crate (1.85, 1.90) need a toolchain at least as new as the
 # newest tree's stage0: the machine's where it is, else Debian's rustc-web for bookworm (downloaded

@@ -37,7 +37,7 @@ export function cli(args: string[], opts: { cwd?: string; env?: { [k: string]: s
  * test/support/fetch-rust-src.sh, so the suites that need them never skip. A failed fetch throws:
  * the test file fails to load, which fails the run.
  */
-export function rustSrc(version: "1.63" | "1.85" | "1.90"): string {
+export function rustSrc(version: "1.63" | "1.85" | "1.90" | "1.95"): string {
   const name = `NIXIFY_RUST_SRC_${version.replace(".", "_")}`;
   const set = process.env[name];
   if (set) return set;
@@ -56,7 +56,7 @@ export function rustSrc(version: "1.63" | "1.85" | "1.90"): string {
  * Runs a test-support script (`test/support/SCRIPT VERSION`: a prepared source tree, a stage0
  * toolchain) and returns the path it prints last; a failure stops the test with the script's stderr.
  */
-export async function supportPath(script: string, version: "1.63" | "1.85" | "1.90" | "web"): Promise<string> {
+export async function supportPath(script: string, version: "1.63" | "1.85" | "1.90" | "1.95" | "web"): Promise<string> {
   const r = await spawn(["bash", join(import.meta.dir, "support", script), version]);
   if (r.code !== 0) throw new Error(`test/support/${script} ${version} failed: ${r.stderr.slice(-2000)}`);
   return r.stdout.trim().split("\n").at(-1)!;

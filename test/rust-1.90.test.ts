@@ -5,8 +5,8 @@
 // its LLVM); rustc depth on a tool the stage-0 compiler builds alone, verified through Nix offline.
 // 1.90's packaging is not served by the archive: the tree is prepared without it
 // (test/support/prepare-debian-tree.sh). The toolchain is the machine's where it is at least the
-// tree's stage0 (1.89), else Debian's rustc-web (test/support/toolchain-for.sh); a stage-1 compiler
-// of 1.90 needs LLVM 19 or newer (Debian 12's main archive has 14-16), so nothing here builds one.
+// tree's stage0 (1.89), else Debian's rustc-web (test/support/toolchain-for.sh). No stage-1
+// compiler is built here: a current compiler's is, 1.95's (test/compiler-cone.test.ts, with LLVM 22).
 import { describe, expect, test } from "bun:test";
 import { mkdir, readdir, symlink } from "node:fs/promises";
 import { join } from "node:path";

@@ -120,9 +120,11 @@ export function scrubRecordEnv(env: { [name: string]: string }): { [name: string
 
 /**
  * Variables that only steer bootstrap's rustc shim or cargo itself: by the time rustc runs, their
- * effect is in its arguments, and several name the capture's toolchain or folders.
+ * effect is in its arguments, and several name the capture's toolchain or folders. RUSTC_WRAPPER
+ * names the shim itself (newer bootstraps hand cargo the shim as a wrapper, and build scripts run
+ * `$RUSTC_WRAPPER $RUSTC --version`): no step makes it, and the step's $RUSTC answers alone.
  */
-const SHIM_ONLY = /^(RUSTC_(REAL|WRAPPER_REAL|SNAPSHOT|SNAPSHOT_LIBDIR|LIBDIR|SYSROOT|INSTALL_BINDIR|STAGE|VERBOSE|BREAK_ON_ICE|LINT_FLAGS|FORCE_UNSTABLE|ERROR_METADATA_DST)|RUSTDOC|RUSTDOC_REAL|RUSTDOCFLAGS|RUSTFLAGS|REAL_LIBRARY_PATH_VAR|RUSTBUILD_NATIVE_DIR|CARGO_TARGET_DIR|CARGO_INCREMENTAL|CARGO_PROFILE_\w+|WINAPI_NO_BUNDLED_LIBRARIES|RUST_TEST_THREADS|BOOTSTRAP_PYTHON|BOOTSTRAP_PARENT_ID)$/;
+const SHIM_ONLY = /^(RUSTC_(REAL|WRAPPER|WRAPPER_REAL|SNAPSHOT|SNAPSHOT_LIBDIR|LIBDIR|SYSROOT|INSTALL_BINDIR|STAGE|VERBOSE|BREAK_ON_ICE|LINT_FLAGS|FORCE_UNSTABLE|ERROR_METADATA_DST)|RUSTDOC|RUSTDOC_REAL|RUSTDOCFLAGS|RUSTFLAGS|REAL_LIBRARY_PATH_VAR|RUSTBUILD_NATIVE_DIR|CARGO_TARGET_DIR|CARGO_INCREMENTAL|CARGO_PROFILE_\w+|WINAPI_NO_BUNDLED_LIBRARIES|RUST_TEST_THREADS|BOOTSTRAP_PYTHON|BOOTSTRAP_PARENT_ID)$/;
 
 /** Shim variables a build script reads itself (rustc_llvm's requires REAL_LIBRARY_PATH_VAR). */
 const BUILD_SCRIPT_READS = new Set(["REAL_LIBRARY_PATH_VAR"]);

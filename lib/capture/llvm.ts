@@ -1,8 +1,10 @@
 // The machine's LLVM and C++ runtime a real build used: the bootstrap hands the compiler crates
 // LLVM_CONFIG (the config's llvm-config) and LLVM_STATIC_STDCPP (what `c++ -print-file-name=
-// libstdc++.a` printed), and rustc_llvm's build script turns them into link paths. In a tree they
-// become placeholders: LLVM of the same major version from the tree's nixpkgs, and the static
-// libstdc++ of the step's own C++ compiler, found as the bootstrap finds it.
+// libstdc++.a` printed), and rustc_llvm's build script turns them into link paths; the std's
+// compiler_builtins is handed LLVM_COMPILER_RT_LIB (the config's build.optimized-compiler-builtins,
+// an archive of that LLVM's compiler-rt). In a tree they become placeholders: LLVM and compiler-rt
+// of the same major version from the tree's nixpkgs, and the static libstdc++ of the step's own C++
+// compiler, found as the bootstrap finds it.
 import { dirname } from "node:path";
 import { NixifyError } from "../errors.ts";
 import { spawn } from "../process.ts";
@@ -27,6 +29,9 @@ export async function machineLibraries(envs: Env[], own: (path: string) => boole
   const paths: Array<[string, Placeholder]> = [];
   const stdcpp = first("LLVM_STATIC_STDCPP");
   if (stdcpp) paths.push([dirname(stdcpp), "@libstdcxx-dir@"]);
+  // Inside the LLVM's libdir on Debian (lib/clang/<major>/lib/linux): the longer path wins.
+  const builtins = first("LLVM_COMPILER_RT_LIB");
+  if (builtins) paths.push([dirname(builtins), "@compiler-rt-dir@"]);
   const config = first("LLVM_CONFIG");
   if (!config) return { paths };
   const ask = async (flag: string) => {

@@ -13,6 +13,7 @@ export const PLACEHOLDERS = {
   "@llvm-config@": "the llvm-config of nixpkgs' LLVM of the major version the build used (where it used the machine's)",
   "@llvm-libdir@": "the library folder of that LLVM",
   "@libstdcxx-dir@": "the folder of the step's C++ compiler's static libstdc++ (as the bootstrap finds it: c++ -print-file-name=libstdc++.a)",
+  "@compiler-rt-dir@": "the folder of the compiler-rt builtins archive of nixpkgs' LLVM of that major version (build.optimized-compiler-builtins, where it named the machine's)",
 } as const;
 
 export type Placeholder = keyof typeof PLACEHOLDERS;
@@ -35,8 +36,9 @@ export const IN_STEP: { [P in Placeholder]: string } = {
   "@llvm-config@": "$toolLlvmConfig",
   "@llvm-libdir@": "$toolLlvmLibdir",
   "@libstdcxx-dir@": "$toolLibstdcxxDir",
+  "@compiler-rt-dir@": "$toolCompilerRtDir",
 };
-export const IN_SOURCE: Placeholder[] = ["@rustc@", "@cargo@", "@sysroot@", "@llvm-config@", "@llvm-libdir@"];
+export const IN_SOURCE: Placeholder[] = ["@rustc@", "@cargo@", "@sysroot@", "@llvm-config@", "@llvm-libdir@", "@compiler-rt-dir@"];
 
 /** bash lines that replace `placeholders` in the variable `var` by their values in a step (quoted: literal). */
 export function substitutions(var_: string, placeholders: Placeholder[]): string {

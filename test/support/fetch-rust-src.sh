@@ -3,7 +3,7 @@
 # here (test/support/debian-mirror.sh), checks its pinned sha256, unpacks it into a cache, makes the
 # tree read-only and prints its path:
 #
-#   test/support/fetch-rust-src.sh 1.63|1.85|1.90   -> $cache/rustc-1.xx.0-src
+#   test/support/fetch-rust-src.sh 1.63|1.85|1.90|1.95   -> $cache/rustc-1.xx.0-src
 #
 # Cache: ${NIXIFY_RUST_SRC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nixify-rust/rust-src}, the tarball
 # next to its tree; a tree is reused once it has .complete. Concurrent runs wait for each other.
@@ -11,7 +11,7 @@
 set -euo pipefail
 . "$(dirname "$0")/debian-mirror.sh"
 
-ver=${1:?usage: fetch-rust-src.sh 1.63|1.85|1.90}
+ver=${1:?usage: fetch-rust-src.sh 1.63|1.85|1.90|1.95}
 case "$ver" in
   1.63) path='pool/main/r/rustc/rustc_1.63.0%2bdfsg1.orig.tar.xz'
         sha=ad79e62b57ab06516595da2513369b0285b6e2bde1331c00a4197f492f7fad3d ;;
@@ -19,7 +19,10 @@ case "$ver" in
         sha=8cfaf52ab168a12c3082b5956bcc16c8969d8791b2fe54ed5192672b25518af2 ;;
   1.90) path='pool/main/r/rustc/rustc_1.90.0%2bdfsg1.orig.tar.xz'
         sha=d5d80189731fcbbf06155dd0dd29e7df99fd742f38c5034cbf370ee58ee3a80c ;;
-  *) echo "fetch-rust-src: unknown version '$ver' (known: 1.63, 1.85, 1.90)" >&2; exit 2 ;;
+  # Its .dsc is not served: the sha256 was pinned from the first download (88 MB).
+  1.95) path='pool/main/r/rustc/rustc_1.95.0%2bdfsg1.orig.tar.xz'
+        sha=fee0a232c32b6f919b2166efc441a7c37884905bdcc2170163579eeed5feee6b ;;
+  *) echo "fetch-rust-src: unknown version '$ver' (known: 1.63, 1.85, 1.90, 1.95)" >&2; exit 2 ;;
 esac
 cache=${NIXIFY_RUST_SRC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nixify-rust/rust-src}
 dir=$cache/rustc-$ver.0-src

@@ -3,7 +3,7 @@
 # `cargo build --offline --manifest-path src/bootstrap/Cargo.toml` (and the other workspaces)
 # resolve against vendor/ without a network. Prints the prepared tree's path as the last line.
 #
-#   test/support/prepare-debian-tree.sh VERSION     (a version of the table below: 1.63, 1.85, 1.90)
+#   test/support/prepare-debian-tree.sh VERSION     (a version of the table below: 1.63, 1.85, 1.90, 1.95)
 #
 # What it does, in Debian's order (dpkg-source -x, then debian/rules dh_auto_configure):
 #  1. copies the orig tree ($NIXIFY_RUST_SRC_1_xx, else test/support/fetch-rust-src.sh) into a .part folder;
@@ -47,21 +47,26 @@ die() { log "error: $*"; exit 1; }
 recipe=1
 
 # The one table of what is known per version:
-#   packaging  debian: Debian's own (the .dsc, sha256-pinned); none: the archive does not serve it
+#   packaging  debian: Debian's own (the .dsc, sha256-pinned); debtar: Debian's own debian.tar.xz,
+#              sha256-pinned, where the archive serves it but not its .dsc; none: the archive serves
+#              neither
 #   pool       the archive folder of the .dsc and its files
-#   dsc        the .dsc, and its sha256
+#   dsc        the .dsc (debtar: the debian.tar.xz), and its sha256
 #   old-lock   what Debian's rules do with the Cargo.lock files it regenerates: orig (moved to
 #              Cargo.lock.orig) or rm
 #   workspaces the workspaces whose Cargo.lock is regenerated (keep in sync with Debian's d/rules)
 #   lock       the newest Cargo.lock format the tree's stage0 cargo reads (1.63's cargo 0.66: 3)
 # 1.90: rustc_1.90.0+dfsg1-1.dsc (sha256 below) is not served by the archive (404 on the .dsc, its
 # debian.tar.xz and orig-extra; the orig tarball is served), so 1.90 is prepared without it.
+# 1.95: the archive serves the orig tarball and rustc_1.95.0+dfsg1-2.debian.tar.xz but not the .dsc
+# (and there is no orig-extra); the debian.tar.xz's sha256 was pinned from its first download.
 versions() {
   cat <<'EOF'
 #ver  packaging  pool                   dsc                                   dsc-sha256                                                        old-lock  workspaces                                                                  lock
 1.63  debian     pool/main/r/rustc      rustc_1.63.0+dfsg1-2.dsc              bf8819414af73093f2227658da8a77b5ae6cf04697cdc01cae8b877392b917a4  rm        .                                                                           3
 1.85  debian     pool/main/r/rustc-web  rustc-web_1.85.0+dfsg3-1~deb12u3.dsc  91e6eab9ea3d005f655522b613ffb8fe1a8e507128b1443894541813163f807d  orig      .,src/bootstrap,library,src/tools/rust-analyzer,src/tools/cargo,src/tools/rustbook  4
 1.90  none       pool/main/r/rustc      rustc_1.90.0+dfsg1-1.dsc              b56a7ca078b3e227143a3e22e3c49c6c0a7b122ada25aec85b8557d108720d65  orig      .,src/bootstrap,library                                                     4
+1.95  debtar     pool/main/r/rustc      rustc_1.95.0+dfsg1-2.debian.tar.xz    f0408cafd8942c9f1762d5ca10750d70996f678b616a4e4b6ed3e3e299a071b6  orig      .,src/bootstrap,library,src/tools/clippy/clippy_test_deps,src/tools/rust-analyzer,src/tools/cargo,src/tools/rustbook  4
 EOF
 }
 row=$(versions | awk -v v="$ver" '$1 == v')
@@ -69,8 +74,8 @@ row=$(versions | awk -v v="$ver" '$1 == v')
 read -r _ packaging pool dsc dsc_sha old_lock workspaces lock <<<"$row"
 IFS=, read -r -a workspaces <<<"$workspaces"
 # No '~' or '+' in the folder name: Nix store path names reject '~'.
-if [ "$packaging" = debian ]; then
-  name=rustc-$ver.0-src-deb-$(basename "$dsc" .dsc | sed -e 's/^[^_]*_//' | tr '+~' '--')
+if [ "$packaging" != none ]; then
+  name=rustc-$ver.0-src-deb-$(basename "${dsc%.debian.tar.xz}" .dsc | sed -e 's/^[^_]*_//' | tr '+~' '--')
 else
   name=rustc-$ver.0-src-nopkg
 fi
@@ -131,6 +136,9 @@ if [ "$packaging" = debian ]; then
     fetch_checked "$file" "$sha"
   done < <(dsc_files | awk '$2 ~ /\.debian\.tar\.xz$/'; dsc_files | awk '$2 ~ /\.orig-[^.]+\.tar\.xz$/ && $2 !~ /\.orig-stage0\./')
   [[ ${components[0]:-} == *.debian.tar.xz ]] || die "$dsc lists no debian.tar.xz"
+elif [ "$packaging" = debtar ]; then
+  fetch_checked "$dsc" "$dsc_sha"
+  components=("$dsc")
 fi
 
 # --- copy ---------------------------------------------------------------------------------------
@@ -147,7 +155,7 @@ cd "$part"
 
 # --- dpkg-source -x: debian/ and the component tarballs, then the patches --------------------------
 t0=$SECONDS
-if [ "$packaging" = debian ]; then
+if [ "$packaging" != none ]; then
   tar -xJf "$dl/${components[0]}" -C "$part"
   for c in "${components[@]:1}"; do
     # A component foo.orig-NAME.tar.xz lands in NAME/, its single top folder stripped (dpkg-source).
@@ -251,7 +259,7 @@ t0=$SECONDS
 cargo_home=$(mktemp -d /tmp/prepare-debian-tree-cargo.XXXXXX)
 trap 'rm -rf "$cargo_home"' EXIT
 log "generating the Cargo.lock of ${workspaces[*]} against vendor/ with $("$cargo" -V)"
-stub=(); [ "$packaging" = debian ] || stub=(--stub)
+stub=(); [ "$packaging" != none ] || stub=(--stub)
 CARGO_HOME=$cargo_home python3 "$here/lock-offline.py" "${stub[@]}" "$cargo" "${workspaces[@]}" \
   || die "the locks do not resolve offline (a cargo older than the tree's manifests? set CARGO to a newer one)"
 # An older stage0 cargo reads an older lock format; a registry-only lock is the same in it.

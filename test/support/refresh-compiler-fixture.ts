@@ -1,10 +1,10 @@
-// Re-renders test/fixtures/compiler-1.63.tar.xz (a real capture's tree, see test/compiler-cone.test.ts)
-// as this version of gen writes it, without capturing again (that takes half an hour): the
-// captured steps.json and the config the capture supplied go through today's symbolizer for the
-// machine's LLVM and libstdc++ (lib/capture/llvm.ts, asking this machine's llvm-config as gen
-// does), today's reshaping of depth rustc's steps (pipelining) and today's renderer. Per-step
-// flakes are left out, as in the fixture.
-//   bun test/support/refresh-compiler-fixture.ts
+// Re-renders a compiler fixture, test/fixtures/compiler-<VERSION>.tar.xz (a real capture's tree, see
+// test/compiler-cone.test.ts), as this version of gen writes it, without capturing again (that takes
+// most of an hour): the captured steps.json and the config the capture supplied go through today's
+// symbolizer for the machine's LLVM, libstdc++ and compiler-rt (lib/capture/llvm.ts, asking this
+// machine's llvm-config as gen does), today's reshaping of depth rustc's steps (pipelining) and
+// today's renderer. Per-step flakes are left out, as in the fixture.
+//   bun test/support/refresh-compiler-fixture.ts [1.63|1.95 ...]    (default: every fixture)
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,9 +16,7 @@ import type { Manifest } from "../../lib/schema.ts";
 import { withRealPaths } from "../../lib/steps/symbolic-records.ts";
 import { makeSymbolizer, PLACEHOLDERS } from "../../lib/steps/symbolic.ts";
 
-const FIXTURE = join(import.meta.dir, "..", "fixtures", "compiler-1.63.tar.xz");
-const NAME = "compiler-1.63";
-const SRC_URL = "path:/nonexistent/rust-1.63-prepared-as-debian-does";
+const VERSIONS = ["1.63", "1.95"];
 
 async function run(argv: string[]): Promise<void> {
   const r = await spawn(argv);
@@ -33,24 +31,36 @@ function mapStrings(json: unknown, f: (s: string) => string): unknown {
   return json;
 }
 
-const dir = await mkdtemp(join(tmpdir(), "nixify-fixture-"));
-try {
-  await run(["tar", "-xJf", FIXTURE, "-C", dir]);
-  const tree = join(dir, NAME);
-  const captured = JSON.parse(await Bun.file(join(tree, "steps.json")).text()) as Manifest;
-  // The config the capture supplied, a Nix string in its steps.nix (in JSON's escapes).
-  const config = JSON.parse(/"config\.toml" = ("(?:[^"\\]|\\.)*");/.exec(await Bun.file(join(tree, "steps.nix")).text())![1]!) as string;
-  const machine = await machineLibraries(captured.steps.map((s) => s.env), (p) => p.startsWith("@"));
-  const sym = makeSymbolizer(await withRealPaths(machine.paths));
-  const manifest = { ...(mapStrings(captured, sym) as Manifest), placeholders: { ...PLACEHOLDERS } };
-  // Today's reshaping of the steps (pipelining; a step already split is left as it is).
-  manifest.steps = rustc.finishSteps!(manifest.steps);
-  if (machine.llvmVersion) manifest.llvm = { version: machine.llvmVersion };
-  const files = renderTree({ manifest, srcUrl: SRC_URL, supplied: new Map([["config.toml", sym(config)]]), generated: [] });
-  await rm(tree, { recursive: true });
-  for (const [rel, text] of files) if (!/^step\d+\/flake\.nix$/.test(rel)) await Bun.write(join(tree, rel), text);
-  await run(["tar", "-cJf", FIXTURE, "--sort=name", "--owner=0", "--group=0", "--numeric-owner", "--mtime=@0", "-C", dir, NAME]);
-  console.log(`${FIXTURE}: ${manifest.steps.length} steps re-rendered; machine paths now placeholders: ${machine.paths.map(([p, h]) => `${p} -> ${h}`).join(", ")}`);
-} finally {
-  await rm(dir, { recursive: true, force: true });
+async function refresh(version: string): Promise<void> {
+  const FIXTURE = join(import.meta.dir, "..", "fixtures", `compiler-${version}.tar.xz`);
+  const NAME = `compiler-${version}`;
+  const SRC_URL = `path:/nonexistent/rust-${version}-prepared-as-debian-does`;
+  const dir = await mkdtemp(join(tmpdir(), "nixify-fixture-"));
+  try {
+    await run(["tar", "-xJf", FIXTURE, "-C", dir]);
+    const tree = join(dir, NAME);
+    const captured = JSON.parse(await Bun.file(join(tree, "steps.json")).text()) as Manifest;
+    // The config the capture supplied (config.toml, or bootstrap.toml where the bootstrap reads that
+    // first), a Nix string in its steps.nix (in JSON's escapes).
+    const [, configName, configText] = /"((?:config|bootstrap)\.toml)" = ("(?:[^"\\]|\\.)*");/.exec(await Bun.file(join(tree, "steps.nix")).text())!;
+    const config = JSON.parse(configText!) as string;
+    const machine = await machineLibraries(captured.steps.map((s) => s.env), (p) => p.startsWith("@"));
+    const sym = makeSymbolizer(await withRealPaths(machine.paths));
+    const manifest = { ...(mapStrings(captured, sym) as Manifest), placeholders: { ...PLACEHOLDERS } };
+    // Today's reshaping of the steps (pipelining; a step already split is left as it is).
+    manifest.steps = rustc.finishSteps!(manifest.steps);
+    if (machine.llvmVersion) manifest.llvm = { version: machine.llvmVersion };
+    const files = renderTree({ manifest, srcUrl: SRC_URL, supplied: new Map([[configName!, sym(config)]]), generated: [] });
+    await rm(tree, { recursive: true });
+    for (const [rel, text] of files) if (!/^step\d+\/flake\.nix$/.test(rel)) await Bun.write(join(tree, rel), text);
+    await run(["tar", "-cJf", FIXTURE, "--sort=name", "--owner=0", "--group=0", "--numeric-owner", "--mtime=@0", "-C", dir, NAME]);
+    console.log(`${FIXTURE}: ${manifest.steps.length} steps re-rendered; machine paths now placeholders: ${machine.paths.map(([p, h]) => `${p} -> ${h}`).join(", ")}`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+for (const version of process.argv.length > 2 ? process.argv.slice(2) : VERSIONS) {
+  if (!VERSIONS.includes(version)) throw new Error(`no compiler fixture of Rust ${version} (known: ${VERSIONS.join(", ")})`);
+  await refresh(version);
 }

@@ -72,6 +72,12 @@ describe("scrubObservedEnv: which variables of an observed call reach its step",
   ] as const)("%s", (_, tool, reads, expected) => {
     expect(scrubObservedEnv(env, tool, [...reads])).toEqual(expected);
   });
+  // 1.95's bootstrap hands cargo its shim as RUSTC_WRAPPER (build dir's bootstrap/debug/rustc), which
+  // no step makes; libc's build script runs `$RUSTC_WRAPPER $RUSTC --version` and failed on it.
+  test("a build script does not keep the bootstrap's shim as RUSTC_WRAPPER", () => {
+    const wrapped = { CARGO_PKG_NAME: "libc", RUSTC: "/x/stage0/bin/rustc", RUSTC_WRAPPER: "/x/build/bootstrap/debug/rustc" };
+    expect(scrubObservedEnv(wrapped, "build-script")).toEqual({ CARGO_PKG_NAME: "libc", RUSTC: "/x/stage0/bin/rustc" });
+  });
 });
 
 describe("cargo's package variables stay, whatever their names", () => {

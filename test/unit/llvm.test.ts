@@ -14,6 +14,12 @@ describe("machineLibraries", () => {
     const found = await machineLibraries([{ CARGO_PKG_NAME: "rustc_llvm" }, { LLVM_STATIC_STDCPP: "/usr/lib/gcc/x86_64-linux-gnu/12/libstdc++.a" }], own);
     expect(found).toEqual({ paths: [["/usr/lib/gcc/x86_64-linux-gnu/12", "@libstdcxx-dir@"]] });
   });
+  // 1.95 with Debian's config: build.optimized-compiler-builtins names LLVM 22's builtins archive,
+  // which the bootstrap hands compiler_builtins' build script; it lies inside LLVM's libdir.
+  test("the optimized builtins' folder (LLVM_COMPILER_RT_LIB) becomes @compiler-rt-dir@", async () => {
+    const found = await machineLibraries([{ LLVM_COMPILER_RT_LIB: "/usr/lib/llvm-22/lib/clang/22/lib/linux/libclang_rt.builtins-x86_64.a" }], own);
+    expect(found).toEqual({ paths: [["/usr/lib/llvm-22/lib/clang/22/lib/linux", "@compiler-rt-dir@"]] });
+  });
   test("an LLVM the bootstrap built itself is a step output already: nothing of the machine's", async () => {
     expect(await machineLibraries([{ LLVM_CONFIG: `${BUILD}/x86_64-unknown-linux-gnu/llvm/bin/llvm-config` }], own)).toEqual({ paths: [] });
   });

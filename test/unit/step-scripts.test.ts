@@ -9,7 +9,7 @@ import { fixtureSteps } from "./fixtures.ts";
 
 const manifest = { system: "x86_64-linux", steps: await fixtureSteps("sample.steps.json") } as Manifest;
 const files = renderTree({ manifest, srcUrl: "path:./src", supplied: new Map(), generated: [] });
-const vars = "stepSource=/S; out=/O; home=/H; tmp=/T; toolRustc=/R/rustc; toolCargo=/C/cargo; toolSysroot=/Y; toolLlvmConfig=/L/bin/llvm-config; toolLlvmLibdir=/L/lib; toolLibstdcxxDir=/G";
+const vars = "stepSource=/S; out=/O; home=/H; tmp=/T; toolRustc=/R/rustc; toolCargo=/C/cargo; toolSysroot=/Y; toolLlvmConfig=/L/bin/llvm-config; toolLlvmLibdir=/L/lib; toolLibstdcxxDir=/G; toolCompilerRtDir=/K";
 const every = Object.keys(PLACEHOLDERS).join(" ");
 
 async function bash(script: string): Promise<string> {
@@ -24,7 +24,7 @@ const shellFunction = (name: string) => new RegExp(`^${name}\\(\\) \\{\\n[\\s\\S
 
 test("run-step.sh's subst replaces every placeholder, and keeps a replacement's own text literal", async () => {
   const fn = shellFunction("subst");
-  expect(await bash(`${fn}\n${vars}\nsubst r ${JSON.stringify(every)}; printf %s "$r"`)).toBe("/S /O/build /O /H /T /R/rustc /C/cargo /Y /L/bin/llvm-config /L/lib /G");
+  expect(await bash(`${fn}\n${vars}\nsubst r ${JSON.stringify(every)}; printf %s "$r"`)).toBe("/S /O/build /O /H /T /R/rustc /C/cargo /Y /L/bin/llvm-config /L/lib /G /K");
   // A value holding a pattern character is not a pattern.
   expect(await bash(`${fn}\nstepSource='/a*b'\nsubst r '@src@/x'; printf %s "$r"`)).toBe("/a*b/x");
 });
@@ -74,8 +74,9 @@ keepOwnFiles; cd "$out"; find . ! -type d | sort`);
 test("make-source.sh fills in the toolchain's placeholders, and only those", async () => {
   const script = files.get("make-source.sh")!;
   const lines = script.split("\n").filter((l) => /^\s*text=\$\{text\/\//.test(l)).join("\n");
-  expect(await bash(`${vars}\ntext=${JSON.stringify(every)}\n${lines}\nprintf %s "$text"`)).toBe("@src@ @build@ @work@ @home@ @tmp@ /R/rustc /C/cargo /Y /L/bin/llvm-config /L/lib @libstdcxx-dir@");
-  expect(IN_SOURCE).toEqual(["@rustc@", "@cargo@", "@sysroot@", "@llvm-config@", "@llvm-libdir@"]);
+  expect(await bash(`${vars}\ntext=${JSON.stringify(every)}\n${lines}\nprintf %s "$text"`)).toBe("@src@ @build@ @work@ @home@ @tmp@ /R/rustc /C/cargo /Y /L/bin/llvm-config /L/lib @libstdcxx-dir@ /K");
+  // The config may name the optimized builtins archive (build.optimized-compiler-builtins).
+  expect(IN_SOURCE).toEqual(["@rustc@", "@cargo@", "@sysroot@", "@llvm-config@", "@llvm-libdir@", "@compiler-rt-dir@"]);
 });
 
 test("a script without its substitutions line is refused", () => {

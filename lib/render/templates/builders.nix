@@ -1,6 +1,6 @@
 # The two builders every generated tree uses. Strings from the recording travel as structured
 # attributes (argv lists and env maps, never a shell line) to run-step.sh and make-source.sh.
-{ pkgs, system, tools, toolchain ? null, llvm ? null }:
+{ pkgs, system, tools, toolchain ? null, llvmPackages ? null }:
 let
   # Depth rustc: the compiler the tree was captured with, pinned by hash. Nothing builds it: it is
   # in the store once added (nixify-rust verify --toolchain DIR), else its build says how.
@@ -26,12 +26,17 @@ let
     toolSysroot = if toolchain == null then "${pkgs.rustc}" else "${pinned}";
   };
   # The LLVM the build linked, where it was the machine's: nixpkgs' of the same major version
-  # (`llvm`, e.g. pkgs.llvmPackages_14.llvm), whose llvm-config names its split outputs. Only what
-  # names it gets it, so a step that does not link LLVM does not depend on it.
+  # (`llvmPackages`, e.g. pkgs.llvmPackages_14), whose llvm-config names its split outputs, and its
+  # compiler-rt (the builtins archive a std links). Only what names one gets it, so a step that
+  # does not link LLVM does not depend on it.
+  names = placeholder: strings: builtins.any (s: builtins.length (builtins.split placeholder s) > 1) strings;
   llvmFor = strings:
-    if llvm != null && builtins.any (s: builtins.length (builtins.split "@llvm-(config|libdir)@" s) > 1) strings
-    then { toolLlvmConfig = "${llvm.dev}/bin/llvm-config"; toolLlvmLibdir = "${llvm.lib}/lib"; }
-    else { };
+    (if llvmPackages != null && names "@llvm-(config|libdir)@" strings
+     then { toolLlvmConfig = "${llvmPackages.llvm.dev}/bin/llvm-config"; toolLlvmLibdir = "${llvmPackages.llvm.lib}/lib"; }
+     else { })
+    // (if llvmPackages != null && names "@compiler-rt-dir@" strings
+     then { toolCompilerRtDir = "${llvmPackages.compiler-rt}/lib/linux"; }
+     else { });
 in
 rec {
   inherit pinned;

@@ -6,4 +6,4 @@ source "$attrs"
 out=${outputs[out]}
 export PATH=$toolPath
 # Only a derivation that names LLVM gets its tools (builders.nix, llvmFor).
-toolLlvmConfig=${toolLlvmConfig:-} toolLlvmLibdir=${toolLlvmLibdir:-}
+toolLlvmConfig=${toolLlvmConfig:-} toolLlvmLibdir=${toolLlvmLibdir:-} toolCompilerRtDir=${toolCompilerRtDir:-}
