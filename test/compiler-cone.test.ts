@@ -1,11 +1,16 @@
-// A cone of the whole compiler through Nix, in CI time. The fixture is the tree of a real capture:
-// gen --depth rustc of Rust 1.63's `x.py build --stage 1 library/std` (the tree prepared as Debian
-// does, Debian's rustc 1.63 as stage0, Debian's LLVM 14; 336 steps, 363 with the 27 metadata
-// steps of pipelining), packed with its per-step flakes left out and its source input named neutrally. verify --src points it at the prepared
-// tree and builds what rustc_data_structures and rustc_llvm need: stage-0 std (a dylib), its
-// hand-over into stage0-sysroot, proc-macro crates (rustc_macros, run by rustc as it compiles
-// their users), psm's build script (assembles with cc) and rustc_llvm's (C++ against LLVM), and
-// metadata steps of pipelined crates.
+// Cones of the whole compiler through Nix, in CI time. Each fixture is the tree of a real capture,
+// gen --depth rustc of `x.py build --stage 1 library/std` on a tree prepared as Debian does, packed
+// with its per-step flakes left out and its source input named neutrally (made and re-rendered by
+// test/support/refresh-compiler-fixture.ts); verify --src points it at the prepared tree and builds
+// the steps some compiler crates need.
+// - 1.63 (Debian's rustc 1.63 as stage0, Debian's LLVM 14; 336 steps, 363 with the 27 metadata
+//   steps of pipelining): the stage-0 std (a dylib), its hand-over into stage0-sysroot, proc-macro
+//   crates (rustc_macros, run by rustc as it compiles their users), psm's build script (assembles
+//   with cc) and rustc_llvm's (C++ against LLVM), metadata steps of pipelined crates.
+// - 1.95, after the stage-0 redesign (the machine's rustc 1.95 as stage0, LLVM 22 from Debian 12's
+//   security archive, Debian's config keys): the compiler crates link the stage-0 toolchain's own
+//   std (no std step, no hand-over), libc's build script runs `$RUSTC --version` (the bootstrap's
+//   RUSTC_WRAPPER is no step's), rustc_llvm's C++ against LLVM 22, a proc macro run by its user.
 import { describe, expect, test } from "bun:test";
 import { readdir } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
@@ -15,7 +20,35 @@ import type { VerifyReport } from "../lib/verify/report.ts";
 import { cli, rustSrc, supportPath, tempDir } from "./helpers.ts";
 
 const HOST = "x86_64-unknown-linux-gnu";
+// Fetched while the suite is defined (a failed fetch fails it), never skipped.
 rustSrc("1.63");
+rustSrc("1.95");
+
+/** A fixture unpacked into a fresh folder: its tree, its manifest, and a step by its label. */
+async function unpack(version: "1.63" | "1.95") {
+  const dir = await tempDir();
+  expect((await spawn(["tar", "-xJf", join(import.meta.dir, `fixtures/compiler-${version}.tar.xz`), "-C", dir])).code).toBe(0);
+  const tree = join(dir, `compiler-${version}`);
+  const manifest = JSON.parse(await Bun.file(join(tree, "steps.json")).text()) as Manifest;
+  const label = (l: string) => {
+    const step = manifest.steps.find((s) => s.label === l);
+    if (!step) throw new Error(`no step labelled ${l} in the ${version} fixture`);
+    return step;
+  };
+  return { dir, tree, manifest, label };
+}
+
+/** verify of `steps` of `tree` offline against the prepared checkout `src`: every one must pass; the report. */
+async function verifyCone(dir: string, tree: string, steps: Step[], toolchain: string, src: string): Promise<VerifyReport> {
+  const v = await cli(
+    ["verify", tree, "--offline", "--state", join(dir, "nix"), "--toolchain", toolchain, "--src", src, "--jobs", "2", "--json", "--only", steps.map((s) => s.id).join(",")],
+    { cwd: dir },
+  );
+  const report = JSON.parse(v.stdout || "{}") as VerifyReport;
+  expect({ code: v.code, notPassed: (report.steps ?? []).filter((s) => s.status !== "passed").map((s) => `${s.id} ${s.label} ${s.reason ?? ""}`), err: v.code ? v.stderr.slice(-3000) : "" })
+    .toEqual({ code: 0, notPassed: [], err: "" });
+  return report;
+}
 
 /** The steps `ids` need, themselves included, in manifest order. */
 function cone(manifest: Manifest, ids: string[]): Step[] {
@@ -33,11 +66,7 @@ function cone(manifest: Manifest, ids: string[]): Step[] {
 describe("a cone of Rust 1.63's compiler, captured whole", () => {
   test("std, a hand-over, proc macros, and build scripts compiling assembly and C++ build through Nix; the Nix-built std dylib runs", async () => {
     const [src, stage0] = await Promise.all([supportPath("prepare-debian-tree.sh", "1.63"), supportPath("debian-stage0.sh", "1.63")]);
-    const dir = await tempDir();
-    expect((await spawn(["tar", "-xJf", join(import.meta.dir, "fixtures/compiler-1.63.tar.xz"), "-C", dir])).code).toBe(0);
-    const tree = join(dir, "compiler-1.63");
-    const manifest = JSON.parse(await Bun.file(join(tree, "steps.json")).text()) as Manifest;
-    const label = (l: string) => manifest.steps.find((s) => s.label === l)!;
+    const { dir, tree, manifest, label } = await unpack("1.63");
     const steps = cone(manifest, [label("rustc rustc_data_structures").id, label("rustc rustc_llvm").id]);
     const labels = steps.map((s) => s.label);
     for (const l of ["build-script psm", "build-script rustc_llvm", "rustc rustc_macros", "rustc std", "handover x86_64-unknown-linux-gnu/stage0-sysroot (27 files)"]) {
@@ -59,13 +88,7 @@ describe("a cone of Rust 1.63's compiler, captured whole", () => {
     expect(labels).toContain(serialize.label);
     expect(labels).not.toContain("rustc rustc_serialize");
 
-    const v = await cli(
-      ["verify", tree, "--offline", "--state", join(dir, "nix"), "--toolchain", stage0, "--src", src, "--jobs", "2", "--json", "--only", steps.map((s) => s.id).join(",")],
-      { cwd: dir },
-    );
-    const report = JSON.parse(v.stdout || "{}") as VerifyReport;
-    expect({ code: v.code, notPassed: (report.steps ?? []).filter((s) => s.status !== "passed").map((s) => `${s.id} ${s.label} ${s.reason ?? ""}`), err: v.code ? v.stderr.slice(-3000) : "" })
-      .toEqual({ code: 0, notPassed: [], err: "" });
+    const report = await verifyCone(dir, tree, steps, stage0, src);
     const out = (l: string) => report.steps.find((s) => s.label === l)!.outPath!;
     const outDir = (l: string) => join(out(l), label(l).outputs![0]!.replace("@build@", "build"));
     // The build scripts really compiled: psm's assembly and rustc_llvm's C++ wrapper are archives in OUT_DIR.

@@ -2,7 +2,7 @@
 // second store behind Debian's sshd on this machine, test/support/ssh-builder.ts), --jobs 0
 // builds nothing here, and the report says where each step was built; the results go to a signed
 // binary cache that another store takes them from; the tree's hydraJobs evaluate the way Hydra
-// evaluates them (test/support/hydra-eval-jobs.nix). The README's "Build farm" commands are these.
+// evaluates them (test/support/hydra-eval-jobs.nix). The commands of docs/build-farm.md are these.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { spawn } from "../lib/process.ts";
@@ -20,7 +20,7 @@ const SYSTEM = hostSystem();
 rustSrc("1.63");
 
 const HYDRA_EVAL = await Bun.file(join(import.meta.dir, "support/hydra-eval-jobs.nix")).text();
-/** The README's quick look at the jobs: each job's derivation, by job and system. */
+/** docs/build-farm.md's quick look at the jobs: each job's derivation, by job and system. */
 const JOB_DRVS = "builtins.mapAttrs (job: builtins.mapAttrs (system: drv: drv.drvPath))";
 
 type HydraJob = { nixName: string; system: string; drvPath: string; outputs: { out: string } };

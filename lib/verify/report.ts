@@ -1,4 +1,4 @@
-// What verify says of a tree, step by step: the contract of `verify --json` (README: Schemas).
+// What verify says of a tree, step by step: the contract of `verify --json` (docs/schemas.md).
 import * as v from "valibot";
 import { StepKindSchema } from "../schema.ts";
 

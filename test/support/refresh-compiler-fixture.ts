@@ -3,11 +3,14 @@
 // most of an hour): the captured steps.json and the config the capture supplied go through today's
 // symbolizer for the machine's LLVM, libstdc++ and compiler-rt (lib/capture/llvm.ts, asking this
 // machine's llvm-config as gen does), today's reshaping of depth rustc's steps (pipelining) and
-// today's renderer. Per-step flakes are left out, as in the fixture.
+// today's renderer. Per-step flakes are left out, as in the fixture. With --from, the fixture is
+// made from a tree gen just wrote (a new capture) instead of the one it holds.
 //   bun test/support/refresh-compiler-fixture.ts [1.63|1.95 ...]    (default: every fixture)
-import { mkdtemp, rm } from "node:fs/promises";
+//   bun test/support/refresh-compiler-fixture.ts 1.95 --from TREE
+import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import { machineLibraries } from "../../lib/capture/llvm.ts";
 import { rustc } from "../../lib/depths/rustc.ts";
 import { spawn } from "../../lib/process.ts";
@@ -31,14 +34,15 @@ function mapStrings(json: unknown, f: (s: string) => string): unknown {
   return json;
 }
 
-async function refresh(version: string): Promise<void> {
+async function refresh(version: string, from?: string): Promise<void> {
   const FIXTURE = join(import.meta.dir, "..", "fixtures", `compiler-${version}.tar.xz`);
   const NAME = `compiler-${version}`;
   const SRC_URL = `path:/nonexistent/rust-${version}-prepared-as-debian-does`;
   const dir = await mkdtemp(join(tmpdir(), "nixify-fixture-"));
   try {
-    await run(["tar", "-xJf", FIXTURE, "-C", dir]);
     const tree = join(dir, NAME);
+    if (from) await cp(from, tree, { recursive: true });
+    else await run(["tar", "-xJf", FIXTURE, "-C", dir]);
     const captured = JSON.parse(await Bun.file(join(tree, "steps.json")).text()) as Manifest;
     // The config the capture supplied (config.toml, or bootstrap.toml where the bootstrap reads that
     // first), a Nix string in its steps.nix (in JSON's escapes).
@@ -60,7 +64,9 @@ async function refresh(version: string): Promise<void> {
   }
 }
 
-for (const version of process.argv.length > 2 ? process.argv.slice(2) : VERSIONS) {
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { from: { type: "string" } } });
+if (values.from && positionals.length !== 1) throw new Error("--from TREE makes one fixture: name its version");
+for (const version of positionals.length > 0 ? positionals : VERSIONS) {
   if (!VERSIONS.includes(version)) throw new Error(`no compiler fixture of Rust ${version} (known: ${VERSIONS.join(", ")})`);
-  await refresh(version);
+  await refresh(version, values.from);
 }

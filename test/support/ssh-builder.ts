@@ -122,7 +122,7 @@ export async function startBuilder(dir: string, storeDir: string, toolPrefixes: 
   const user = (await run(["id", "-un"])).trim();
   // With a user: Nix opens a plain `ssh-ng://localhost` without ssh, as this machine's own store.
   const uri = `ssh-ng://${user}@localhost`;
-  // The host key field is `base64 -w0` of the host's public key file, as the README shows.
+  // The host key field is `base64 -w0` of the host's public key file, as docs/build-farm.md shows.
   const hostKeyField = (await run(["base64", "-w0", `${hostKey}.pub`])).trim();
   return {
     uri,

@@ -109,7 +109,7 @@ fi
 
 # A jobserver of the build's cores for a compiler or build script, as cargo hands its rustc calls
 # and build scripts one: without it rustc runs up to 16 code-generation threads whatever the cores,
-# which cost time as well as memory (README: Benchmarks). The step holds one slot itself, as a make
+# which cost time as well as memory (docs/benchmarks.md). The step holds one slot itself, as a make
 # job does; the pipe holds the others, but only while the machine has cores to spare: builds side
 # by side each have a pipe of their own, where cargo's calls share one, and pipes filled up front
 # let two builds run twice as many threads as there are cores.
