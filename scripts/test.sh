@@ -6,6 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
+# The fast checks first, so that a type error or a broken unit stops the run in seconds, not
+# after the downloads and the slow suites.
+bun run typecheck
+bun test test/unit
 # The compiler cones (test/compiler-cone.test.ts) compile rustc_llvm's C++ against Debian's LLVM 14
 # (1.63) and LLVM 22 (1.95, from Debian 12's security archive), whose compiler-rt builtins 1.95's std
 # links.
@@ -36,5 +40,4 @@ toolchain=$(bash test/support/toolchain-for.sh 1.90)
 if [ "$toolchain" != "$(rustc --print sysroot 2>/dev/null)" ]; then export PATH=$toolchain/bin:$PATH; fi
 echo "test.sh: the machine's toolchain for the suites: $(rustc --version) ($toolchain)" >&2
 
-bun run typecheck
 bun test --timeout 600000 "$@"
