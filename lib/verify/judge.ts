@@ -66,17 +66,17 @@ export function judge(log: BuildLog, r: Realised): Judgement {
     return { verdicts: [], error: new NixifyError("noBuilder", `no builder could take the steps: ${unreachable ?? nixLine}`, BUILDER_HINT) };
   }
   const warning = unreachable && `${unreachable}; Nix built on this machine instead`;
+  const nixFailed = (message: string): Judgement => ({ verdicts: [], warning, error: new NixifyError("nixFailed", message, NIX_BROKE_HINT) });
   const lost = r.code === 0 ? r.toBuild.find((s) => r.missing.has(s.id)) : undefined;
-  if (lost) {
-    return { verdicts: [], warning, error: new NixifyError("nixFailed", `nix-store --realise said it built everything, but ${lost.id}'s output ${r.paths[lost.id]!.out} is not in the store`, NIX_BROKE_HINT) };
-  }
+  if (lost) return nixFailed(`nix-store --realise said it built everything, but ${lost.id}'s output ${r.paths[lost.id]!.out} is not in the store`);
   if (r.code !== 0 && !isBuildFailureCode(r.code) && failed.size === 0) {
-    return { verdicts: [], warning, error: new NixifyError("nixFailed", `nix-store --realise failed (exit code ${r.code}) with no step failing: ${nixLine}`, NIX_BROKE_HINT) };
+    return nixFailed(`nix-store --realise failed (exit code ${r.code}) with no step failing: ${nixLine}`);
   }
   // A build that started and left nothing failed, even if Nix's log did not say so.
   for (const s of r.toBuild) if (r.missing.has(s.id) && log.builds.has(r.paths[s.id]!.drv)) failed.add(s.id);
   // The rest: in the store now, or not built, and then why.
   const roots = failureRoots(r.steps, failed);
+  // What stopped Nix: the first failed step, else a failed derivation that is none (by its name).
   const others = log.failed.filter((drv) => !byDrv.has(drv)).map((drv) => drv.replace(/^.*\/[0-9a-z]{32}-/, "").replace(/\.drv$/, ""));
   const stoppedBy = [...failed].sort()[0] ?? others[0];
   const verdicts = r.toBuild.map((s): Verdict => {

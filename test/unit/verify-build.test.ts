@@ -90,7 +90,8 @@ type Run = Awaited<ReturnType<typeof fixtureRealise>>;
 /** What verify hands the judge after `run`: its log, and the store's and Nix's word (or other evidence). */
 function judged(run: Run, evidence: Partial<Realised> = {}, lines = run.lines): Judgement {
   const log = folded(lines);
-  return judge(log, { steps, paths: run.paths, toBuild: steps, missing: new Set(run.missing), code: run.code, keepGoing: false, asked: 0, now: run.lines.length, ...evidence });
+  const { paths, code } = run;
+  return judge(log, { steps, paths, toBuild: steps, missing: new Set(run.missing), code, keepGoing: false, asked: 0, now: run.lines.length, ...evidence });
 }
 const verdicts = (j: Judgement) => j.verdicts.map((v) => ({ id: v.step.id, status: v.status, seconds: v.seconds, ...v.more }));
 /** The judge's error, as its exit code's name and its message. */
@@ -140,7 +141,8 @@ describe("judge: a verdict for each step, from the log and the store", () => {
   });
 
   test("a step the log never shows started: its time is unknown", () => {
-    expect(timed(step("step001"), "failed", folded(noBuilder.lines), { paths: noBuilder.paths, asked: 0, now: 143 })).toEqual({ step: step("step001"), status: "failed", seconds: 0, more: { timing: "unknown" } });
+    const verdict = timed(step("step001"), "failed", folded(noBuilder.lines), { paths: noBuilder.paths, asked: 0, now: 143 });
+    expect(verdict).toEqual({ step: step("step001"), status: "failed", seconds: 0, more: { timing: "unknown" } });
   });
 });
 
