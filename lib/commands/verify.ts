@@ -1,5 +1,4 @@
 import { defineCommand } from "citty";
-import { stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { ExitCode, NixifyError } from "../errors.ts";
@@ -20,13 +19,6 @@ function seconds(r: StepReport): string {
 }
 
 const MAX_JOBS = 2 ** 32 - 1;
-
-/** Refuses an option naming no folder before anything runs (a file would fail as a step, or as the tree). */
-async function assertFolder(flag: string, path: string): Promise<void> {
-  const st = await stat(path).catch(() => undefined);
-  if (st?.isDirectory()) return;
-  throw new NixifyError("badInput", `${flag} ${path} ${st ? "is not a folder" : "does not exist"}`, "pass the folder of the checkout to build against (the same sources with a change)");
-}
 
 export default defineCommand({
   meta: {
@@ -52,7 +44,6 @@ export default defineCommand({
       const jobs = args.jobs === undefined ? undefined : Number(args.jobs);
       // Nix takes a max-jobs of up to 2^32 - 1, in digits only.
       if (jobs !== undefined && !(/^\d+$/.test(args.jobs!) && jobs <= MAX_JOBS)) throw new NixifyError("badInput", `--jobs must be a whole number from 0 to ${MAX_JOBS} (0 with --builders: none here), not ${args.jobs}`);
-      if (args.src !== undefined) await assertFolder("--src", resolve(args.src));
       const cache = process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache");
       const report = await verify(
         {

@@ -5,25 +5,16 @@
 // - NUL cannot be represented (Nix strings are C strings), and lone UTF-16 surrogates have no
 //   UTF-8 form: both throw. Other control characters and any Unicode are emitted raw.
 // - "..." : a raw CR becomes LF when read, so CR must be written `\r`. `$$` is literal text, so
-//   "$${x}" is not an interpolation; we escape a `$` before `{` (`\${`), and a `$` ending a part
-//   that precedes an interpolation (else `$` + `${x}` reads as the literal `$${x}`).
-// - ''...'': `'''` is `''`, `''$` is `$`, `''\c` unescapes c. A lone `'` before `''$`/`''\` or
-//   before the closing `''` would merge into `'''`, so it is written `''\'`. Indentation
-//   stripping counts only raw leading spaces; escapes and `${}` end it. So a line starting with
-//   a space starts with the escape `''\ `: this pins the common indent to exactly our padding,
-//   keeps whitespace-only last lines (otherwise dropped), and defeats the whitespace-only first
-//   line rule. Multi-line strings open with `''` + newline (that newline is always eaten).
-//   Raw CR and tab survive in ''...'' under 2.8; we still write `''\r`/`''\t` so no Nix
-//   version's CRLF handling or tab/indent rules can touch them.
+//   "$${x}" is not an interpolation; we escape a `$` before `{` (`\${`).
+// Strings are plain text: what gen writes needs no interpolated or indented ones.
 
 const NIX: unique symbol = Symbol("nix");
 const OPERATORS = ["==", "!=", "//", "++", "&&", "||"] as const;
 type Operator = (typeof OPERATORS)[number];
 type Part = string | Nix;
 type Node =
-  | { kind: "str" | "istr"; parts: Part[] }
+  | { kind: "str"; text: string }
   | { kind: "ident"; name: string }
-  | { kind: "num"; value: number }
   | { kind: "bool"; value: boolean }
   | { kind: "null" }
   | { kind: "list"; items: Nix[] }
@@ -34,8 +25,7 @@ type Node =
   | { kind: "inherit"; from?: Nix }
   | { kind: "call"; fn: Nix; args: Nix[] }
   | { kind: "lambda"; params: string | { names: string[]; ellipsis: boolean; at?: string }; body: Nix }
-  | { kind: "let"; bindings: [string, Nix][]; body: Nix }
-  | { kind: "with"; scope: Nix; body: Nix };
+  | { kind: "let"; bindings: [string, Nix][]; body: Nix };
 /** An opaque Nix expression; only the builders below can make one. */
 export type Nix = Readonly<Node> & { readonly [NIX]: true };
 
@@ -55,29 +45,9 @@ function checkText(s: string): string {
   if (!s.isWellFormed()) throw new Error("Nix strings cannot contain lone surrogates");
   return s;
 }
-// Merge adjacent text so "does an interpolation follow?" is just "is there a next part?".
-function parts(ps: Part[]): Part[] {
-  const out: Part[] = [];
-  for (const p of ps) {
-    if (typeof p === "string" && p === "") continue;
-    const last = out[out.length - 1];
-    if (typeof p === "string" && typeof last === "string") out[out.length - 1] = last + checkText(p);
-    else out.push(typeof p === "string" ? checkText(p) : p);
-  }
-  return out;
-}
 
-export const str = (s: string): Nix => mk({ kind: "str", parts: parts([s]) });
-export const interp = (ps: Part[]): Nix => mk({ kind: "str", parts: parts(ps) });
-export const istr = (s: string): Nix => mk({ kind: "istr", parts: parts([s]) });
-export const iinterp = (ps: Part[]): Nix => mk({ kind: "istr", parts: parts(ps) });
+export const str = (s: string): Nix => mk({ kind: "str", text: checkText(s) });
 export const ident = (name: string): Nix => mk({ kind: "ident", name: checkIdent(name) });
-export function num(n: number): Nix {
-  // Nix ints are 64-bit but JS is exact only to 2^53; refuse rather than silently round.
-  if (!Number.isFinite(n) || (Number.isInteger(n) && !Number.isSafeInteger(n)))
-    throw new Error(`number not representable in Nix: ${n}`);
-  return mk({ kind: "num", value: n });
-}
 export const bool = (b: boolean): Nix => mk({ kind: "bool", value: b });
 export const nul = (): Nix => mk({ kind: "null" });
 export const list = (items: Nix[]): Nix => mk({ kind: "list", items: [...items] });
@@ -124,18 +94,16 @@ export function letIn(bindings: Record<string, Nix>, body: Nix): Nix {
   const bs = Object.keys(bindings).sort().map((k): [string, Nix] => [checkIdent(k), bindings[k]!]);
   return bs.length === 0 ? body : mk({ kind: "let", bindings: bs, body });
 }
-export const withExpr = (scope: Nix, body: Nix): Nix => mk({ kind: "with", scope, body });
 
 /** A binding or selection name: bare when Nix allows it, else a quoted string. */
 export const attrName = (name: string): string => (isIdent(name) ? name : fmt(str(name), 0));
 
-// Binding strength: 3 atom, 2 selection, 1 application, 0 anything (lambda, let, with, `-1`).
+// Binding strength: 3 atom, 2 selection, 1 application, 0 anything (lambda, let, an operator).
 function prec(e: Nix): number {
   switch (e.kind) {
     case "sel": return 2;
     case "call": return 1;
-    case "lambda": case "let": case "with": case "op": return 0;
-    case "num": return e.value < 0 || Object.is(e.value, -0) ? 0 : 3;
+    case "lambda": case "let": case "op": return 0;
     default: return 3;
   }
 }
@@ -143,12 +111,6 @@ const sp = (d: number) => "  ".repeat(d);
 function sub(e: Nix, min: number, d: number): string {
   const s = fmt(e, d);
   return prec(e) >= min ? s : `(${s})`;
-}
-function numText(n: number): string {
-  if (Object.is(n, -0)) return "-0.0";
-  const s = String(n);
-  // Nix floats need a dot before any exponent ("1e-7" would lex as 1 then e-7).
-  return Number.isInteger(n) || s.includes(".") ? s : s.replace("e", ".0e");
 }
 // One line if every child is one line and it fits, else one child per line.
 function block(open: string, close: string, items: string[], d: number): string {
@@ -186,10 +148,8 @@ function bindings(entries: [string, Nix][], d: number): string[] {
 
 function fmt(e: Nix, d: number): string {
   switch (e.kind) {
-    case "str": return quoted(e.parts, d);
-    case "istr": return indented(e.parts, d);
+    case "str": return quoted(e.text);
     case "ident": return e.name;
-    case "num": return numText(e.value);
     case "bool": return e.value ? "true" : "false";
     case "null": return "null";
     case "list": return block("[", "]", e.items.map((i) => sub(i, 2, d + 1)), d);
@@ -197,11 +157,7 @@ function fmt(e: Nix, d: number): string {
     case "path": return e.path;
     case "op": return `${sub(e.left, 1, d)} ${e.op} ${sub(e.right, 1, d)}`;
     case "inherit": throw new Error("inherit is an attribute's value, never an expression of its own");
-    case "sel": {
-      // `1.a` would lex as the float `1.`; parenthesise numbers too.
-      const base = e.expr.kind === "num" ? `(${fmt(e.expr, d)})` : sub(e.expr, 2, d);
-      return [base, ...e.path.map((p) => (typeof p === "string" ? attrName(p) : "${" + fmt(p, d) + "}"))].join(".");
-    }
+    case "sel": return [sub(e.expr, 2, d), ...e.path.map((p) => (typeof p === "string" ? attrName(p) : "${" + fmt(p, d) + "}"))].join(".");
     case "call": return [sub(e.fn, 1, d), ...e.args.map((a) => sub(a, 2, d))].join(" ");
     case "lambda": {
       const p = e.params;
@@ -212,58 +168,21 @@ function fmt(e: Nix, d: number): string {
     }
     case "let":
       return `let\n${bindings(e.bindings, d).map((b) => sp(d + 1) + b).join("\n")}\n${sp(d)}in\n${sp(d)}${fmt(e.body, d)}`;
-    case "with": return `with ${sub(e.scope, 1, d)}; ${fmt(e.body, d)}`;
   }
 }
 
-function quoted(ps: Part[], d: number): string {
+function quoted(text: string): string {
   let out = '"';
-  ps.forEach((p, n) => {
-    if (typeof p !== "string") return void (out += "${" + fmt(p, d) + "}");
-    for (let i = 0; i < p.length; i++) {
-      const c = p[i]!;
-      if (c === "\\" || c === '"') out += "\\" + c;
-      else if (c === "\n") out += "\\n";
-      else if (c === "\r") out += "\\r";
-      else if (c === "\t") out += "\\t";
-      else if (c === "$" && (p[i + 1] === "{" || (i + 1 === p.length && n + 1 < ps.length))) out += "\\$";
-      else out += c;
-    }
-  });
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === "\\" || c === '"') out += "\\" + c;
+    else if (c === "\n") out += "\\n";
+    else if (c === "\r") out += "\\r";
+    else if (c === "\t") out += "\\t";
+    else if (c === "$" && text[i + 1] === "{") out += "\\$";
+    else out += c;
+  }
   return out + '"';
-}
-
-function indented(ps: Part[], d: number): string {
-  if (ps.length === 0) return '""';
-  const multi = ps.some((p) => typeof p === "string" && p.includes("\n"));
-  const pad = multi ? sp(d + 1) : "";
-  let out = multi ? "''\n" : "''";
-  let lineStart = true;
-  ps.forEach((p, n) => {
-    if (typeof p !== "string") {
-      out += (lineStart ? pad : "") + "${" + fmt(p, d + 1) + "}";
-      return void (lineStart = false);
-    }
-    for (let i = 0; i < p.length; i++) {
-      const c = p[i]!;
-      if (c === "\n") { out += "\n"; lineStart = true; continue; }
-      if (lineStart) out += pad;
-      if (lineStart && c === " ") out += "''\\ ";
-      else if (c === "'") {
-        let j = i;
-        while (p[j] === "'") j++;
-        out += "'''".repeat((j - i) >> 1);
-        const next = p[j];
-        if ((j - i) % 2) out += next === undefined || next === "$" || next === "\r" || next === "\t" ? "''\\'" : "'";
-        i = j - 1;
-      } else if (c === "\r") out += "''\\r";
-      else if (c === "\t") out += "''\\t";
-      else if (c === "$" && (p[i + 1] === "{" || (i + 1 === p.length && n + 1 < ps.length))) out += "''$";
-      else out += c;
-      lineStart = false;
-    }
-  });
-  return out + (multi && lineStart ? sp(d) : "") + "''";
 }
 
 /** Deterministic, 2-space indented Nix source for `e`. */

@@ -1,5 +1,6 @@
 // verify, first stage: the steps asked for, checked before anything runs, and the tree evaluated
 // once (its derivations and outputs), with the pinned compiler in the store.
+import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import * as v from "valibot";
 import { NixifyError } from "../errors.ts";
@@ -82,6 +83,14 @@ function refusePlanned(chosen: Step[]): void {
   }
 }
 
+/** --src must name a folder, checked before anything runs (a file would fail as a step, or as the tree). */
+async function checkSrc(src: string | undefined): Promise<void> {
+  if (src === undefined) return;
+  const st = await stat(src).catch(() => undefined);
+  if (st?.isDirectory()) return;
+  throw new NixifyError("badInput", `--src ${src} ${st ? "is not a folder" : "does not exist"}`, "pass the folder of the checkout to build against (the same sources with a change)");
+}
+
 /**
  * The builders' spec is Nix's; what Nix would reject mid-build is refused here. With --jobs 0 this
  * machine builds nothing: some builder must build the tree's system (offline, only --builders
@@ -159,6 +168,7 @@ async function ensureToolchain(runner: NixRunner, manifest: Manifest, paths: Eva
 }
 
 export async function evaluate(opts: VerifyOptions): Promise<Evaluated> {
+  await checkSrc(opts.src);
   const { dir, manifest } = await loadManifest(opts.tree);
   const chosen = chooseSteps(manifest, opts);
   refusePlanned(chosen);

@@ -20,11 +20,11 @@ export function compilerOf(step: Step, manifest: Manifest, standInRustc?: string
   return stage ? `the tree's ${stage} rustc` : step.command;
 }
 
-export function logCommand(runner: NixRunner, drv: string): string {
+function logCommand(runner: NixRunner, drv: string): string {
   return runner.offline ? `NIX_CONF_DIR=${runner.env.NIX_CONF_DIR} nix log ${drv}` : `nix log ${drv}`;
 }
 
-export async function failureReason(runner: NixRunner, step: Step, drv: string): Promise<string> {
+async function failureReason(runner: NixRunner, step: Step, drv: string): Promise<string> {
   if (step.fetch) {
     return `the download could not be fetched: ${step.fetch.url} (offline? put it in the store first: nix-store --add-fixed sha256 ${step.fetch.name})`;
   }
@@ -93,6 +93,15 @@ export class Verdicts {
   /** Gives `step` its verdict unless it has one. */
   give(step: Step, status: StepStatus, seconds: number, more: Partial<StepReport> = {}): void {
     if (this.claim(step)) this.record(step, status, seconds, more);
+  }
+
+  /** Gives `step` a failure's verdict unless it has one: claimed at once, given once its log is read. */
+  async fail(step: Step, seconds: number, more: Partial<StepReport>): Promise<void> {
+    if (!this.claim(step)) return;
+    const { runner, paths } = this.tree;
+    const drv = paths[step.id]!.drv;
+    const reason = await failureReason(runner, step, drv);
+    this.record(step, "failed", seconds, { ...more, reason, logCommand: logCommand(runner, drv) });
   }
 
   get count(): number {

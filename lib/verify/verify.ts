@@ -1,7 +1,8 @@
 // verify: evaluate a generated tree once, then build its steps with real Nix (one at a time unless
 // --jobs) and say for each what happened, exactly once. A step passed only if its output is in the
 // store afterwards; Nix failing for no step's fault is an error (nixFailed), never a verdict.
-//   evaluate -> classify (already built?) -> build (one realise) -> explain (a verdict each)
+//   evaluate -> classify (already built?) -> build (one realise, its log folded, the store judged)
+//   -> explain (a verdict each)
 import { log } from "../log.ts";
 import { build } from "./build.ts";
 import { classify } from "./classify.ts";

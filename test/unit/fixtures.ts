@@ -5,7 +5,7 @@ import * as v from "valibot";
 import type { Capture } from "../../lib/capture/capture.ts";
 import { readRecords } from "../../lib/capture/records.ts";
 import { NixifyError, type ExitCodeName, ExitCode } from "../../lib/errors.ts";
-import { StepSchema, type ObservedRecord, type Record, type Step } from "../../lib/schema.ts";
+import { EvaluatedStepsSchema, StepSchema, type ObservedRecord, type Record, type Step } from "../../lib/schema.ts";
 
 export const FIXTURES = join(import.meta.dir, "..", "fixtures", "unit");
 
@@ -21,6 +21,17 @@ export function fixtureRecords(name: string): Promise<Record[]> {
 /** Steps as gen wrote them, validated by the manifest's schema. */
 export async function fixtureSteps(name: string): Promise<Step[]> {
   return v.parse(v.array(StepSchema), await Bun.file(join(FIXTURES, name)).json());
+}
+
+const RealiseRunSchema = v.strictObject({ flags: v.array(v.string()), code: v.number(), missing: v.array(v.string()), paths: EvaluatedStepsSchema });
+
+/**
+ * A recorded `nix-store --realise` of the sample's steps: the lines of its stderr, and from
+ * realise-sample.json its flags, exit code, the steps not in the store afterwards and their paths.
+ */
+export async function fixtureRealise(name: string): Promise<{ lines: string[] } & v.InferOutput<typeof RealiseRunSchema>> {
+  const runs = v.parse(v.record(v.string(), RealiseRunSchema), await Bun.file(join(FIXTURES, "realise-sample.json")).json());
+  return { lines: (await fixtureText(name)).split("\n"), ...runs[name]! };
 }
 
 /** A capture's absolute paths (and config), as gen's symbolizer takes them. */
