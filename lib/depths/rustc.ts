@@ -50,7 +50,7 @@ export const rustc: DepthDefinition = {
 async function observedSteps(cap: Capture, sym: (s: string) => string): Promise<DepthSteps> {
   const observed = cap.records.filter((r) => r.type === "observed");
   const build = cap.paths.build;
-  const handovers = await findHandovers(observed, build, await finalSysroots(observed, build));
+  const handovers = await findHandovers(observed, build, await finalSysroots(observed, build), await toolchainLibraries(observed, build));
   if (handovers.unexplained.length > 0) {
     log.warn(`${handovers.unexplained.length} sysroot files are no compiler call's output, so no step makes them (e.g. ${sym(handovers.unexplained[0]!)})`);
   }
@@ -85,4 +85,19 @@ async function finalSysroots(records: ObservedRecord[], build: string): Promise<
     sysroots.set(root, files.map((f) => join(root, f)).sort());
   }
   return sysroots;
+}
+
+/**
+ * The files of the lib folders of the toolchains the calls ran from outside the build dir (the
+ * pinned stage0): since the stage-0 redesign the bootstrap links its libraries, std among them,
+ * into stage0-sysroot, where the compiler crates find them.
+ */
+async function toolchainLibraries(records: ObservedRecord[], build: string): Promise<string[]> {
+  const roots = new Set(records.filter((r) => r.tool === "rustc" && r.command.endsWith("/bin/rustc") && !holds(build, r.command)).map((r) => dirname(dirname(r.command))));
+  const files: string[] = [];
+  for (const root of [...roots].sort()) {
+    const lib = join(root, "lib");
+    for (const f of await Array.fromAsync(new Bun.Glob("**").scan({ cwd: lib, onlyFiles: true, dot: true })).catch(() => [])) files.push(join(lib, f));
+  }
+  return files.sort();
 }

@@ -1,10 +1,11 @@
 // The bootstrap's hand-overs between stages as explicit steps. Between compiler calls the
 // bootstrap copies (or hard-links) what one stage built into the sysroot of the next: std into
-// stage0-sysroot, the new compiler and its libraries into stage1, ... No compiler call writes
-// those files, so without steps for them the calls that read a sysroot would find it empty.
+// stage0-sysroot, the new compiler and its libraries into stage1, ... and, since the stage-0
+// redesign, the stage-0 toolchain's own libraries (its std) into stage0-sysroot. No compiler call
+// writes those files, so without steps for them the calls that read a sysroot would find it empty.
 // Each observed call lists the sysroot files it could see when it started (`sees`); a seen file
-// whose content is the output of a call is a copy of it. Calls that saw the same copies share one
-// hand-over step that makes them from the outputs of the calls that built them.
+// whose content is the output of a call, or a file of the pinned toolchain, is a copy of it. Calls
+// that saw the same copies share one hand-over step that makes them from where they came from.
 import { lstat } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { ObservedRecord } from "../schema.ts";
@@ -64,12 +65,14 @@ async function originsOf(seen: string[], outputs: string[]): Promise<Map<string,
  * Hand-over steps for the observed calls (real paths, as recorded), and which call reads which.
  * `finalSysroots`: the sysroots as the build left them; each gets a hand-over of all its copies too
  * (the stage-1 compiler with its std), unless some call already saw exactly that.
+ * `toolchainFiles`: the files of the pinned toolchain's lib folder, which a sysroot may copy.
  */
-export async function findHandovers(records: ObservedRecord[], buildDir: string, finalSysroots: Map<string, string[]>): Promise<Handovers> {
+export async function findHandovers(records: ObservedRecord[], buildDir: string, finalSysroots: Map<string, string[]>, toolchainFiles: string[] = []): Promise<Handovers> {
   const outputs = records.filter((r) => r.tool === "rustc").flatMap((r) => r.outputs);
   const written = new Set(outputs);
   const seen = [...new Set([...records.flatMap((r) => r.sees ?? []), ...[...finalSysroots.values()].flat()])].filter((f) => !written.has(f)).sort();
-  const origins = await originsOf(seen, outputs);
+  // A call's output first: where the toolchain holds the same bytes, the build made its own.
+  const origins = await originsOf(seen, [...outputs, ...toolchainFiles]);
   const unexplained = seen.filter((f) => !origins.has(f));
 
   const groups = new Map<string, { copies: string[]; readers: number[] }>();

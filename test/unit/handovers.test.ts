@@ -92,3 +92,28 @@ describe("what counts as a copy of a call's output", () => {
     expect(await findHandovers([call([join(build, "a")])], build, new Map())).toEqual({ records: [], readBy: new Map(), unexplained: [] });
   });
 });
+
+test("since the stage-0 redesign, the pinned toolchain's libraries linked into stage0-sysroot are a hand-over from the toolchain", async () => {
+  const build = await tempDir();
+  const toolchain = await tempDir();
+  const lib = join(toolchain, "lib/rustlib/x86_64-unknown-linux-gnu/lib");
+  const sysroot = join(build, "x86_64-unknown-linux-gnu/stage0-sysroot/lib/rustlib/x86_64-unknown-linux-gnu/lib");
+  await mkdir(lib, { recursive: true });
+  await mkdir(sysroot, { recursive: true });
+  await Bun.write(join(lib, "libstd-1.rlib"), "the toolchain's std");
+  await link(join(lib, "libstd-1.rlib"), join(sysroot, "libstd-1.rlib"));
+  // A call's output wins over the toolchain's file of the same bytes.
+  const out = join(build, "x86_64-unknown-linux-gnu/stage1-rustc/release/deps/libsame-2.rlib");
+  await mkdir(join(out, ".."), { recursive: true });
+  await Bun.write(out, "same bytes");
+  await Bun.write(join(lib, "libsame-2.rlib"), "same bytes");
+  await copyFile(out, join(sysroot, "libsame-2.rlib"));
+  const seen = [join(sysroot, "libsame-2.rlib"), join(sysroot, "libstd-1.rlib")];
+  const call: ObservedRecord = { type: "observed", schema: 1, tool: "rustc", command: join(toolchain, "bin/rustc"), args: [], env: {}, cwd: build, inputs: [], outputs: [out], sees: seen };
+
+  const h = await findHandovers([call], build, new Map(), [join(lib, "libsame-2.rlib"), join(lib, "libstd-1.rlib")]);
+  expect(h.records.map((r) => r.args)).toEqual([[out, seen[0], join(lib, "libstd-1.rlib"), seen[1]]]);
+  expect(h.unexplained).toEqual([]);
+  // Without the toolchain's files, its std is no one's: the calls would find no std.
+  expect((await findHandovers([call], build, new Map())).unexplained).toEqual([seen[1]]);
+});
