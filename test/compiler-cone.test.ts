@@ -110,3 +110,41 @@ describe("a cone of Rust 1.63's compiler, captured whole", () => {
     expect((await spawn(["ldd", join(dir, "hello")], { env: { LD_LIBRARY_PATH: libdir } })).stdout).toContain(libdir);
   }, 1_800_000);
 });
+
+describe("a cone of Rust 1.95's compiler, captured whole", () => {
+  test("the compiler crates build against the stage-0 toolchain's std: libc's build script, proc macros and rustc_llvm's C++ against LLVM 22 through Nix", async () => {
+    const [src, stage0] = await Promise.all([supportPath("prepare-debian-tree.sh", "1.95"), supportPath("toolchain-for.sh", "1.95")]);
+    const { dir, tree, manifest, label } = await unpack("1.95");
+    // The tree pins the compiler it was captured with, by version and bytes: the machine's rustc 1.95.
+    expect(manifest.toolchain?.version).toStartWith("rustc 1.95.0");
+    const steps = cone(manifest, [label("rustc rustc_llvm").id, label("rustc rustc_index").id]);
+    const labels = steps.map((s) => s.label);
+    for (const l of ["build-script libc", "build-script rustc_llvm", "rustc rustc_index_macros", "rustc libc"]) expect(labels).toContain(l);
+    // The stage-0 redesign: no std is built for the compiler crates; the bootstrap links the stage-0
+    // toolchain's own libraries into stage0-sysroot, a hand-over from the pinned toolchain.
+    expect(labels.filter((l) => /^rustc (std|core|alloc)( |$)/.test(l))).toEqual([]);
+    const handovers = steps.filter((s) => s.kind === "handover");
+    expect(handovers.map((s) => s.label)).toEqual([expect.stringMatching(/^handover x86_64-unknown-linux-gnu\/stage0-sysroot \(\d+ files\)$/)]);
+    expect(handovers[0]!.args.filter((_, i) => i % 2 === 0).every((from) => from.startsWith("@sysroot@/lib/"))).toBe(true);
+    // The bootstrap's shim is no step's: build scripts run $RUSTC alone (libc's asks it its version).
+    expect(JSON.stringify(steps.map((s) => s.env))).not.toContain("RUSTC_WRAPPER");
+    // LLVM 22 is a placeholder (offline: the machine's llvm-config-22), as is the compiler-rt
+    // builtins archive Debian's config hands the stage-1 std.
+    expect(manifest.llvm?.version).toStartWith("22.");
+    expect(label("build-script rustc_llvm").env).toMatchObject({ LLVM_CONFIG: "@llvm-config@" });
+    expect(JSON.stringify(manifest)).toContain("@compiler-rt-dir@/libclang_rt.builtins-x86_64.a");
+    // No path of the machine (/usr/src/rustc-1.95.0 is where Debian's patched bootstrap remaps the
+    // checkout in what the compiler writes: a name, not a path read).
+    expect(JSON.stringify(manifest).replaceAll("/usr/src/rustc-1.95.0", "")).not.toMatch(/"\/usr\/|=\/usr\/|\/root\/|\/home\//);
+    expect(label("rustc rustc_index_macros").args).toContain("proc-macro");
+
+    const report = await verifyCone(dir, tree, steps, stage0, src);
+    const out = (l: string) => report.steps.find((s) => s.label === l)!.outPath!;
+    const outDir = (l: string) => join(out(l), label(l).outputs![0]!.replace("@build@", "build"));
+    expect(await readdir(outDir("build-script rustc_llvm"))).toContain("libllvm-wrapper.a");
+    const stage0Libs = join(out(handovers[0]!.label), "build", HOST, "stage0-sysroot/lib/rustlib", HOST, "lib");
+    expect((await readdir(stage0Libs)).some((f) => /^libstd-.*\.rlib$/.test(f))).toBe(true);
+    // Every compiler step ran the pinned stage-0 compiler.
+    expect(new Set(report.steps.filter((s) => s.kind === "rustc").map((s) => s.compiler))).toEqual(new Set([`${manifest.toolchain!.version} (pinned)`]));
+  }, 1_800_000);
+});

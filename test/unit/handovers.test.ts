@@ -108,7 +108,7 @@ test("since the stage-0 redesign, the pinned toolchain's libraries linked into s
   await Bun.write(out, "same bytes");
   await Bun.write(join(lib, "libsame-2.rlib"), "same bytes");
   await copyFile(out, join(sysroot, "libsame-2.rlib"));
-  const seen = [join(sysroot, "libsame-2.rlib"), join(sysroot, "libstd-1.rlib")];
+  const seen: [string, string] = [join(sysroot, "libsame-2.rlib"), join(sysroot, "libstd-1.rlib")];
   const call: ObservedRecord = { type: "observed", schema: 1, tool: "rustc", command: join(toolchain, "bin/rustc"), args: [], env: {}, cwd: build, inputs: [], outputs: [out], sees: seen };
 
   const h = await findHandovers([call], build, new Map(), [join(lib, "libsame-2.rlib"), join(lib, "libstd-1.rlib")]);
