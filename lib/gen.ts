@@ -12,6 +12,7 @@ import { hostSystem, systemOfTriple } from "./capture/system.ts";
 import { DEPTH_DEFINITIONS } from "./depths/index.ts";
 import { NixifyError } from "./errors.ts";
 import { log } from "./log.ts";
+import { holds } from "./paths.ts";
 import { removedOnStop, removeNow } from "./process.ts";
 import { flakeUrlSafe, isFlakeInputUrl, isNixSystem, renderTree, VERSION } from "./render/render-tree.ts";
 import { pinToolchain } from "./render/toolchain.ts";
@@ -21,7 +22,7 @@ import { longestChain, MAX_CHAIN } from "./steps/graph.ts";
 import { buildSteps } from "./steps/steps.ts";
 import { symbolizerOf } from "./steps/symbolic-records.ts";
 import { PLACEHOLDERS } from "./steps/symbolic.ts";
-import { holds, planOut, realTarget, recoverLeftovers, writeTreeAtomically } from "./write/write-tree.ts";
+import { planOut, realTarget, recoverLeftovers, writeTreeAtomically } from "./write/write-tree.ts";
 
 export type GenOptions = {
   /** A Rust checkout; undefined means the current folder if it is one, else the sample. */

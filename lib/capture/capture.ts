@@ -10,11 +10,11 @@ import { holdsCredential, withoutSecretValues, xpyEnv } from "./env.ts";
 import { log } from "../log.ts";
 import { machineLibraries, type MachineLibraries } from "./llvm.ts";
 import { makeOverlay } from "./overlay.ts";
+import { holds } from "../paths.ts";
 import { plainText, spawnWatching, tail } from "../process.ts";
 import { builtWorkspaces, reresolveLock, staleLocks } from "./vendor-locks.ts";
 import type { DepthDefinition, Recording } from "../depths/depth.ts";
 import { RECORD_SCHEMA_VERSION, type Record } from "../schema.ts";
-import { holds } from "../write/write-tree.ts";
 
 export type CaptureMode = "first" | "all";
 

@@ -7,11 +7,11 @@ import { readRecords } from "../capture/records.ts";
 import { orderObserved, prepareRustcRecorder } from "../capture/rustc-recording.ts";
 import { NixifyError } from "../errors.ts";
 import { log } from "../log.ts";
+import { holds } from "../paths.ts";
 import type { ObservedRecord } from "../schema.ts";
 import { findHandovers } from "../steps/handovers.ts";
 import { pipelinedCalls, pipelineSteps } from "../steps/pipeline.ts";
 import { symbolicObserved } from "../steps/symbolic-records.ts";
-import { holds } from "../write/write-tree.ts";
 import type { DepthDefinition, DepthSteps } from "./depth.ts";
 
 /** The path every recorded call sees of the source and of the build dir, wherever they were. */
