@@ -21,7 +21,7 @@ import { checkoutPieces } from "./steps/sources.ts";
 import { longestChain, MAX_CHAIN } from "./steps/graph.ts";
 import { buildSteps } from "./steps/steps.ts";
 import { symbolizerOf } from "./steps/symbolic-records.ts";
-import { PLACEHOLDERS } from "./steps/symbolic.ts";
+import { PLACEHOLDERS } from "./placeholders.ts";
 import { planOut, realTarget, recoverLeftovers, writeTreeAtomically } from "./write/write-tree.ts";
 
 export type GenOptions = {

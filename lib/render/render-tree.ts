@@ -2,7 +2,7 @@
 // with lib/render/nix.ts; the only verbatim Nix is our own templates.
 import pkg from "../../package.json";
 import { attrs, bool, builtin, call, generatedHeader, ident, inherit, lambda, letIn, list, nul, op, path, renderFile, sel, str, type Nix } from "./nix.ts";
-import { IN_SOURCE, IN_STEP, substitutions, type Placeholder } from "../steps/symbolic.ts";
+import { IN_SOURCE, IN_STEP, substitutions, type Placeholder } from "../placeholders.ts";
 import { TOOLCHAIN_NAME } from "./toolchain.ts";
 import { unpackArgs } from "../steps/steps.ts";
 import { STEP_TOOLS } from "./tools.ts";
@@ -243,7 +243,7 @@ function stepScript(script: string): string {
   return HEADER + script.replace(/^#@prelude@\n/m, () => prelude);
 }
 
-/** A step script with its `#@substitutions VAR@` line written out for `placeholders` (lib/steps/symbolic.ts). */
+/** A step script with its `#@substitutions VAR@` line written out for `placeholders` (lib/placeholders.ts). */
 export function withSubstitutions(script: string, placeholders: Placeholder[]): string {
   const marker = /^( *)#@substitutions (\w+)@$/m;
   const m = marker.exec(script);

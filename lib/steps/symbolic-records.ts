@@ -8,7 +8,7 @@ import { configValue } from "../capture/config-toml.ts";
 import { scrubObservedEnv, scrubRecordEnv } from "../capture/env.ts";
 import { spawn } from "../process.ts";
 import type { ObservedRecord, Record } from "../schema.ts";
-import { makeSymbolizer, type Placeholder } from "./symbolic.ts";
+import { makeSymbolizer, type Placeholder } from "../placeholders.ts";
 
 /** Toolchain paths named in the config become placeholders that Nix fills from its inputs. */
 async function toolchainPaths(config: string | undefined): Promise<Array<[string, Placeholder]>> {

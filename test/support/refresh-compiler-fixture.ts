@@ -17,7 +17,7 @@ import { spawn } from "../../lib/process.ts";
 import { renderTree } from "../../lib/render/render-tree.ts";
 import type { Manifest } from "../../lib/schema.ts";
 import { withRealPaths } from "../../lib/steps/symbolic-records.ts";
-import { makeSymbolizer, PLACEHOLDERS } from "../../lib/steps/symbolic.ts";
+import { makeSymbolizer, PLACEHOLDERS } from "../../lib/placeholders.ts";
 
 const VERSIONS = ["1.63", "1.95"];
 

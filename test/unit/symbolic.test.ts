@@ -1,7 +1,7 @@
-// lib/steps/symbolic.ts (and gen's symbolizerOf): the absolute paths of a real capture become placeholders.
+// lib/placeholders.ts (and gen's symbolizerOf): the absolute paths of a real capture become placeholders.
 import { describe, expect, test } from "bun:test";
 import { symbolizerOf } from "../../lib/steps/symbolic-records.ts";
-import { PLACEHOLDERS, makeSymbolizer } from "../../lib/steps/symbolic.ts";
+import { PLACEHOLDERS, makeSymbolizer } from "../../lib/placeholders.ts";
 import { fixtureCapture } from "./fixtures.ts";
 
 const cap = await fixtureCapture("shell-1.85.capture.json");

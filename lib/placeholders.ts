@@ -1,5 +1,6 @@
 // Absolute paths of this run (temp copy, source root, build dir, home) become placeholders that
-// the generated Nix maps back, so the same checkout gives the same bytes from any temp dir.
+// the generated Nix maps back, so the same checkout gives the same bytes from any temp dir. One
+// table below the stages: capture names the machine's paths by it, steps and render use it.
 
 export const PLACEHOLDERS = {
   "@src@": "the source tree (the checkout, with the files gen supplies)",
