@@ -4,12 +4,13 @@
 import { dirname, join, resolve } from "node:path";
 import type { Capture } from "../capture/capture.ts";
 import { readRecords } from "../capture/records.ts";
-import { orderObserved, prepareRustcRecorder } from "../capture/rustc-recording.ts";
+import { prepareRustcRecorder } from "../capture/rustc-recording.ts";
 import { NixifyError } from "../errors.ts";
 import { log } from "../log.ts";
 import { holds } from "../paths.ts";
 import type { ObservedRecord } from "../schema.ts";
 import { findHandovers } from "../steps/handovers.ts";
+import { orderObserved } from "../steps/order.ts";
 import { pipelinedCalls, pipelineSteps } from "../steps/pipeline.ts";
 import { symbolicObserved } from "../steps/symbolic-records.ts";
 import type { DepthDefinition, DepthSteps } from "./depth.ts";

@@ -56,7 +56,8 @@ function kindOf(record: Record): StepKind {
   return "other";
 }
 
-function valueAfter(args: string[], flags: string[]): string | undefined {
+/** The value of the first of `flags` in `args`, given as `FLAG VALUE` or `FLAG=VALUE`. */
+export function valueAfter(args: string[], flags: string[]): string | undefined {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (flags.includes(arg) && i + 1 < args.length) return args[i + 1];
