@@ -8,45 +8,13 @@ import { assertConfigText, configFileName, configValue, latestChangeId, setBuild
 import { NixifyError } from "../errors.ts";
 import { holdsCredential, withoutSecretValues, xpyEnv } from "./env.ts";
 import { log } from "../log.ts";
-import { machineLibraries, type MachineLibraries } from "./llvm.ts";
+import { machineLibraries } from "./llvm.ts";
 import { makeOverlay } from "./overlay.ts";
 import { holds } from "../paths.ts";
 import { plainText, spawnWatching, tail } from "../process.ts";
 import { builtWorkspaces, reresolveLock, staleLocks } from "./vendor-locks.ts";
-import type { DepthDefinition, Recording } from "../depths/depth.ts";
 import { RECORD_SCHEMA_VERSION, type Record } from "../schema.ts";
-
-export type CaptureMode = "first" | "all";
-
-export type CaptureOptions = {
-  root: string;
-  /** An empty temp folder that gen owns and removes. */
-  tempDir: string;
-  mode: CaptureMode;
-  /** How the run is recorded (lib/depths/). */
-  depth: DepthDefinition;
-  xpyArgs: string[];
-  /** A toolchain folder (bin/rustc, bin/cargo) x.py runs with in place of the config's or the pinned stage0. */
-  runToolchain?: string;
-  /** Text of the config to use instead of the checkout's own bootstrap.toml or config.toml. */
-  config?: string;
-  buildDir?: string;
-};
-
-export type Capture = {
-  records: Record[];
-  /** The config x.py ran with, if any. */
-  config: string | undefined;
-  /** Files gen supplied in the copy, relative path -> content (they must reach the steps too). */
-  supplied: Map<string, string>;
-  channel: string;
-  channelSupplied: boolean;
-  /** The machine's LLVM and C++ runtime the calls were handed (depth rustc), for the symbolizer and the manifest. */
-  machine?: MachineLibraries;
-  /** The absolute paths of this run, for the symbolizer. */
-  paths: { overlay: string; root: string; rootReal: string; work: string; build: string; buildReal: string; home: string; tmp: string };
-  seconds: { copy: number; xpy: number };
-};
+import type { Capture, CaptureOptions, Recording } from "./types.ts";
 
 /**
  * The environment contract with lib/capture/recorder.py: where it writes its records, its mode, and where

@@ -2,7 +2,7 @@
 // new compiler's too) and every build-script run to gen's recorder; the steps are those calls and
 // the bootstrap's hand-overs between them (sysroots filled by copying), each its own step.
 import { dirname, join, resolve } from "node:path";
-import type { Capture } from "../capture/capture.ts";
+import type { Capture } from "../capture/types.ts";
 import { readRecords } from "../capture/records.ts";
 import { prepareRustcRecorder } from "../capture/rustc-recording.ts";
 import { NixifyError } from "../errors.ts";

@@ -3,7 +3,7 @@
 // that Nix fills in, and what the steps must not carry (secrets, what a call saw) is left out.
 import { realpath } from "node:fs/promises";
 import { join } from "node:path";
-import type { Capture } from "../capture/capture.ts";
+import type { Capture } from "../capture/types.ts";
 import { configValue } from "../capture/config-toml.ts";
 import { scrubObservedEnv, scrubRecordEnv } from "../capture/env.ts";
 import { spawn } from "../process.ts";

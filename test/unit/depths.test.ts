@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { BOOTSTRAP_PY } from "../../lib/capture/checkout.ts";
 import { cargoCallsOfDryRun } from "../../lib/capture/dry-run.ts";
 import { SAMPLE_FILES } from "../../lib/capture/sample.ts";
-import type { RecordingContext } from "../../lib/depths/depth.ts";
+import type { RecordingContext } from "../../lib/capture/types.ts";
 import { DEPTH_DEFINITIONS } from "../../lib/depths/index.ts";
 import { ExitCode } from "../../lib/errors.ts";
 import { DEPTHS } from "../../lib/schema.ts";

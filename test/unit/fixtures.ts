@@ -2,7 +2,7 @@
 // validated the way gen reads them.
 import { join } from "node:path";
 import * as v from "valibot";
-import type { Capture } from "../../lib/capture/capture.ts";
+import type { Capture } from "../../lib/capture/types.ts";
 import { readRecords } from "../../lib/capture/records.ts";
 import { NixifyError, type ExitCodeName, ExitCode } from "../../lib/errors.ts";
 import { StepSchema, type ObservedRecord, type Record, type Step } from "../../lib/schema.ts";

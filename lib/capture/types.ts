@@ -1,0 +1,75 @@
+// What a capture is, and what it asks of a depth: the types capture.ts and the depths
+// (lib/depths/) share, in one place below both.
+import type { ExitCodeName } from "../errors.ts";
+import type { Record } from "../schema.ts";
+import type { MachineLibraries } from "./llvm.ts";
+
+export type CaptureMode = "first" | "all";
+
+export type CaptureOptions = {
+  root: string;
+  /** An empty temp folder that gen owns and removes. */
+  tempDir: string;
+  mode: CaptureMode;
+  /** How the run is recorded (lib/depths/). */
+  depth: DepthRecorder;
+  xpyArgs: string[];
+  /** A toolchain folder (bin/rustc, bin/cargo) x.py runs with in place of the config's or the pinned stage0. */
+  runToolchain?: string;
+  /** Text of the config to use instead of the checkout's own bootstrap.toml or config.toml. */
+  config?: string;
+  buildDir?: string;
+};
+
+export type Capture = {
+  records: Record[];
+  /** The config x.py ran with, if any. */
+  config: string | undefined;
+  /** Files gen supplied in the copy, relative path -> content (they must reach the steps too). */
+  supplied: Map<string, string>;
+  channel: string;
+  channelSupplied: boolean;
+  /** The machine's LLVM and C++ runtime the calls were handed (depth rustc), for the symbolizer and the manifest. */
+  machine?: MachineLibraries;
+  /** The absolute paths of this run, for the symbolizer. */
+  paths: { overlay: string; root: string; rootReal: string; work: string; build: string; buildReal: string; home: string; tmp: string };
+  seconds: { copy: number; xpy: number };
+};
+
+/** What a depth's recording may use of the capture under way. */
+export type RecordingContext = {
+  root: string;
+  tempDir: string;
+  /** bootstrap.py's text in the checkout, and its path there (named in a refusal). */
+  bootstrap: { text: string; file: string };
+  /** The config x.py runs with (the run toolchain set in it where one was given). */
+  runConfig: string | undefined;
+  python: string;
+  xpyArgs: string[];
+  /** Where bootstrap.py's patched `run` writes its records (the shell recorder's contract). */
+  recordFile: string;
+  /** The checkout's real path, the copy x.py runs from, and its build dir (as linked, and really). */
+  paths: { rootReal: string; overlay: string; build: string; buildReal: string };
+};
+
+/** How one x.py run is recorded at a depth. */
+export type Recording = {
+  /** Files of the recording copy in place of the checkout's (relative path -> text). */
+  files: Map<string, string>;
+  env: { [name: string]: string };
+  /** The arguments x.py runs with. */
+  xpyArgs: string[];
+  /** Each line x.py prints to stdout, as it comes. */
+  onStdout?: (line: string) => void;
+  /** The records of the finished run, before they are checked for credentials. */
+  records: () => Promise<Record[]>;
+};
+
+/** What capture asks of a depth: how its x.py run is recorded (lib/depths/depth.ts adds how its records become steps). */
+export type DepthRecorder = {
+  /** The workspaces whose crates x.py really builds here, so their Cargo.lock must resolve offline against vendor/. */
+  builds: Array<"bootstrap" | "library">;
+  /** What gen says when the run records nothing: exit code, line, hint. */
+  nothingRecorded: { code: ExitCodeName; message: string; hint: string };
+  record: (ctx: RecordingContext) => Promise<Recording>;
+};
