@@ -5,6 +5,7 @@
 import { NixifyError } from "../errors.ts";
 import { narHash } from "./nar.ts";
 import { spawn } from "../process.ts";
+import { rustcSysroot } from "../toolchain.ts";
 
 /** The store name of the pinned toolchain folder (`nix store add-path --name` takes it). */
 export const TOOLCHAIN_NAME = "stage0-toolchain";
@@ -13,10 +14,10 @@ export type Toolchain = { version: string; hash: string };
 
 /** The toolchain of the compiler at `rustc`: its real sysroot folder, version line and NAR hash. */
 export async function pinToolchain(rustc: string): Promise<Toolchain & { dir: string }> {
-  const [sysroot, version] = await Promise.all([spawn([rustc, "--print", "sysroot"]), spawn([rustc, "--version"])]);
-  if (sysroot.code !== 0 || version.code !== 0) {
-    throw new NixifyError("badInput", `${rustc} --print sysroot failed: ${(sysroot.stderr || version.stderr).trim().split("\n")[0]}`, "name a working stage0 compiler as build.rustc");
+  const [sysroot, version] = await Promise.all([rustcSysroot(rustc), spawn([rustc, "--version"])]);
+  if ("error" in sysroot || version.code !== 0) {
+    const why = "error" in sysroot ? sysroot.error : version.stderr.trim().split("\n")[0];
+    throw new NixifyError("badInput", `${rustc} --print sysroot failed: ${why}`, "name a working stage0 compiler as build.rustc");
   }
-  const dir = sysroot.stdout.trim();
-  return { dir, version: version.stdout.trim(), hash: await narHash(dir) };
+  return { dir: sysroot.sysroot, version: version.stdout.trim(), hash: await narHash(sysroot.sysroot) };
 }

@@ -6,8 +6,8 @@ import { join } from "node:path";
 import type { Capture } from "../capture/types.ts";
 import { configValue } from "../capture/config-toml.ts";
 import { scrubObservedEnv, scrubRecordEnv } from "../capture/env.ts";
-import { spawn } from "../process.ts";
 import type { ObservedRecord, Record } from "../schema.ts";
+import { rustcSysroot } from "../toolchain.ts";
 import { makeSymbolizer, type Placeholder } from "../placeholders.ts";
 
 /** Toolchain paths named in the config become placeholders that Nix fills from its inputs. */
@@ -21,8 +21,8 @@ async function toolchainPaths(config: string | undefined): Promise<Array<[string
   // compiler builds, RUSTC_SNAPSHOT_LIBDIR): a folder of its own, not a system prefix such as /usr,
   // whose other files (cc, llvm-config) keep their paths.
   const rustc = configValue(config, "build.rustc");
-  const sysroot = rustc ? (await spawn([rustc, "--print", "sysroot"]).catch(() => undefined))?.stdout.trim() : undefined;
-  if (sysroot && !SYSTEM_PREFIXES.has(sysroot)) paths.push([sysroot, "@sysroot@"]);
+  const found = rustc ? await rustcSysroot(rustc) : undefined;
+  if (found && "sysroot" in found && !SYSTEM_PREFIXES.has(found.sysroot)) paths.push([found.sysroot, "@sysroot@"]);
   return paths;
 }
 
