@@ -6,7 +6,7 @@ import { join, relative, resolve } from "node:path";
 import { capture } from "./capture/capture.ts";
 import type { CaptureMode } from "./capture/types.ts";
 import { isRustCheckout } from "./capture/checkout.ts";
-import { configValue, withoutValue } from "./capture/config-toml.ts";
+import { configValue, parseConfig, withoutValue, type Config } from "./capture/config-toml.ts";
 import { writeSample, SAMPLE_FILES } from "./capture/sample.ts";
 import { readStage0Checksums } from "./capture/stage0.ts";
 import { hostSystem, systemOfTriple } from "./capture/system.ts";
@@ -79,7 +79,7 @@ export async function gen(options: GenOptions): Promise<GenResult> {
   // between stages go unseen. The config the steps see has no machine path.
   const configBuildDir = configValue(config, "build.build-dir");
   if (config !== undefined && configBuildDir !== undefined) {
-    config = withoutValue(config, "build-dir");
+    config = parseConfig(withoutValue(config.text, "build-dir"));
     if (opts.buildDir === undefined) log.info(`the config's build.build-dir (${configBuildDir}) is gen's build dir, as --build-dir would be`);
   }
   const buildDir = opts.buildDir ?? (configBuildDir === undefined ? undefined : resolve(configBuildDir));
@@ -192,12 +192,12 @@ async function subDir(parent: string, name: string): Promise<string> {
   return dir;
 }
 
-async function readConfig(path: string): Promise<string> {
+async function readConfig(path: string): Promise<Config> {
   const st = await stat(path).catch(() => undefined);
   // A pipe is fine (--config <(...)); a device such as /dev/zero would be read forever.
   const what = !st ? "does not exist" : st.isDirectory() ? "is a folder" : !st.isFile() && !st.isFIFO() ? "is not a file (a device or a socket)" : undefined;
   if (what) throw new NixifyError("badInput", `config file ${path} ${what}`, "pass a bootstrap.toml or config.toml file to --config");
-  return Bun.file(path).text();
+  return parseConfig(await Bun.file(path).text());
 }
 
 /** gen's own temp folder, under TMPDIR. */

@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { mkdir, realpath, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { BOOTSTRAP_PY, CHANNEL_FILE, assertRustCheckout } from "./checkout.ts";
-import { assertConfigText, configFileName, configValue, latestChangeId, setBuildValue } from "./config-toml.ts";
+import { configFileName, configValue, latestChangeId, parseConfig, setBuildValue, type Config } from "./config-toml.ts";
 import { NixifyError } from "../errors.ts";
 import { holdsCredential, withoutSecretValues, xpyEnv } from "./env.ts";
 import { log } from "../log.ts";
@@ -39,13 +39,13 @@ type CopyFiles = {
   files: Map<string, string>;
   supplied: Map<string, string>;
   bootstrap: { text: string; file: string };
-  config: string | undefined;
+  config: Config | undefined;
   configName: string;
   channel: string;
   channelSupplied: boolean;
 };
 
-async function copyFiles(root: string, givenConfig: string | undefined): Promise<CopyFiles> {
+async function copyFiles(root: string, givenConfig: Config | undefined): Promise<CopyFiles> {
   const bootstrapFile = join(root, BOOTSTRAP_PY);
   const bootstrapText = await Bun.file(bootstrapFile).text();
   const files = new Map<string, string>([
@@ -58,17 +58,16 @@ async function copyFiles(root: string, givenConfig: string | undefined): Promise
   const configName = configFileName(bootstrapText);
   const readRoot = (name: string) => Bun.file(join(root, name)).text().catch(() => undefined);
   const rootConfig = configName === "bootstrap.toml" ? ((await readRoot("bootstrap.toml")) ?? (await readRoot("config.toml"))) : await readRoot("config.toml");
-  let config = givenConfig ?? rootConfig;
-  if (config !== undefined) assertConfigText(config);
+  let config = givenConfig ?? (rootConfig === undefined ? undefined : parseConfig(rootConfig));
   if (config === undefined && !existsSync(join(root, ".git")) && bootstrapText.includes("submodules")) {
     // Release tarballs have no .git and distros trim the submodules; without this, bootstrap.py
     // stops to ask for them. A bootstrap with a change tracker warns about a config without change-id.
     const changeId = latestChangeId(await Bun.file(join(root, "src/bootstrap/src/utils/change_tracker.rs")).text().catch(() => undefined));
-    config = trimmedTreeConfig(configName, changeId);
+    config = parseConfig(trimmedTreeConfig(configName, changeId));
     const also = changeId === undefined ? "" : ` and change-id = ${changeId}`;
     log.warn(`the checkout has no .git and no ${configName}; gen supplies a ${configName} with build.submodules = false${also}`);
   }
-  if (config !== undefined && config !== rootConfig) supplied.set(configName, config);
+  if (config !== undefined && config.text !== rootConfig) supplied.set(configName, config.text);
   const channelFile = Bun.file(join(root, CHANNEL_FILE));
   const channelSupplied = !(await channelFile.exists());
   const channel = channelSupplied ? (configValue(config, "rust.channel") ?? "dev") : (await channelFile.text()).trim();
@@ -107,7 +106,9 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
   const rootReal = await realpath(root);
   let runConfig = config;
   if (opts.runToolchain) {
-    for (const tool of ["rustc", "cargo"]) runConfig = setBuildValue(runConfig ?? "", tool, join(opts.runToolchain, "bin", tool));
+    let text = config?.text ?? "";
+    for (const tool of ["rustc", "cargo"]) text = setBuildValue(text, tool, join(opts.runToolchain, "bin", tool));
+    runConfig = parseConfig(text);
   }
   const recordFile = join(tempDir, "records.jsonl");
   const refusalFile = join(tempDir, "refusal.txt");
@@ -122,7 +123,7 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
     paths: { rootReal, overlay, build, buildReal },
   });
   for (const [rel, text] of recording.files) files.set(rel, text);
-  if (runConfig !== config) files.set(configName, runConfig!);
+  if (runConfig !== config) files.set(configName, runConfig!.text);
   // A real build resolves crates offline: lock files must match vendor/.
   const cargo = configValue(runConfig, "build.cargo");
   const lockTools = cargo ? { cargo, rustc: configValue(runConfig, "build.rustc"), home: join(tempDir, "cargo-home") } : undefined;

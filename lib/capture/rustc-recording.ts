@@ -3,7 +3,7 @@
 import { chmod, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { NixifyError } from "../errors.ts";
-import { configValue } from "./config-toml.ts";
+import { configValue, type Config } from "./config-toml.ts";
 import recorderSource from "./rustc-recorder.py" with { type: "text" };
 
 export type RustcRecorder = {
@@ -37,7 +37,7 @@ export async function shimWithWrapper(root: string): Promise<Map<string, string>
 }
 
 /** Writes the recorder into `dir` and returns the environment and copy files that make x.py's build use it. */
-export async function prepareRustcRecorder(dir: string, root: string, config: string | undefined, python: string): Promise<RustcRecorder> {
+export async function prepareRustcRecorder(dir: string, root: string, config: Config | undefined, python: string): Promise<RustcRecorder> {
   const realRustc = configValue(config, "build.rustc");
   if (!config || !realRustc) {
     throw new NixifyError(

@@ -2,6 +2,7 @@
 // (lib/depths/) share, in one place below both.
 import type { ExitCodeName } from "../errors.ts";
 import type { Record } from "../schema.ts";
+import type { Config } from "./config-toml.ts";
 import type { MachineLibraries } from "./llvm.ts";
 
 export type CaptureMode = "first" | "all";
@@ -16,15 +17,15 @@ export type CaptureOptions = {
   xpyArgs: string[];
   /** A toolchain folder (bin/rustc, bin/cargo) x.py runs with in place of the config's or the pinned stage0. */
   runToolchain?: string;
-  /** Text of the config to use instead of the checkout's own bootstrap.toml or config.toml. */
-  config?: string;
+  /** The config to use instead of the checkout's own bootstrap.toml or config.toml. */
+  config?: Config;
   buildDir?: string;
 };
 
 export type Capture = {
   records: Record[];
   /** The config x.py ran with, if any. */
-  config: string | undefined;
+  config: Config | undefined;
   /** Files gen supplied in the copy, relative path -> content (they must reach the steps too). */
   supplied: Map<string, string>;
   channel: string;
@@ -43,7 +44,7 @@ export type RecordingContext = {
   /** bootstrap.py's text in the checkout, and its path there (named in a refusal). */
   bootstrap: { text: string; file: string };
   /** The config x.py runs with (the run toolchain set in it where one was given). */
-  runConfig: string | undefined;
+  runConfig: Config | undefined;
   python: string;
   xpyArgs: string[];
   /** Where bootstrap.py's patched `run` writes its records (the shell recorder's contract). */

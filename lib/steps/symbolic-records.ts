@@ -4,14 +4,14 @@
 import { realpath } from "node:fs/promises";
 import { join } from "node:path";
 import type { Capture } from "../capture/types.ts";
-import { configValue } from "../capture/config-toml.ts";
+import { configValue, type Config } from "../capture/config-toml.ts";
 import { scrubObservedEnv, scrubRecordEnv } from "../capture/env.ts";
 import type { ObservedRecord, Record } from "../schema.ts";
 import { rustcSysroot } from "../toolchain.ts";
 import { makeSymbolizer, type Placeholder } from "../placeholders.ts";
 
 /** Toolchain paths named in the config become placeholders that Nix fills from its inputs. */
-async function toolchainPaths(config: string | undefined): Promise<Array<[string, Placeholder]>> {
+async function toolchainPaths(config: Config | undefined): Promise<Array<[string, Placeholder]>> {
   const paths: Array<[string, Placeholder]> = [];
   for (const [key, placeholder] of [["rustc", "@rustc@"], ["cargo", "@cargo@"]] as const) {
     const path = configValue(config, `build.${key}`);

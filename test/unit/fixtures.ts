@@ -2,6 +2,7 @@
 // validated the way gen reads them.
 import { join } from "node:path";
 import * as v from "valibot";
+import { parseConfig } from "../../lib/capture/config-toml.ts";
 import type { Capture } from "../../lib/capture/types.ts";
 import { readRecords } from "../../lib/capture/records.ts";
 import { NixifyError, type ExitCodeName, ExitCode } from "../../lib/errors.ts";
@@ -28,7 +29,7 @@ export async function fixtureCapture(name: string): Promise<Capture & { stage0: 
   const json = (await Bun.file(join(FIXTURES, name)).json()) as { paths: Capture["paths"]; config?: string; stage0?: string[] };
   return {
     records: [],
-    config: json.config,
+    config: json.config === undefined ? undefined : parseConfig(json.config),
     supplied: new Map(),
     channel: "dev",
     channelSupplied: false,

@@ -2,6 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
+import { parseConfig } from "../../lib/capture/config-toml.ts";
 import { prepareRustcRecorder, shimWithWrapper } from "../../lib/capture/rustc-recording.ts";
 import { tempDir } from "../helpers.ts";
 import { thrown } from "./fixtures.ts";
@@ -48,13 +49,13 @@ describe("prepareRustcRecorder", () => {
     ["a build.rustc that does not exist", '[build]\nrustc = "/nonexistent/bin/rustc"\n', "build.rustc /nonexistent/bin/rustc does not exist"],
   ])("%s is bad input", async (_, config, message) => {
     const root = await checkout({ "src/bootstrap/src/bin/rustc.rs": SHIM_185 });
-    expect(await thrown(() => prepareRustcRecorder(join(root, "rec"), root, config, "python3"))).toEqual({ code: "badInput", message });
+    expect(await thrown(() => prepareRustcRecorder(join(root, "rec"), root, config === undefined ? undefined : parseConfig(config), "python3"))).toEqual({ code: "badInput", message });
   });
 
   test("writes the recorder and a wrapper the shim calls, and says where records go", async () => {
     const root = await checkout({ "src/bootstrap/bin/rustc.rs": SHIM_163, "stage0/bin/rustc": "" });
     const dir = join(root, "rec");
-    const r = await prepareRustcRecorder(dir, root, `[build]\nrustc = "${root}/stage0/bin/rustc"\n`, "/usr/bin/python3");
+    const r = await prepareRustcRecorder(dir, root, parseConfig(`[build]\nrustc = "${root}/stage0/bin/rustc"\n`), "/usr/bin/python3");
     expect(r.env).toEqual({
       RUSTC_WRAPPER_REAL: join(dir, "bin", "rustc-wrapper"),
       NIXIFY_RUSTC_RECORD_FILE: join(dir, "observed.jsonl"),

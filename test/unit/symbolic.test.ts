@@ -1,5 +1,6 @@
 // lib/placeholders.ts (and gen's symbolizerOf): the absolute paths of a real capture become placeholders.
 import { describe, expect, test } from "bun:test";
+import { parseConfig } from "../../lib/capture/config-toml.ts";
 import { symbolizerOf } from "../../lib/steps/symbolic-records.ts";
 import { PLACEHOLDERS, makeSymbolizer } from "../../lib/placeholders.ts";
 import { fixtureCapture } from "./fixtures.ts";
@@ -44,7 +45,7 @@ describe("symbolizerOf (gen)", () => {
   });
 
   test("the config's toolchain becomes @rustc@ and @cargo@", async () => {
-    const sym = await symbolizerOf({ ...cap, config: '[build]\nrustc = "/nonexistent/tc/bin/rustc"\ncargo = "/nonexistent/tc/bin/cargo"\n' });
+    const sym = await symbolizerOf({ ...cap, config: parseConfig('[build]\nrustc = "/nonexistent/tc/bin/rustc"\ncargo = "/nonexistent/tc/bin/cargo"\n') });
     expect(sym("/nonexistent/tc/bin/rustc --version")).toBe("@rustc@ --version");
     expect(sym("CARGO=/nonexistent/tc/bin/cargo")).toBe("CARGO=@cargo@");
   });
