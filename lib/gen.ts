@@ -4,11 +4,11 @@ import { access, mkdir, mkdtemp, realpath, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { capture } from "./capture/capture.ts";
+import { symbolizerOf } from "./capture/symbolizer.ts";
 import type { CaptureMode } from "./capture/types.ts";
 import { isRustCheckout } from "./capture/checkout.ts";
 import { configValue, parseConfig, withoutValue, type Config } from "./capture/config-toml.ts";
 import { writeSample, SAMPLE_FILES } from "./capture/sample.ts";
-import { readStage0Checksums } from "./capture/stage0.ts";
 import { hostSystem, systemOfTriple } from "./capture/system.ts";
 import { DEPTH_DEFINITIONS } from "./depths/index.ts";
 import { NixifyError } from "./errors.ts";
@@ -16,12 +16,10 @@ import { log } from "./log.ts";
 import { holds } from "./paths.ts";
 import { removedOnStop, removeNow } from "./process.ts";
 import { flakeUrlSafe, isFlakeInputUrl, isNixSystem, renderTree, VERSION } from "./render/render-tree.ts";
-import { pinToolchain } from "./render/toolchain.ts";
 import { MANIFEST_SCHEMA_VERSION, type Depth, type Manifest } from "./schema.ts";
 import { checkoutPieces } from "./steps/sources.ts";
 import { longestChain, MAX_CHAIN } from "./steps/graph.ts";
 import { buildSteps } from "./steps/steps.ts";
-import { symbolizerOf } from "./steps/symbolic-records.ts";
 import { PLACEHOLDERS } from "./placeholders.ts";
 import { planOut, realTarget, recoverLeftovers, writeTreeAtomically } from "./write/write-tree.ts";
 
@@ -100,10 +98,8 @@ export async function gen(options: GenOptions): Promise<GenResult> {
     const base = { root, mode: opts.mode, xpyArgs: opts.xpyArgs, config, buildDir, runToolchain: opts.runToolchain };
     const cap = await capture({ ...base, tempDir: await subDir(tempDir, opts.depth), depth });
     const renderStart = performance.now();
-    const sym = await symbolizerOf(cap);
+    const sym = symbolizerOf(cap);
     const { records, chain, extraDeps } = await depth.steps(cap, {
-      sym,
-      runToolchain: opts.runToolchain,
       captureAlso: async (other, overrides) => capture({ ...base, ...overrides, tempDir: await subDir(tempDir, "also"), depth: other }),
     });
     const supplied = new Map([...cap.supplied].map(([rel, text]) => [rel, sym(text)]));
@@ -118,13 +114,10 @@ export async function gen(options: GenOptions): Promise<GenResult> {
       xpyArgs: opts.xpyArgs,
       source: { sample, channel: cap.channel, channelSupplied: cap.channelSupplied },
       placeholders: { ...PLACEHOLDERS },
-      steps: buildSteps(records, await readStage0Checksums(root), chain, extraDeps),
+      steps: buildSteps(records, cap.stage0Checksums, chain, extraDeps),
     };
-    if (cap.machine?.llvmVersion) manifest.llvm = { version: cap.machine.llvmVersion };
-    if (depth.pinsToolchain) {
-      const { version, hash } = await pinToolchain(configValue(cap.config, "build.rustc")!);
-      manifest.toolchain = { version, hash };
-    }
+    if (cap.llvmVersion) manifest.llvm = { version: cap.llvmVersion };
+    if (cap.toolchain) manifest.toolchain = cap.toolchain;
     // An observed step's source is only the pieces of the checkout it reads (not for the sample,
     // whose tree carries its source).
     const pieces = checkoutPieces(root);

@@ -9,8 +9,10 @@ import { NixifyError } from "../errors.ts";
 import { holdsCredential, withoutSecretValues, xpyEnv } from "./env.ts";
 import { log } from "../log.ts";
 import { machineLibraries } from "./llvm.ts";
+import { readStage0Checksums } from "./stage0.ts";
+import { configToolchain } from "./toolchain.ts";
 import { makeOverlay } from "./overlay.ts";
-import { holds } from "../paths.ts";
+import { holds, withRealPaths } from "../paths.ts";
 import { plainText, spawnWatching, tail } from "../process.ts";
 import { builtWorkspaces, reresolveLock, staleLocks } from "./vendor-locks.ts";
 import { RECORD_SCHEMA_VERSION, type Record } from "../schema.ts";
@@ -162,13 +164,20 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
     throw new NixifyError(code, message, hint);
   }
   const own = (path: string) => [overlay, root, rootReal, tempDir, buildReal].some((dir) => holds(dir, path));
+  const machine = await machineLibraries(records.flatMap((r) => ("env" in r ? [r.env] : [])), own);
+  const toolchain = await configToolchain(config, opts.depth.pinsToolchain);
+  const runToolchain = opts.runToolchain ? [opts.runToolchain, await realpath(opts.runToolchain)].sort((a, b) => b.length - a.length) : undefined;
   return {
     records,
     config,
     supplied,
     channel,
     channelSupplied,
-    machine: await machineLibraries(records.flatMap((r) => ("env" in r ? [r.env] : [])), own),
+    machinePaths: await withRealPaths([...toolchain.paths, ...machine.paths]),
+    llvmVersion: machine.llvmVersion,
+    toolchain: toolchain.pinned,
+    runToolchain,
+    stage0Checksums: await readStage0Checksums(root),
     paths: { overlay, root, rootReal, work, build, buildReal, home, tmp },
     seconds: { copy: copySeconds, xpy: xpySeconds },
   };

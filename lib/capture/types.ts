@@ -3,7 +3,8 @@
 import type { ExitCodeName } from "../errors.ts";
 import type { Record } from "../schema.ts";
 import type { Config } from "./config-toml.ts";
-import type { MachineLibraries } from "./llvm.ts";
+import type { Placeholder } from "../placeholders.ts";
+import type { PinnedToolchain } from "./toolchain.ts";
 
 export type CaptureMode = "first" | "all";
 
@@ -30,8 +31,19 @@ export type Capture = {
   supplied: Map<string, string>;
   channel: string;
   channelSupplied: boolean;
-  /** The machine's LLVM and C++ runtime the calls were handed (depth rustc), for the symbolizer and the manifest. */
-  machine?: MachineLibraries;
+  /**
+   * The machine's paths the records name -> placeholders, by the paths named and by where they
+   * really are: the config's toolchain and its sysroot, the LLVM and C++ runtime the calls were handed.
+   */
+  machinePaths: Array<[string, Placeholder]>;
+  /** `llvm-config --version` of the machine's LLVM the calls were handed (depth rustc), for the manifest. */
+  llvmVersion?: string;
+  /** The compiler the tree pins (a depth that pins it): its version line and the NAR hash of its sysroot. */
+  toolchain?: PinnedToolchain;
+  /** The toolchain x.py ran with in place of the pinned stage0 (--run-toolchain), as given and where it really is, longest first. */
+  runToolchain?: string[];
+  /** The checkout's stage0 checksums: dist path (`dist/DATE/FILE`) -> sha256. */
+  stage0Checksums: Map<string, string>;
   /** The absolute paths of this run, for the symbolizer. */
   paths: { overlay: string; root: string; rootReal: string; work: string; build: string; buildReal: string; home: string; tmp: string };
   seconds: { copy: number; xpy: number };
@@ -68,6 +80,8 @@ export type Recording = {
 
 /** What capture asks of a depth: how its x.py run is recorded (lib/depths/depth.ts adds how its records become steps). */
 export type DepthRecorder = {
+  /** Whether the tree pins the compiler it was captured with (its steps compile with it). */
+  pinsToolchain: boolean;
   /** The workspaces whose crates x.py really builds here, so their Cargo.lock must resolve offline against vendor/. */
   builds: Array<"bootstrap" | "library">;
   /** What gen says when the run records nothing: exit code, line, hint. */

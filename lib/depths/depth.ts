@@ -5,10 +5,6 @@ import type { Record, Step } from "../schema.ts";
 
 /** What a depth's steps may use besides the capture. */
 export type StepsContext = {
-  /** The capture's absolute paths -> placeholders. */
-  sym: (text: string) => string;
-  /** A toolchain x.py ran with in place of the pinned stage0 (gen --run-toolchain). */
-  runToolchain: string | undefined;
   /** A second capture of the same checkout at another depth (cargo's outer shell). */
   captureAlso: (depth: DepthDefinition, overrides: Partial<CaptureOptions>) => Promise<Capture>;
 };
@@ -28,8 +24,6 @@ export type DepthDefinition = DepthRecorder & {
   help: string;
   /** What gen says it is doing while x.py runs. */
   doing: string;
-  /** Whether the tree pins the compiler it was captured with (its steps compile with it). */
-  pinsToolchain: boolean;
   steps: (cap: Capture, ctx: StepsContext) => Promise<DepthSteps>;
   /** The tree's steps once made, reshaped where the depth needs them whole (depth rustc: pipelining). */
   finishSteps?: (steps: Step[]) => Step[];

@@ -4,6 +4,7 @@
 import { dirname, join, resolve } from "node:path";
 import type { Capture } from "../capture/types.ts";
 import { readRecords } from "../capture/records.ts";
+import { symbolizerOf } from "../capture/symbolizer.ts";
 import { prepareRustcRecorder } from "../capture/rustc-recording.ts";
 import { NixifyError } from "../errors.ts";
 import { log } from "../log.ts";
@@ -40,7 +41,7 @@ export const rustc: DepthDefinition = {
       records: () => readRecords(recorder.recordFile),
     };
   },
-  steps: (cap, { sym }) => observedSteps(cap, sym),
+  steps: async (cap) => observedSteps(cap, symbolizerOf(cap)),
   finishSteps: (steps) => pipelineSteps(steps, pipelinedCalls(steps)),
 };
 

@@ -3,7 +3,6 @@
 import pkg from "../../package.json";
 import { attrs, bool, builtin, call, generatedHeader, ident, inherit, lambda, letIn, list, nul, op, path, renderFile, sel, str, type Nix } from "./nix.ts";
 import { IN_SOURCE, IN_STEP, substitutions, type Placeholder } from "../placeholders.ts";
-import { TOOLCHAIN_NAME } from "./toolchain.ts";
 import { unpackArgs } from "../steps/steps.ts";
 import { STEP_TOOLS } from "./tools.ts";
 import { llvmPackages, type Manifest, type Step } from "../schema.ts";
@@ -19,6 +18,14 @@ export const DEFAULT_NIXPKGS = "github:NixOS/nixpkgs/nixos-unstable";
 const HEADER = generatedHeader(VERSION);
 /** The package that names the pinned compiler (--depth rustc): in packages, never a job. */
 const PINNED = "toolchain";
+/**
+ * The store name of that compiler's folder (`nix store add-path --name` takes it). The compiler a
+ * depth-rustc tree was captured with is the compiler its steps build with: the tree pins its folder
+ * (the stage0 sysroot) by NAR hash, as a recursive fixed-output path that nothing can build, only
+ * add (`verify --toolchain DIR` does). Another compiler is never substituted silently; swapping it
+ * means editing the pin on purpose.
+ */
+export const TOOLCHAIN_NAME = "stage0-toolchain";
 
 export type TreeInput = {
   manifest: Manifest;

@@ -7,7 +7,7 @@ import { log } from "../log.ts";
 import { attrs, builtin, call, ident, lambda, render, sel } from "../render/nix.ts";
 import { plainText, spawn } from "../process.ts";
 import { EvaluatedStepsSchema, issueText, type EvaluatedSteps, type Manifest, type Step } from "../schema.ts";
-import { TOOLCHAIN_NAME } from "../render/toolchain.ts";
+import { TOOLCHAIN_NAME } from "../render/render-tree.ts";
 import { rustcSysroot } from "../toolchain.ts";
 import { loadManifest } from "../write/tree.ts";
 import { canBuild, parseMachines } from "./machines.ts";

@@ -4,11 +4,12 @@ import { join } from "node:path";
 import { BOOTSTRAP_PY } from "../../lib/capture/checkout.ts";
 import { cargoCallsOfDryRun } from "../../lib/capture/dry-run.ts";
 import { SAMPLE_FILES } from "../../lib/capture/sample.ts";
+import { symbolizerOf } from "../../lib/capture/symbolizer.ts";
 import type { RecordingContext } from "../../lib/capture/types.ts";
 import { DEPTH_DEFINITIONS } from "../../lib/depths/index.ts";
 import { ExitCode } from "../../lib/errors.ts";
 import { DEPTHS } from "../../lib/schema.ts";
-import { symbolicRecord, symbolizerOf } from "../../lib/steps/symbolic-records.ts";
+import { symbolicRecord } from "../../lib/steps/symbolic-records.ts";
 import { FIXTURES, fixtureCapture, fixtureRecords, fixtureText } from "./fixtures.ts";
 
 const bootstrapText = SAMPLE_FILES.get(BOOTSTRAP_PY)!;
@@ -54,8 +55,8 @@ describe("shell", () => {
   });
   test("steps: the records made symbolic, in the recorded order, nothing chained", async () => {
     const cap = { ...(await fixtureCapture("sample.capture.json")), records: await fixtureRecords("sample.records.jsonl") };
-    const sym = await symbolizerOf(cap);
-    const steps = await DEPTH_DEFINITIONS.shell.steps(cap, { sym, runToolchain: undefined, captureAlso: () => Promise.reject(new Error("not asked")) });
+    const sym = symbolizerOf(cap);
+    const steps = await DEPTH_DEFINITIONS.shell.steps(cap, { captureAlso: () => Promise.reject(new Error("not asked")) });
     expect(steps.records).toEqual(cap.records.map((r) => symbolicRecord(r, sym)));
     expect(steps.chain).toEqual([]);
     expect(steps.extraDeps.size).toBe(0);

@@ -33,6 +33,8 @@ export async function fixtureCapture(name: string): Promise<Capture & { stage0: 
     supplied: new Map(),
     channel: "dev",
     channelSupplied: false,
+    machinePaths: [],
+    stage0Checksums: new Map(json.stage0?.map((line) => line.split("=") as [string, string])),
     paths: json.paths,
     seconds: { copy: 0, xpy: 0 },
     stage0: json.stage0 ?? [],
