@@ -10,6 +10,7 @@ import { holdsCredential, withoutSecretValues, xpyEnv } from "./env.ts";
 import { log } from "../log.ts";
 import { machineLibraries } from "./llvm.ts";
 import { readStage0Checksums } from "./stage0.ts";
+import { sysrootsOf } from "./sysroots.ts";
 import { configToolchain } from "./toolchain.ts";
 import { makeOverlay } from "./overlay.ts";
 import { holds, withRealPaths } from "../paths.ts";
@@ -178,6 +179,7 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
     toolchain: toolchain.pinned,
     runToolchain,
     stage0Checksums: await readStage0Checksums(root),
+    sysroots: await sysrootsOf(records.filter((r) => r.type === "observed"), build),
     paths: { overlay, root, rootReal, work, build, buildReal, home, tmp },
     seconds: { copy: copySeconds, xpy: xpySeconds },
   };

@@ -1,0 +1,88 @@
+// What the build's sysroots held, read from the machine once the build is done, for depth rustc's
+// hand-overs (lib/steps/handovers.ts). Between compiler calls the bootstrap copies (or hard-links)
+// what one stage built into the sysroot of the next; no call writes those copies. Each observed call
+// lists the sysroot files it could see when it started (`sees`); a seen file with the inode or the
+// bytes of a call's output is a copy of it.
+import { lstat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { holds } from "../paths.ts";
+import type { ObservedRecord } from "../schema.ts";
+
+export type Sysroots = {
+  /** The sysroots in the build dir the calls used (--sysroot, or a compiler's own) -> their files as the build left them. */
+  final: Map<string, string[]>;
+  /** Each sysroot file a call saw or the build left that is a copy of a compiler call's output -> that output. */
+  origins: Map<string, string>;
+  /** The sysroot files that are no call's output (no step makes them). */
+  unexplained: string[];
+};
+
+/** The sysroots of the observed calls (real paths, as recorded) in the build dir `build`. */
+export async function sysrootsOf(records: ObservedRecord[], build: string): Promise<Sysroots> {
+  const final = await finalSysroots(records, build);
+  const outputs = records.filter((r) => r.tool === "rustc").flatMap((r) => r.outputs);
+  const written = new Set(outputs);
+  const seen = [...new Set([...records.flatMap((r) => r.sees ?? []), ...[...final.values()].flat()])].filter((f) => !written.has(f)).sort();
+  const origins = await originsOf(seen, outputs);
+  return { final, origins, unexplained: seen.filter((f) => !origins.has(f)) };
+}
+
+type FileId = { size: number; ino: number; dev: number };
+
+async function fileId(path: string): Promise<FileId | undefined> {
+  const st = await lstat(path).catch(() => undefined);
+  return st?.isFile() ? { size: st.size, ino: st.ino, dev: st.dev } : undefined;
+}
+
+/** Where each seen file came from: the output with the same inode (a hard link), else with the same bytes. */
+async function originsOf(seen: string[], outputs: string[]): Promise<Map<string, string>> {
+  const bySize = new Map<number, Array<{ path: string; id: FileId }>>();
+  const byInode = new Map<string, string>();
+  for (const path of outputs) {
+    const id = await fileId(path);
+    if (!id) continue;
+    bySize.set(id.size, [...(bySize.get(id.size) ?? []), { path, id }]);
+    byInode.set(`${id.dev}:${id.ino}`, path);
+  }
+  const hashes = new Map<string, bigint | number>();
+  const hash = async (path: string) => {
+    let h = hashes.get(path);
+    if (h === undefined) hashes.set(path, (h = Bun.hash(await Bun.file(path).bytes())));
+    return h;
+  };
+  const origins = new Map<string, string>();
+  for (const path of seen) {
+    const id = await fileId(path);
+    if (!id) continue;
+    const linked = byInode.get(`${id.dev}:${id.ino}`);
+    if (linked && linked !== path) {
+      origins.set(path, linked);
+      continue;
+    }
+    for (const candidate of bySize.get(id.size) ?? []) {
+      if (candidate.path !== path && (await hash(candidate.path)) === (await hash(path))) {
+        origins.set(path, candidate.path);
+        break;
+      }
+    }
+  }
+  return origins;
+}
+
+/** The sysroots in the build dir the calls used (--sysroot, or a compiler's own), with their files as the build left them. */
+async function finalSysroots(records: ObservedRecord[], build: string): Promise<Map<string, string[]>> {
+  const roots = new Set<string>();
+  for (const r of records.filter((r) => r.tool === "rustc")) {
+    const i = r.args.indexOf("--sysroot");
+    const own = r.command.endsWith("/bin/rustc") ? dirname(dirname(r.command)) : undefined;
+    for (const root of [own, i >= 0 ? resolve(r.cwd, r.args[i + 1]!) : undefined]) {
+      if (root && holds(build, root)) roots.add(root);
+    }
+  }
+  const sysroots = new Map<string, string[]>();
+  for (const root of [...roots].sort()) {
+    const files = await Array.fromAsync(new Bun.Glob("**").scan({ cwd: root, onlyFiles: true, dot: true })).catch(() => []);
+    sysroots.set(root, files.map((f) => join(root, f)).sort());
+  }
+  return sysroots;
+}
