@@ -120,7 +120,7 @@ export async function gen(options: GenOptions): Promise<GenResult> {
     if (cap.toolchain) manifest.toolchain = cap.toolchain;
     // An observed step's source is only the pieces of the checkout it reads (not for the sample,
     // whose tree carries its source).
-    const pieces = checkoutPieces(root);
+    const pieces = checkoutPieces(cap.checkout);
     records.forEach((r, i) => {
       if (r.type === "observed" && !sample) manifest.steps[i]!.sources = pieces(r);
     });

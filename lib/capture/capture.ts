@@ -9,7 +9,9 @@ import { NixifyError } from "../errors.ts";
 import { holdsCredential, withoutSecretValues, xpyEnv } from "./env.ts";
 import { log } from "../log.ts";
 import { machineLibraries } from "./llvm.ts";
+import { checkoutPathsOf } from "./sources.ts";
 import { readStage0Checksums } from "./stage0.ts";
+import { symbolizerOf } from "./symbolizer.ts";
 import { sysrootsOf } from "./sysroots.ts";
 import { configToolchain } from "./toolchain.ts";
 import { makeOverlay } from "./overlay.ts";
@@ -164,24 +166,42 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
     const { code, message, hint } = opts.depth.nothingRecorded;
     throw new NixifyError(code, message, hint);
   }
-  const own = (path: string) => [overlay, root, rootReal, tempDir, buildReal].some((dir) => holds(dir, path));
-  const machine = await machineLibraries(records.flatMap((r) => ("env" in r ? [r.env] : [])), own);
-  const toolchain = await configToolchain(config, opts.depth.pinsToolchain);
-  const runToolchain = opts.runToolchain ? [opts.runToolchain, await realpath(opts.runToolchain)].sort((a, b) => b.length - a.length) : undefined;
+  const paths = { overlay, root, rootReal, work, build, buildReal, home, tmp };
   return {
     records,
     config,
     supplied,
     channel,
     channelSupplied,
-    machinePaths: await withRealPaths([...toolchain.paths, ...machine.paths]),
+    ...(await machineFacts(opts, records, config, paths)),
+    paths,
+    seconds: { copy: copySeconds, xpy: xpySeconds },
+  };
+}
+
+/**
+ * What the steps need of the machine, read once the run is done: the machine's paths the records
+ * name (toolchain, LLVM, C++ runtime) and where they really are, the pinned compiler, the stage0
+ * checksums, the build's sysroots, and what of the checkout the observed calls name.
+ */
+async function machineFacts(opts: CaptureOptions, records: Record[], config: Config | undefined, paths: Capture["paths"]): Promise<Omit<Capture, "records" | "config" | "supplied" | "channel" | "channelSupplied" | "paths" | "seconds">> {
+  const { root, tempDir, runToolchain } = opts;
+  const own = (path: string) => [paths.overlay, root, paths.rootReal, tempDir, paths.buildReal].some((dir) => holds(dir, path));
+  const machine = await machineLibraries(records.flatMap((r) => ("env" in r ? [r.env] : [])), own);
+  const toolchain = await configToolchain(config, opts.depth.pinsToolchain);
+  const machinePaths = await withRealPaths([...toolchain.paths, ...machine.paths]);
+  const observed = records.filter((r) => r.type === "observed");
+  const sysroots = await sysrootsOf(observed, paths.build);
+  // Named as the steps name them: everything their records and hand-overs can hold, and more.
+  const named = new Set([...observed.flatMap((r) => [r.cwd, ...r.inputs, ...r.outputs, ...(r.sees ?? []), ...r.args, ...Object.values(r.env)]), ...[...sysroots.final.values()].flat()]);
+  return {
+    machinePaths,
     llvmVersion: machine.llvmVersion,
     toolchain: toolchain.pinned,
-    runToolchain,
+    runToolchain: runToolchain ? [runToolchain, await realpath(runToolchain)].sort((a, b) => b.length - a.length) : undefined,
     stage0Checksums: await readStage0Checksums(root),
-    sysroots: await sysrootsOf(records.filter((r) => r.type === "observed"), build),
-    paths: { overlay, root, rootReal, work, build, buildReal, home, tmp },
-    seconds: { copy: copySeconds, xpy: xpySeconds },
+    sysroots,
+    checkout: checkoutPathsOf(root, [...named].map(symbolizerOf({ paths, machinePaths }))),
   };
 }
 

@@ -4,6 +4,7 @@ import type { ExitCodeName } from "../errors.ts";
 import type { Record } from "../schema.ts";
 import type { Config } from "./config-toml.ts";
 import type { Placeholder } from "../placeholders.ts";
+import type { CheckoutPaths } from "./sources.ts";
 import type { Sysroots } from "./sysroots.ts";
 import type { PinnedToolchain } from "./toolchain.ts";
 
@@ -47,6 +48,8 @@ export type Capture = {
   stage0Checksums: Map<string, string>;
   /** What the build's sysroots held, for the hand-overs between the observed calls (none without them). */
   sysroots: Sysroots;
+  /** What of the checkout the observed calls name: for each step's source. */
+  checkout: CheckoutPaths;
   /** The absolute paths of this run, for the symbolizer. */
   paths: { overlay: string; root: string; rootReal: string; work: string; build: string; buildReal: string; home: string; tmp: string };
   seconds: { copy: number; xpy: number };

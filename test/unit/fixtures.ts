@@ -35,6 +35,7 @@ export async function fixtureCapture(name: string): Promise<Capture & { stage0: 
     channelSupplied: false,
     machinePaths: [],
     sysroots: { final: new Map(), origins: new Map(), unexplained: [] },
+    checkout: { paths: new Set(), packages: new Set() },
     stage0Checksums: new Map(json.stage0?.map((line) => line.split("=") as [string, string])),
     paths: json.paths,
     seconds: { copy: 0, xpy: 0 },
