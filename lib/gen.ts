@@ -95,13 +95,10 @@ export async function gen(options: GenOptions): Promise<GenResult> {
     const { target } = await planOut(out, opts.force, [rootReal]);
     const depth = DEPTH_DEFINITIONS[opts.depth];
     log.start(`${depth.doing} ${opts.xpyArgs.join(" ")} in a copy of ${sample ? "the sample" : root}`);
-    const base = { root, mode: opts.mode, xpyArgs: opts.xpyArgs, config, buildDir, runToolchain: opts.runToolchain };
-    const cap = await capture({ ...base, tempDir: await subDir(tempDir, opts.depth), depth });
+    const cap = await capture({ root, mode: opts.mode, xpyArgs: opts.xpyArgs, config, buildDir, runToolchain: opts.runToolchain, tempDir: await subDir(tempDir, opts.depth), depth });
     const renderStart = performance.now();
     const sym = symbolizerOf(cap);
-    const { records, chain, extraDeps } = await depth.steps(cap, {
-      captureAlso: async (other, overrides) => capture({ ...base, ...overrides, tempDir: await subDir(tempDir, "also"), depth: other }),
-    });
+    const { records, chain, extraDeps } = depth.steps(cap);
     const supplied = new Map([...cap.supplied].map(([rel, text]) => [rel, sym(text)]));
     const triple = configValue(cap.config, "build.build");
     const manifest: Manifest = {

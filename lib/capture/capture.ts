@@ -167,16 +167,14 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
     throw new NixifyError(code, message, hint);
   }
   const paths = { overlay, root, rootReal, work, build, buildReal, home, tmp };
-  return {
-    records,
-    config,
-    supplied,
-    channel,
-    channelSupplied,
-    ...(await machineFacts(opts, records, config, paths)),
-    paths,
-    seconds: { copy: copySeconds, xpy: xpySeconds },
-  };
+  const facts = await machineFacts(opts, records, config, paths);
+  let outer: Capture | undefined;
+  if (opts.depth.outer) {
+    // The run this depth's steps build on (depth cargo: the outer shell), in a folder of its own.
+    await mkdir(join(tempDir, "outer"));
+    outer = await capture({ ...opts, depth: opts.depth.outer, mode: "all", buildDir: undefined, runToolchain: undefined, tempDir: join(tempDir, "outer") });
+  }
+  return { records, config, supplied, channel, channelSupplied, ...facts, outer, paths, seconds: { copy: copySeconds, xpy: xpySeconds } };
 }
 
 /**

@@ -50,6 +50,8 @@ export type Capture = {
   sysroots: Sysroots;
   /** What of the checkout the observed calls name: for each step's source. */
   checkout: CheckoutPaths;
+  /** The capture of the run this one's steps build on, where the depth has one (depth cargo: the outer shell). */
+  outer?: Capture;
   /** The absolute paths of this run, for the symbolizer. */
   paths: { overlay: string; root: string; rootReal: string; work: string; build: string; buildReal: string; home: string; tmp: string };
   seconds: { copy: number; xpy: number };
@@ -93,4 +95,9 @@ export type DepthRecorder = {
   /** What gen says when the run records nothing: exit code, line, hint. */
   nothingRecorded: { code: ExitCodeName; message: string; hint: string };
   record: (ctx: RecordingContext) => Promise<Recording>;
+  /**
+   * A depth whose run this one's steps build on, captured after it in mode all, with the config's
+   * own toolchain and x.py's own build dir (depth cargo: the outer shell).
+   */
+  outer?: DepthRecorder;
 };

@@ -30,10 +30,11 @@ export const cargo: DepthDefinition = {
       records: async () => cargoCallsOfDryRun(plan.join("\n")),
     };
   },
-  async steps(cap, { captureAlso }) {
-    const outerCapture = await captureAlso(shell, { mode: "all", buildDir: undefined, runToolchain: undefined });
-    const outerSym = symbolizerOf(outerCapture);
-    const outer = outerCapture.records.map((r) => symbolicRecord(r, outerSym));
+  outer: shell,
+  steps(cap) {
+    if (!cap.outer) throw new Error("depth cargo's capture has no outer shell");
+    const outerSym = symbolizerOf(cap.outer);
+    const outer = cap.outer.records.map((r) => symbolicRecord(r, outerSym));
     const stage0 = outer.find((r) => r.type === "unpack" && r.match === "rustc");
     const planSym = inStage0(symbolizerOf(cap), cap.runToolchain, stage0?.type === "unpack" ? stage0.dest : undefined);
     const plan = cap.records.map((r) => symbolicRecord(r, planSym));

@@ -1,13 +1,7 @@
 // What a depth is: how its x.py run is recorded, and how the records become the tree's records.
 // Each depth is one file of this folder, registered in index.ts; capture and gen only call these.
-import type { Capture, CaptureOptions, DepthRecorder } from "../capture/types.ts";
+import type { Capture, DepthRecorder } from "../capture/types.ts";
 import type { Record, Step } from "../schema.ts";
-
-/** What a depth's steps may use besides the capture. */
-export type StepsContext = {
-  /** A second capture of the same checkout at another depth (cargo's outer shell). */
-  captureAlso: (depth: DepthDefinition, overrides: Partial<CaptureOptions>) => Promise<Capture>;
-};
 
 /** The tree's records, in order, and the dependencies that reads and writes do not show. */
 export type DepthSteps = {
@@ -24,7 +18,8 @@ export type DepthDefinition = DepthRecorder & {
   help: string;
   /** What gen says it is doing while x.py runs. */
   doing: string;
-  steps: (cap: Capture, ctx: StepsContext) => Promise<DepthSteps>;
+  /** The tree's records made from the capture alone: no file, process or network is looked at. */
+  steps: (cap: Capture) => DepthSteps;
   /** The tree's steps once made, reshaped where the depth needs them whole (depth rustc: pipelining). */
   finishSteps?: (steps: Step[]) => Step[];
 };

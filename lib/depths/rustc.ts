@@ -40,7 +40,7 @@ export const rustc: DepthDefinition = {
       records: () => readRecords(recorder.recordFile),
     };
   },
-  steps: async (cap) => observedSteps(cap, symbolizerOf(cap)),
+  steps: (cap) => observedSteps(cap, symbolizerOf(cap)),
   finishSteps: (steps) => pipelineSteps(steps, pipelinedCalls(steps)),
 };
 

@@ -24,7 +24,7 @@ export const shell: DepthDefinition = {
       records: () => readRecords(recordFile),
     };
   },
-  async steps(cap) {
+  steps(cap) {
     const sym = symbolizerOf(cap);
     return { records: cap.records.map((r) => symbolicRecord(r, sym)), chain: [], extraDeps: new Map() };
   },

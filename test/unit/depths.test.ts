@@ -56,7 +56,7 @@ describe("shell", () => {
   test("steps: the records made symbolic, in the recorded order, nothing chained", async () => {
     const cap = { ...(await fixtureCapture("sample.capture.json")), records: await fixtureRecords("sample.records.jsonl") };
     const sym = symbolizerOf(cap);
-    const steps = await DEPTH_DEFINITIONS.shell.steps(cap, { captureAlso: () => Promise.reject(new Error("not asked")) });
+    const steps = DEPTH_DEFINITIONS.shell.steps(cap);
     expect(steps.records).toEqual(cap.records.map((r) => symbolicRecord(r, sym)));
     expect(steps.chain).toEqual([]);
     expect(steps.extraDeps.size).toBe(0);
@@ -73,6 +73,21 @@ describe("cargo", () => {
     const records = await recording.records();
     expect(records).toEqual(cargoCallsOfDryRun(transcript));
     expect(records.length).toBeGreaterThan(0);
+  });
+  test("steps: the outer shell but the bootstrap binary's run, then the plan, chained, on the stage0 the outer shell unpacks", async () => {
+    const outer = { ...(await fixtureCapture("shell-1.85.capture.json")), records: await fixtureRecords("shell-1.85.records.jsonl") };
+    // The plan's capture (dry-run-1.85.txt), with the toolchain it ran with (--run-toolchain).
+    const tmp = "/tmp/nixify-rust-7QDI59/cargo";
+    const paths = { overlay: `${tmp}/src`, root: "/home/user/rust", rootReal: "/home/user/rust", work: `${tmp}/run`, build: `${tmp}/run/build`, buildReal: `${tmp}/run/build`, home: `${tmp}/home`, tmp: `${tmp}/tmp` };
+    const records = cargoCallsOfDryRun(await fixtureText("dry-run-1.85.txt"));
+    const steps = DEPTH_DEFINITIONS.cargo.steps({ ...outer, records, paths, runToolchain: ["/home/user/.rustup/toolchains/stable-x86_64-unknown-linux-gnu"], outer });
+    const shown = steps.records.map((r) => (r.type === "unpack" ? `unpack ${r.match}` : `${r.command} ${r.args[0]}`));
+    expect(shown).toEqual([
+      "curl --progress-bar", "curl --progress-bar", "curl --progress-bar", "unpack rust-std-x86_64-unknown-linux-gnu", "unpack rustc", "unpack cargo", "@build@/x86_64-unknown-linux-gnu/stage0/bin/cargo build",
+      ...records.map(() => "@build@/x86_64-unknown-linux-gnu/stage0/bin/cargo build"),
+    ]);
+    expect(steps.chain).toEqual([7, 8, 9]);
+    expect(steps.records.at(-1)).toMatchObject({ cwd: "@src@" });
   });
   test("a run that printed no plan has no records", async () => {
     const recording = await DEPTH_DEFINITIONS.cargo.record(context("/nonexistent"));
