@@ -4,23 +4,23 @@ import { access, mkdir, mkdtemp, realpath, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { capture } from "./capture/capture.ts";
-import { symbolizerOf } from "./capture/symbolizer.ts";
-import type { CaptureMode } from "./capture/types.ts";
 import { isRustCheckout } from "./capture/checkout.ts";
 import { configValue, parseConfig, withoutValue, type Config } from "./capture/config-toml.ts";
 import { writeSample, SAMPLE_FILES } from "./capture/sample.ts";
+import { symbolizerOf } from "./capture/symbolizer.ts";
 import { hostSystem, systemOfTriple } from "./capture/system.ts";
+import type { CaptureMode } from "./capture/types.ts";
 import { DEPTH_DEFINITIONS } from "./depths/index.ts";
 import { NixifyError } from "./errors.ts";
 import { log } from "./log.ts";
 import { holds } from "./paths.ts";
+import { PLACEHOLDERS } from "./placeholders.ts";
 import { removedOnStop, removeNow } from "./process.ts";
 import { flakeUrlSafe, isFlakeInputUrl, isNixSystem, renderTree, VERSION } from "./render/render-tree.ts";
 import { MANIFEST_SCHEMA_VERSION, type Depth, type Manifest } from "./schema.ts";
 import { checkoutPieces } from "./steps/sources.ts";
 import { longestChain, MAX_CHAIN } from "./steps/graph.ts";
 import { buildSteps } from "./steps/steps.ts";
-import { PLACEHOLDERS } from "./placeholders.ts";
 import { planOut, realTarget, recoverLeftovers, writeTreeAtomically } from "./write/write-tree.ts";
 
 export type GenOptions = {
@@ -95,7 +95,8 @@ export async function gen(options: GenOptions): Promise<GenResult> {
     const { target } = await planOut(out, opts.force, [rootReal]);
     const depth = DEPTH_DEFINITIONS[opts.depth];
     log.start(`${depth.doing} ${opts.xpyArgs.join(" ")} in a copy of ${sample ? "the sample" : root}`);
-    const cap = await capture({ root, mode: opts.mode, xpyArgs: opts.xpyArgs, config, buildDir, runToolchain: opts.runToolchain, tempDir: await subDir(tempDir, opts.depth), depth });
+    const { mode, xpyArgs, runToolchain } = opts;
+    const cap = await capture({ root, mode, xpyArgs, config, buildDir, runToolchain, tempDir: await subDir(tempDir, opts.depth), depth });
     const renderStart = performance.now();
     const sym = symbolizerOf(cap);
     const { records, chain, extraDeps } = depth.steps(cap);

@@ -19,7 +19,7 @@ import { holds, withRealPaths } from "../paths.ts";
 import { plainText, spawnWatching, tail } from "../process.ts";
 import { builtWorkspaces, reresolveLock, staleLocks } from "./vendor-locks.ts";
 import { RECORD_SCHEMA_VERSION, type Record } from "../schema.ts";
-import type { Capture, CaptureOptions, Recording } from "./types.ts";
+import type { Capture, CaptureOptions, MachineFacts, Recording } from "./types.ts";
 
 /**
  * The environment contract with lib/capture/recorder.py: where it writes its records, its mode, and where
@@ -171,10 +171,12 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
   let outer: Capture | undefined;
   if (opts.depth.outer) {
     // The run this depth's steps build on (depth cargo: the outer shell), in a folder of its own.
-    await mkdir(join(tempDir, "outer"));
-    outer = await capture({ ...opts, depth: opts.depth.outer, mode: "all", buildDir: undefined, runToolchain: undefined, tempDir: join(tempDir, "outer") });
+    const outerDir = join(tempDir, "outer");
+    await mkdir(outerDir);
+    outer = await capture({ ...opts, depth: opts.depth.outer, mode: "all", buildDir: undefined, runToolchain: undefined, tempDir: outerDir });
   }
-  return { records, config, supplied, channel, channelSupplied, ...facts, outer, paths, seconds: { copy: copySeconds, xpy: xpySeconds } };
+  const seconds = { copy: copySeconds, xpy: xpySeconds };
+  return { records, config, supplied, channel, channelSupplied, ...facts, outer, paths, seconds };
 }
 
 /**
@@ -182,7 +184,7 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
  * name (toolchain, LLVM, C++ runtime) and where they really are, the pinned compiler, the stage0
  * checksums, the build's sysroots, and what of the checkout the observed calls name.
  */
-async function machineFacts(opts: CaptureOptions, records: Record[], config: Config | undefined, paths: Capture["paths"]): Promise<Omit<Capture, "records" | "config" | "supplied" | "channel" | "channelSupplied" | "paths" | "seconds">> {
+async function machineFacts(opts: CaptureOptions, records: Record[], config: Config | undefined, paths: Capture["paths"]): Promise<MachineFacts> {
   const { root, tempDir, runToolchain } = opts;
   const own = (path: string) => [paths.overlay, root, paths.rootReal, tempDir, paths.buildReal].some((dir) => holds(dir, path));
   const machine = await machineLibraries(records.flatMap((r) => ("env" in r ? [r.env] : [])), own);
@@ -190,8 +192,9 @@ async function machineFacts(opts: CaptureOptions, records: Record[], config: Con
   const machinePaths = await withRealPaths([...toolchain.paths, ...machine.paths]);
   const observed = records.filter((r) => r.type === "observed");
   const sysroots = await sysrootsOf(observed, paths.build);
-  // Named as the steps name them: everything their records and hand-overs can hold, and more.
-  const named = new Set([...observed.flatMap((r) => [r.cwd, ...r.inputs, ...r.outputs, ...(r.sees ?? []), ...r.args, ...Object.values(r.env)]), ...[...sysroots.final.values()].flat()]);
+  // The checkout as the steps name it, in all their records and hand-overs can hold (and more).
+  const named = new Set(observed.flatMap((r) => [r.cwd, ...r.inputs, ...r.outputs, ...(r.sees ?? []), ...r.args, ...Object.values(r.env)]));
+  for (const files of sysroots.final.values()) for (const file of files) named.add(file);
   return {
     machinePaths,
     llvmVersion: machine.llvmVersion,

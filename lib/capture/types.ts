@@ -25,7 +25,7 @@ export type CaptureOptions = {
   buildDir?: string;
 };
 
-export type Capture = {
+export type Capture = MachineFacts & {
   records: Record[];
   /** The config x.py ran with, if any. */
   config: Config | undefined;
@@ -33,6 +33,15 @@ export type Capture = {
   supplied: Map<string, string>;
   channel: string;
   channelSupplied: boolean;
+  /** The capture of the run this one's steps build on, where the depth has one (depth cargo: the outer shell). */
+  outer?: Capture;
+  /** The absolute paths of this run, for the symbolizer. */
+  paths: { overlay: string; root: string; rootReal: string; work: string; build: string; buildReal: string; home: string; tmp: string };
+  seconds: { copy: number; xpy: number };
+};
+
+/** What the steps need of the machine, read once the run is done, so that they need not look. */
+export type MachineFacts = {
   /**
    * The machine's paths the records name -> placeholders, by the paths named and by where they
    * really are: the config's toolchain and its sysroot, the LLVM and C++ runtime the calls were handed.
@@ -50,11 +59,6 @@ export type Capture = {
   sysroots: Sysroots;
   /** What of the checkout the observed calls name: for each step's source. */
   checkout: CheckoutPaths;
-  /** The capture of the run this one's steps build on, where the depth has one (depth cargo: the outer shell). */
-  outer?: Capture;
-  /** The absolute paths of this run, for the symbolizer. */
-  paths: { overlay: string; root: string; rootReal: string; work: string; build: string; buildReal: string; home: string; tmp: string };
-  seconds: { copy: number; xpy: number };
 };
 
 /** What a depth's recording may use of the capture under way. */
