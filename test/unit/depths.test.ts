@@ -77,14 +77,17 @@ describe("cargo", () => {
   test("steps: the outer shell but the bootstrap binary's run, then the plan, chained, on the stage0 the outer shell unpacks", async () => {
     const outer = { ...(await fixtureCapture("shell-1.85.capture.json")), records: await fixtureRecords("shell-1.85.records.jsonl") };
     // The plan's capture (dry-run-1.85.txt), with the toolchain it ran with (--run-toolchain).
-    const tmp = "/tmp/nixify-rust-7QDI59/cargo";
-    const paths = { overlay: `${tmp}/src`, root: "/home/user/rust", rootReal: "/home/user/rust", work: `${tmp}/run`, build: `${tmp}/run/build`, buildReal: `${tmp}/run/build`, home: `${tmp}/home`, tmp: `${tmp}/tmp` };
+    const [tmp, build] = ["/tmp/nixify-rust-7QDI59/cargo", "/tmp/nixify-rust-7QDI59/cargo/run/build"];
+    const paths = { overlay: `${tmp}/src`, root: "/home/user/rust", rootReal: "/home/user/rust", work: `${tmp}/run`, build, buildReal: build, home: `${tmp}/home`, tmp: `${tmp}/tmp` };
     const records = cargoCallsOfDryRun(await fixtureText("dry-run-1.85.txt"));
-    const steps = DEPTH_DEFINITIONS.cargo.steps({ ...outer, records, paths, runToolchain: ["/home/user/.rustup/toolchains/stable-x86_64-unknown-linux-gnu"], outer });
-    const shown = steps.records.map((r) => (r.type === "unpack" ? `unpack ${r.match}` : `${r.command} ${r.args[0]}`));
-    expect(shown).toEqual([
-      "curl --progress-bar", "curl --progress-bar", "curl --progress-bar", "unpack rust-std-x86_64-unknown-linux-gnu", "unpack rustc", "unpack cargo", "@build@/x86_64-unknown-linux-gnu/stage0/bin/cargo build",
-      ...records.map(() => "@build@/x86_64-unknown-linux-gnu/stage0/bin/cargo build"),
+    const runToolchain = ["/home/user/.rustup/toolchains/stable-x86_64-unknown-linux-gnu"];
+    const steps = DEPTH_DEFINITIONS.cargo.steps({ ...outer, records, paths, runToolchain, outer });
+    const cargo = "@build@/x86_64-unknown-linux-gnu/stage0/bin/cargo build";
+    expect(steps.records.map((r) => (r.type === "unpack" ? `unpack ${r.match}` : `${r.command} ${r.args[0]}`))).toEqual([
+      ...Array(3).fill("curl --progress-bar"),
+      "unpack rust-std-x86_64-unknown-linux-gnu", "unpack rustc", "unpack cargo",
+      cargo,
+      ...records.map(() => cargo),
     ]);
     expect(steps.chain).toEqual([7, 8, 9]);
     expect(steps.records.at(-1)).toMatchObject({ cwd: "@src@" });

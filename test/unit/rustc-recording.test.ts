@@ -49,7 +49,8 @@ describe("prepareRustcRecorder", () => {
     ["a build.rustc that does not exist", '[build]\nrustc = "/nonexistent/bin/rustc"\n', "build.rustc /nonexistent/bin/rustc does not exist"],
   ])("%s is bad input", async (_, config, message) => {
     const root = await checkout({ "src/bootstrap/src/bin/rustc.rs": SHIM_185 });
-    expect(await thrown(() => prepareRustcRecorder(join(root, "rec"), root, config === undefined ? undefined : parseConfig(config), "python3"))).toEqual({ code: "badInput", message });
+    const parsed = config === undefined ? undefined : parseConfig(config);
+    expect(await thrown(() => prepareRustcRecorder(join(root, "rec"), root, parsed, "python3"))).toEqual({ code: "badInput", message });
   });
 
   test("writes the recorder and a wrapper the shim calls, and says where records go", async () => {
