@@ -13,7 +13,7 @@ import { log } from "../lib/log.ts";
 import { renderTree } from "../lib/render/render-tree.ts";
 import { MANIFEST_SCHEMA_VERSION, RECORD_SCHEMA_VERSION, type Manifest, type Record } from "../lib/schema.ts";
 import { buildSteps } from "../lib/steps/steps.ts";
-import { PLACEHOLDERS } from "../lib/steps/symbolic.ts";
+import { PLACEHOLDERS } from "../lib/placeholders.ts";
 import { writeTreeAtomically } from "../lib/write/write-tree.ts";
 
 log.level = 1; // warnings and errors only: the figures are the output

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MANIFEST_SCHEMA_VERSION, RECORD_SCHEMA_VERSION, type Manifest, type Record } from "../lib/schema.ts";
 import { buildSteps } from "../lib/steps/steps.ts";
-import { PLACEHOLDERS } from "../lib/steps/symbolic.ts";
+import { PLACEHOLDERS } from "../lib/placeholders.ts";
 
 const MAIN = join(import.meta.dir, "..", "main.ts");
 const sizes = process.argv.slice(2).map(Number);

@@ -3,25 +3,25 @@ import { constants } from "node:fs";
 import { access, mkdir, mkdtemp, realpath, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
-import { capture, type CaptureMode } from "./capture/capture.ts";
+import { capture } from "./capture/capture.ts";
 import { isRustCheckout } from "./capture/checkout.ts";
-import { configValue, withoutValue } from "./capture/config-toml.ts";
+import { configValue, parseConfig, withoutValue, type Config } from "./capture/config-toml.ts";
 import { writeSample, SAMPLE_FILES } from "./capture/sample.ts";
-import { readStage0Checksums } from "./capture/stage0.ts";
+import { symbolizerOf } from "./capture/symbolizer.ts";
 import { hostSystem, systemOfTriple } from "./capture/system.ts";
+import type { CaptureMode } from "./capture/types.ts";
 import { DEPTH_DEFINITIONS } from "./depths/index.ts";
 import { NixifyError } from "./errors.ts";
 import { log } from "./log.ts";
+import { holds } from "./paths.ts";
+import { PLACEHOLDERS } from "./placeholders.ts";
 import { removedOnStop, removeNow } from "./process.ts";
 import { flakeUrlSafe, isFlakeInputUrl, isNixSystem, renderTree, VERSION } from "./render/render-tree.ts";
-import { pinToolchain } from "./render/toolchain.ts";
 import { MANIFEST_SCHEMA_VERSION, type Depth, type Manifest } from "./schema.ts";
 import { checkoutPieces } from "./steps/sources.ts";
 import { longestChain, MAX_CHAIN } from "./steps/graph.ts";
 import { buildSteps } from "./steps/steps.ts";
-import { symbolizerOf } from "./steps/symbolic-records.ts";
-import { PLACEHOLDERS } from "./steps/symbolic.ts";
-import { holds, planOut, realTarget, recoverLeftovers, writeTreeAtomically } from "./write/write-tree.ts";
+import { planOut, realTarget, recoverLeftovers, writeTreeAtomically } from "./write/write-tree.ts";
 
 export type GenOptions = {
   /** A Rust checkout; undefined means the current folder if it is one, else the sample. */
@@ -77,7 +77,7 @@ export async function gen(options: GenOptions): Promise<GenResult> {
   // between stages go unseen. The config the steps see has no machine path.
   const configBuildDir = configValue(config, "build.build-dir");
   if (config !== undefined && configBuildDir !== undefined) {
-    config = withoutValue(config, "build-dir");
+    config = parseConfig(withoutValue(config.text, "build-dir"));
     if (opts.buildDir === undefined) log.info(`the config's build.build-dir (${configBuildDir}) is gen's build dir, as --build-dir would be`);
   }
   const buildDir = opts.buildDir ?? (configBuildDir === undefined ? undefined : resolve(configBuildDir));
@@ -95,15 +95,11 @@ export async function gen(options: GenOptions): Promise<GenResult> {
     const { target } = await planOut(out, opts.force, [rootReal]);
     const depth = DEPTH_DEFINITIONS[opts.depth];
     log.start(`${depth.doing} ${opts.xpyArgs.join(" ")} in a copy of ${sample ? "the sample" : root}`);
-    const base = { root, mode: opts.mode, xpyArgs: opts.xpyArgs, config, buildDir, runToolchain: opts.runToolchain };
-    const cap = await capture({ ...base, tempDir: await subDir(tempDir, opts.depth), depth });
+    const { mode, xpyArgs, runToolchain } = opts;
+    const cap = await capture({ root, mode, xpyArgs, config, buildDir, runToolchain, tempDir: await subDir(tempDir, opts.depth), depth });
     const renderStart = performance.now();
-    const sym = await symbolizerOf(cap);
-    const { records, chain, extraDeps } = await depth.steps(cap, {
-      sym,
-      runToolchain: opts.runToolchain,
-      captureAlso: async (other, overrides) => capture({ ...base, ...overrides, tempDir: await subDir(tempDir, "also"), depth: other }),
-    });
+    const sym = symbolizerOf(cap);
+    const { records, chain, extraDeps } = depth.steps(cap);
     const supplied = new Map([...cap.supplied].map(([rel, text]) => [rel, sym(text)]));
     const triple = configValue(cap.config, "build.build");
     const manifest: Manifest = {
@@ -116,16 +112,13 @@ export async function gen(options: GenOptions): Promise<GenResult> {
       xpyArgs: opts.xpyArgs,
       source: { sample, channel: cap.channel, channelSupplied: cap.channelSupplied },
       placeholders: { ...PLACEHOLDERS },
-      steps: buildSteps(records, await readStage0Checksums(root), chain, extraDeps),
+      steps: buildSteps(records, cap.stage0Checksums, chain, extraDeps),
     };
-    if (cap.machine?.llvmVersion) manifest.llvm = { version: cap.machine.llvmVersion };
-    if (depth.pinsToolchain) {
-      const { version, hash } = await pinToolchain(configValue(cap.config, "build.rustc")!);
-      manifest.toolchain = { version, hash };
-    }
+    if (cap.llvmVersion) manifest.llvm = { version: cap.llvmVersion };
+    if (cap.toolchain) manifest.toolchain = cap.toolchain;
     // An observed step's source is only the pieces of the checkout it reads (not for the sample,
     // whose tree carries its source).
-    const pieces = checkoutPieces(root);
+    const pieces = checkoutPieces(cap.checkout);
     records.forEach((r, i) => {
       if (r.type === "observed" && !sample) manifest.steps[i]!.sources = pieces(r);
     });
@@ -190,12 +183,12 @@ async function subDir(parent: string, name: string): Promise<string> {
   return dir;
 }
 
-async function readConfig(path: string): Promise<string> {
+async function readConfig(path: string): Promise<Config> {
   const st = await stat(path).catch(() => undefined);
   // A pipe is fine (--config <(...)); a device such as /dev/zero would be read forever.
   const what = !st ? "does not exist" : st.isDirectory() ? "is a folder" : !st.isFile() && !st.isFIFO() ? "is not a file (a device or a socket)" : undefined;
   if (what) throw new NixifyError("badInput", `config file ${path} ${what}`, "pass a bootstrap.toml or config.toml file to --config");
-  return Bun.file(path).text();
+  return parseConfig(await Bun.file(path).text());
 }
 
 /** gen's own temp folder, under TMPDIR. */

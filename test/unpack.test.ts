@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { spawn } from "../lib/process.ts";
 import { renderTree } from "../lib/render/render-tree.ts";
 import { MANIFEST_SCHEMA_VERSION, type Manifest, type Step } from "../lib/schema.ts";
-import { PLACEHOLDERS } from "../lib/steps/symbolic.ts";
+import { PLACEHOLDERS } from "../lib/placeholders.ts";
 import { cli, offlineNixEnv, tempDir } from "./helpers.ts";
 import { fixtureSteps } from "./unit/fixtures.ts";
 

@@ -4,49 +4,22 @@ import { existsSync } from "node:fs";
 import { mkdir, realpath, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { BOOTSTRAP_PY, CHANNEL_FILE, assertRustCheckout } from "./checkout.ts";
-import { assertConfigText, configFileName, configValue, latestChangeId, setBuildValue } from "./config-toml.ts";
+import { configFileName, configValue, latestChangeId, parseConfig, setBuildValue, type Config } from "./config-toml.ts";
 import { NixifyError } from "../errors.ts";
 import { holdsCredential, withoutSecretValues, xpyEnv } from "./env.ts";
 import { log } from "../log.ts";
-import { machineLibraries, type MachineLibraries } from "./llvm.ts";
+import { machineLibraries } from "./llvm.ts";
+import { checkoutPathsOf } from "./sources.ts";
+import { readStage0Checksums } from "./stage0.ts";
+import { symbolizerOf } from "./symbolizer.ts";
+import { sysrootsOf } from "./sysroots.ts";
+import { configToolchain } from "./toolchain.ts";
 import { makeOverlay } from "./overlay.ts";
+import { holds, withRealPaths } from "../paths.ts";
 import { plainText, spawnWatching, tail } from "../process.ts";
 import { builtWorkspaces, reresolveLock, staleLocks } from "./vendor-locks.ts";
-import type { DepthDefinition, Recording } from "../depths/depth.ts";
 import { RECORD_SCHEMA_VERSION, type Record } from "../schema.ts";
-import { holds } from "../write/write-tree.ts";
-
-export type CaptureMode = "first" | "all";
-
-export type CaptureOptions = {
-  root: string;
-  /** An empty temp folder that gen owns and removes. */
-  tempDir: string;
-  mode: CaptureMode;
-  /** How the run is recorded (lib/depths/). */
-  depth: DepthDefinition;
-  xpyArgs: string[];
-  /** A toolchain folder (bin/rustc, bin/cargo) x.py runs with in place of the config's or the pinned stage0. */
-  runToolchain?: string;
-  /** Text of the config to use instead of the checkout's own bootstrap.toml or config.toml. */
-  config?: string;
-  buildDir?: string;
-};
-
-export type Capture = {
-  records: Record[];
-  /** The config x.py ran with, if any. */
-  config: string | undefined;
-  /** Files gen supplied in the copy, relative path -> content (they must reach the steps too). */
-  supplied: Map<string, string>;
-  channel: string;
-  channelSupplied: boolean;
-  /** The machine's LLVM and C++ runtime the calls were handed (depth rustc), for the symbolizer and the manifest. */
-  machine?: MachineLibraries;
-  /** The absolute paths of this run, for the symbolizer. */
-  paths: { overlay: string; root: string; rootReal: string; work: string; build: string; buildReal: string; home: string; tmp: string };
-  seconds: { copy: number; xpy: number };
-};
+import type { Capture, CaptureOptions, MachineFacts, Recording } from "./types.ts";
 
 /**
  * The environment contract with lib/capture/recorder.py: where it writes its records, its mode, and where
@@ -71,13 +44,13 @@ type CopyFiles = {
   files: Map<string, string>;
   supplied: Map<string, string>;
   bootstrap: { text: string; file: string };
-  config: string | undefined;
+  config: Config | undefined;
   configName: string;
   channel: string;
   channelSupplied: boolean;
 };
 
-async function copyFiles(root: string, givenConfig: string | undefined): Promise<CopyFiles> {
+async function copyFiles(root: string, givenConfig: Config | undefined): Promise<CopyFiles> {
   const bootstrapFile = join(root, BOOTSTRAP_PY);
   const bootstrapText = await Bun.file(bootstrapFile).text();
   const files = new Map<string, string>([
@@ -90,17 +63,16 @@ async function copyFiles(root: string, givenConfig: string | undefined): Promise
   const configName = configFileName(bootstrapText);
   const readRoot = (name: string) => Bun.file(join(root, name)).text().catch(() => undefined);
   const rootConfig = configName === "bootstrap.toml" ? ((await readRoot("bootstrap.toml")) ?? (await readRoot("config.toml"))) : await readRoot("config.toml");
-  let config = givenConfig ?? rootConfig;
-  if (config !== undefined) assertConfigText(config);
+  let config = givenConfig ?? (rootConfig === undefined ? undefined : parseConfig(rootConfig));
   if (config === undefined && !existsSync(join(root, ".git")) && bootstrapText.includes("submodules")) {
     // Release tarballs have no .git and distros trim the submodules; without this, bootstrap.py
     // stops to ask for them. A bootstrap with a change tracker warns about a config without change-id.
     const changeId = latestChangeId(await Bun.file(join(root, "src/bootstrap/src/utils/change_tracker.rs")).text().catch(() => undefined));
-    config = trimmedTreeConfig(configName, changeId);
+    config = parseConfig(trimmedTreeConfig(configName, changeId));
     const also = changeId === undefined ? "" : ` and change-id = ${changeId}`;
     log.warn(`the checkout has no .git and no ${configName}; gen supplies a ${configName} with build.submodules = false${also}`);
   }
-  if (config !== undefined && config !== rootConfig) supplied.set(configName, config);
+  if (config !== undefined && config.text !== rootConfig) supplied.set(configName, config.text);
   const channelFile = Bun.file(join(root, CHANNEL_FILE));
   const channelSupplied = !(await channelFile.exists());
   const channel = channelSupplied ? (configValue(config, "rust.channel") ?? "dev") : (await channelFile.text()).trim();
@@ -139,7 +111,9 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
   const rootReal = await realpath(root);
   let runConfig = config;
   if (opts.runToolchain) {
-    for (const tool of ["rustc", "cargo"]) runConfig = setBuildValue(runConfig ?? "", tool, join(opts.runToolchain, "bin", tool));
+    let text = config?.text ?? "";
+    for (const tool of ["rustc", "cargo"]) text = setBuildValue(text, tool, join(opts.runToolchain, "bin", tool));
+    runConfig = parseConfig(text);
   }
   const recordFile = join(tempDir, "records.jsonl");
   const refusalFile = join(tempDir, "refusal.txt");
@@ -154,7 +128,7 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
     paths: { rootReal, overlay, build, buildReal },
   });
   for (const [rel, text] of recording.files) files.set(rel, text);
-  if (runConfig !== config) files.set(configName, runConfig!);
+  if (runConfig !== config) files.set(configName, runConfig!.text);
   // A real build resolves crates offline: lock files must match vendor/.
   const cargo = configValue(runConfig, "build.cargo");
   const lockTools = cargo ? { cargo, rustc: configValue(runConfig, "build.rustc"), home: join(tempDir, "cargo-home") } : undefined;
@@ -192,16 +166,43 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
     const { code, message, hint } = opts.depth.nothingRecorded;
     throw new NixifyError(code, message, hint);
   }
-  const own = (path: string) => [overlay, root, rootReal, tempDir, buildReal].some((dir) => holds(dir, path));
+  const paths = { overlay, root, rootReal, work, build, buildReal, home, tmp };
+  const facts = await machineFacts(opts, records, config, paths);
+  let outer: Capture | undefined;
+  if (opts.depth.outer) {
+    // The run this depth's steps build on (depth cargo: the outer shell), in a folder of its own.
+    const outerDir = join(tempDir, "outer");
+    await mkdir(outerDir);
+    outer = await capture({ ...opts, depth: opts.depth.outer, mode: "all", buildDir: undefined, runToolchain: undefined, tempDir: outerDir });
+  }
+  const seconds = { copy: copySeconds, xpy: xpySeconds };
+  return { records, config, supplied, channel, channelSupplied, ...facts, outer, paths, seconds };
+}
+
+/**
+ * What the steps need of the machine, read once the run is done: the machine's paths the records
+ * name (toolchain, LLVM, C++ runtime) and where they really are, the pinned compiler, the stage0
+ * checksums, the build's sysroots, and what of the checkout the observed calls name.
+ */
+async function machineFacts(opts: CaptureOptions, records: Record[], config: Config | undefined, paths: Capture["paths"]): Promise<MachineFacts> {
+  const { root, tempDir, runToolchain } = opts;
+  const own = (path: string) => [paths.overlay, root, paths.rootReal, tempDir, paths.buildReal].some((dir) => holds(dir, path));
+  const machine = await machineLibraries(records.flatMap((r) => ("env" in r ? [r.env] : [])), own);
+  const toolchain = await configToolchain(config, opts.depth.pinsToolchain);
+  const machinePaths = await withRealPaths([...toolchain.paths, ...machine.paths]);
+  const observed = records.filter((r) => r.type === "observed");
+  const sysroots = await sysrootsOf(observed, paths.build);
+  // The checkout as the steps name it, in all their records and hand-overs can hold (and more).
+  const named = new Set(observed.flatMap((r) => [r.cwd, ...r.inputs, ...r.outputs, ...(r.sees ?? []), ...r.args, ...Object.values(r.env)]));
+  for (const files of sysroots.final.values()) for (const file of files) named.add(file);
   return {
-    records,
-    config,
-    supplied,
-    channel,
-    channelSupplied,
-    machine: await machineLibraries(records.flatMap((r) => ("env" in r ? [r.env] : [])), own),
-    paths: { overlay, root, rootReal, work, build, buildReal, home, tmp },
-    seconds: { copy: copySeconds, xpy: xpySeconds },
+    machinePaths,
+    llvmVersion: machine.llvmVersion,
+    toolchain: toolchain.pinned,
+    runToolchain: runToolchain ? [runToolchain, await realpath(runToolchain)].sort((a, b) => b.length - a.length) : undefined,
+    stage0Checksums: await readStage0Checksums(root),
+    sysroots,
+    checkout: checkoutPathsOf(root, [...named].map(symbolizerOf({ paths, machinePaths }))),
   };
 }
 

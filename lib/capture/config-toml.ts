@@ -1,30 +1,35 @@
-// A bootstrap config (bootstrap.toml or config.toml): read with Bun's TOML parser; written by line
-// ([build] rustc and cargo, a key dropped) so the user's own text (comments, order) stays as it
-// was; and which file name and change-id a checkout's bootstrap expects.
+// A bootstrap config (bootstrap.toml or config.toml): parsed once with Bun's TOML parser where it
+// is read or made; written by line ([build] rustc and cargo, a key dropped) so the user's own text
+// (comments, order) stays as it was; and which file name and change-id a checkout's bootstrap expects.
 import { NixifyError } from "../errors.ts";
 
-/**
- * The string at a dotted path of the config ("build.rustc", "rust.channel",
- * "target.x86_64-unknown-linux-gnu.llvm-config"), if the config sets one there. A config that is
- * not TOML is the user's to fix, in one line.
- */
-export function configValue(config: string | undefined, path: string): string | undefined {
-  if (config === undefined) return undefined;
-  assertConfigText(config);
-  let table: unknown;
+/** A config: its text, which x.py and the steps read, and that text parsed. */
+export type Config = { text: string; table: unknown };
+
+/** A config's text parsed; one that is not TOML is the user's to fix, in one line. */
+export function parseConfig(text: string): Config {
+  assertConfigText(text);
   try {
-    table = Bun.TOML.parse(config);
+    return { text, table: Bun.TOML.parse(text) };
   } catch (e) {
     throw new NixifyError("badInput", `the config is not TOML: ${e instanceof Error ? e.message : String(e)}`, "check it with x.py itself, or start from config.example.toml");
   }
+}
+
+/**
+ * The string at a dotted path of the config ("build.rustc", "rust.channel",
+ * "target.x86_64-unknown-linux-gnu.llvm-config"), if the config sets one there.
+ */
+export function configValue(config: Config | undefined, path: string): string | undefined {
   // A target's table is named by its triple, dots and all.
   const names = path.startsWith("target.") ? ["target", path.slice("target.".length, path.lastIndexOf(".")), path.slice(path.lastIndexOf(".") + 1)] : path.split(".");
-  for (const name of names) table = table !== null && typeof table === "object" ? (table as { [k: string]: unknown })[name] : undefined;
-  return typeof table === "string" ? table : undefined;
+  let value = config?.table;
+  for (const name of names) value = value !== null && typeof value === "object" ? (value as { [k: string]: unknown })[name] : undefined;
+  return typeof value === "string" ? value : undefined;
 }
 
 /** A NUL can be neither in TOML nor in a Nix string: said with its line, before any parser's word. */
-export function assertConfigText(config: string): void {
+function assertConfigText(config: string): void {
   const nul = config.indexOf("\0");
   if (nul < 0) return;
   const line = config.slice(0, nul).split("\n").length;

@@ -8,7 +8,7 @@
 import { dirname } from "node:path";
 import { NixifyError } from "../errors.ts";
 import { spawn } from "../process.ts";
-import type { Placeholder } from "../steps/symbolic.ts";
+import type { Placeholder } from "../placeholders.ts";
 
 export type MachineLibraries = {
   /** `llvm-config --version` of the machine's LLVM the build used, e.g. 14.0.6. */

@@ -1,12 +1,9 @@
 // gen --depth rustc: a real x.py build whose rustc shim hands every compiler call (of every stage)
-// to our recorder, and every build-script run is observed too; then the observed calls in
-// a deterministic order, the bootstrap crate's own compilation left out.
+// to our recorder, and every build-script run is observed too.
 import { chmod, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { NixifyError } from "../errors.ts";
-import { configValue } from "./config-toml.ts";
-import type { ObservedRecord } from "../schema.ts";
-import { writersOf } from "../steps/steps.ts";
+import { configValue, type Config } from "./config-toml.ts";
 import recorderSource from "./rustc-recorder.py" with { type: "text" };
 
 export type RustcRecorder = {
@@ -40,7 +37,7 @@ export async function shimWithWrapper(root: string): Promise<Map<string, string>
 }
 
 /** Writes the recorder into `dir` and returns the environment and copy files that make x.py's build use it. */
-export async function prepareRustcRecorder(dir: string, root: string, config: string | undefined, python: string): Promise<RustcRecorder> {
+export async function prepareRustcRecorder(dir: string, root: string, config: Config | undefined, python: string): Promise<RustcRecorder> {
   const realRustc = configValue(config, "build.rustc");
   if (!config || !realRustc) {
     throw new NixifyError(
@@ -63,45 +60,4 @@ export async function prepareRustcRecorder(dir: string, root: string, config: st
     recordFile,
     files,
   };
-}
-
-/** The crate a call compiles, or the build script it runs. */
-export function observedName(r: ObservedRecord): string {
-  if (r.tool === "build-script") return r.command.split("/").at(-1)!;
-  if (r.tool === "handover") return "~handover";
-  const i = r.args.indexOf("--crate-name");
-  return i >= 0 ? r.args[i + 1]! : "rustc";
-}
-
-/**
- * The observed calls of the build (already symbolic) in a dependency order that does not depend on
- * which parallel call finished first: a call comes after the writers of what it reads and after
- * the hand-overs it reads (`reads`), and among ready calls the one with the smallest
- * (name, first output) goes first.
- */
-export function orderObserved(records: ObservedRecord[], reads = new Map<ObservedRecord, ObservedRecord[]>()): ObservedRecord[] {
-  // The bootstrap crate (built by bootstrap.py before the build proper) is not part of the graph.
-  const kept = records.filter((r) => !r.outputs.some((o) => o.startsWith("@build@/bootstrap/")));
-  const index = new Map(kept.map((r, i) => [r, i]));
-  const writers = new Map<string, number[]>();
-  kept.forEach((r, i) => r.tool !== "handover" && r.outputs.forEach((o) => writers.set(o, [i])));
-  const deps = kept.map((r, i) => {
-    const found = writersOf(r, writers);
-    for (const h of reads.get(r) ?? []) found.add(index.get(h)!);
-    found.delete(i);
-    return found;
-  });
-  const key = (r: ObservedRecord) => `${observedName(r)}\0${r.outputs[0] ?? ""}`;
-  const done = new Set<number>();
-  const ordered: ObservedRecord[] = [];
-  while (ordered.length < kept.length) {
-    const ready = kept
-      .map((r, i) => ({ r, i }))
-      .filter(({ i }) => !done.has(i) && [...deps[i]!].every((j) => done.has(j)))
-      .sort((a, b) => (key(a.r) < key(b.r) ? -1 : key(a.r) > key(b.r) ? 1 : 0));
-    if (ready.length === 0) throw new NixifyError("invalidRecord", "the observed calls read each other's outputs in a cycle");
-    done.add(ready[0]!.i);
-    ordered.push(ready[0]!.r);
-  }
-  return ordered;
 }

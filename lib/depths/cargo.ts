@@ -2,7 +2,8 @@
 // cargo call it would make); the steps are the outer shell as bootstrap.py records it, then those
 // cargo calls, one after another, in place of the bootstrap binary's single run.
 import { cargoCallsOfDryRun } from "../capture/dry-run.ts";
-import { symbolicRecord, symbolizerOf } from "../steps/symbolic-records.ts";
+import { symbolizerOf } from "../capture/symbolizer.ts";
+import { symbolicRecord } from "../steps/symbolic-records.ts";
 import type { DepthDefinition } from "./depth.ts";
 import { shell } from "./shell.ts";
 
@@ -29,15 +30,24 @@ export const cargo: DepthDefinition = {
       records: async () => cargoCallsOfDryRun(plan.join("\n")),
     };
   },
-  async steps(cap, { runToolchain, captureAlso }) {
-    const outerCapture = await captureAlso(shell, { mode: "all", buildDir: undefined, runToolchain: undefined });
-    const outerSym = await symbolizerOf(outerCapture);
-    const outer = outerCapture.records.map((r) => symbolicRecord(r, outerSym));
-    // The plan names the toolchain x.py ran with; the steps use the stage0 the outer shell unpacks.
+  outer: shell,
+  steps(cap) {
+    if (!cap.outer) throw new Error("depth cargo's capture has no outer shell");
+    const outerSym = symbolizerOf(cap.outer);
+    const outer = cap.outer.records.map((r) => symbolicRecord(r, outerSym));
     const stage0 = outer.find((r) => r.type === "unpack" && r.match === "rustc");
-    const planSym = await symbolizerOf(cap, stage0?.type === "unpack" ? stage0.dest : undefined, runToolchain);
+    const planSym = inStage0(symbolizerOf(cap), cap.runToolchain, stage0?.type === "unpack" ? stage0.dest : undefined);
     const plan = cap.records.map((r) => symbolicRecord(r, planSym));
     const records = [...outer.filter((r) => !(r.type === "rust_compiler_invocation" && r.isBootstrap)), ...plan];
     return { records, chain: plan.map((_, i) => records.length - plan.length + i), extraDeps: new Map() };
   },
 };
+
+/**
+ * The plan names the toolchain x.py ran with in place of the pinned stage0 (--run-toolchain, by
+ * each of its paths); the steps use the stage0 folder the outer shell unpacks.
+ */
+function inStage0(sym: (text: string) => string, runToolchain: string[] | undefined, stage0Dir: string | undefined): (text: string) => string {
+  if (!runToolchain || !stage0Dir) return sym;
+  return (text) => sym(runToolchain.reduce((t, prefix) => t.split(prefix).join(stage0Dir), text));
+}

@@ -1,17 +1,18 @@
 // Depth rustc: a real x.py build whose rustc shim hands every compiler call (of every stage, the
 // new compiler's too) and every build-script run to gen's recorder; the steps are those calls and
 // the bootstrap's hand-overs between them (sysroots filled by copying), each its own step.
-import { dirname, join, resolve } from "node:path";
-import type { Capture } from "../capture/capture.ts";
+import { join } from "node:path";
+import type { Capture } from "../capture/types.ts";
 import { readRecords } from "../capture/records.ts";
-import { orderObserved, prepareRustcRecorder } from "../capture/rustc-recording.ts";
+import { symbolizerOf } from "../capture/symbolizer.ts";
+import { prepareRustcRecorder } from "../capture/rustc-recording.ts";
 import { NixifyError } from "../errors.ts";
 import { log } from "../log.ts";
 import type { ObservedRecord } from "../schema.ts";
 import { findHandovers } from "../steps/handovers.ts";
+import { orderObserved } from "../steps/order.ts";
 import { pipelinedCalls, pipelineSteps } from "../steps/pipeline.ts";
 import { symbolicObserved } from "../steps/symbolic-records.ts";
-import { holds } from "../write/write-tree.ts";
 import type { DepthDefinition, DepthSteps } from "./depth.ts";
 
 /** The path every recorded call sees of the source and of the build dir, wherever they were. */
@@ -39,7 +40,7 @@ export const rustc: DepthDefinition = {
       records: () => readRecords(recorder.recordFile),
     };
   },
-  steps: (cap, { sym }) => observedSteps(cap, sym),
+  steps: (cap) => observedSteps(cap, symbolizerOf(cap)),
   finishSteps: (steps) => pipelineSteps(steps, pipelinedCalls(steps)),
 };
 
@@ -47,12 +48,12 @@ export const rustc: DepthDefinition = {
  * The observed calls and the bootstrap's hand-overs between them, symbolic and in order, with the
  * hand-overs each call reads (by index) as extra dependencies.
  */
-async function observedSteps(cap: Capture, sym: (s: string) => string): Promise<DepthSteps> {
+function observedSteps(cap: Capture, sym: (s: string) => string): DepthSteps {
   const observed = cap.records.filter((r) => r.type === "observed");
-  const build = cap.paths.build;
-  const handovers = await findHandovers(observed, build, await finalSysroots(observed, build), await toolchainLibraries(observed, build));
-  if (handovers.unexplained.length > 0) {
-    log.warn(`${handovers.unexplained.length} sysroot files are no compiler call's output, so no step makes them (e.g. ${sym(handovers.unexplained[0]!)})`);
+  const handovers = findHandovers(observed, cap.paths.build, cap.sysroots);
+  const { unexplained } = cap.sysroots;
+  if (unexplained.length > 0) {
+    log.warn(`${unexplained.length} sysroot files are no compiler call's output, so no step makes them (e.g. ${sym(unexplained[0]!)})`);
   }
   const all = [...observed, ...handovers.records].map((r) => symbolicObserved(r, sym));
   const reads = new Map<ObservedRecord, ObservedRecord[]>();
@@ -67,37 +68,4 @@ async function observedSteps(cap: Capture, sym: (s: string) => string): Promise<
   const extraDeps = new Map<number, number[]>();
   for (const [r, hs] of reads) if (at.has(r)) extraDeps.set(at.get(r)!, hs.map((h) => at.get(h)!));
   return { records, chain: [], extraDeps };
-}
-
-/** The sysroots in the build dir the calls used (--sysroot, or a compiler's own), with their files as the build left them. */
-async function finalSysroots(records: ObservedRecord[], build: string): Promise<Map<string, string[]>> {
-  const roots = new Set<string>();
-  for (const r of records.filter((r) => r.tool === "rustc")) {
-    const i = r.args.indexOf("--sysroot");
-    const own = r.command.endsWith("/bin/rustc") ? dirname(dirname(r.command)) : undefined;
-    for (const root of [own, i >= 0 ? resolve(r.cwd, r.args[i + 1]!) : undefined]) {
-      if (root && holds(build, root)) roots.add(root);
-    }
-  }
-  const sysroots = new Map<string, string[]>();
-  for (const root of [...roots].sort()) {
-    const files = await Array.fromAsync(new Bun.Glob("**").scan({ cwd: root, onlyFiles: true, dot: true })).catch(() => []);
-    sysroots.set(root, files.map((f) => join(root, f)).sort());
-  }
-  return sysroots;
-}
-
-/**
- * The files of the lib folders of the toolchains the calls ran from outside the build dir (the
- * pinned stage0): since the stage-0 redesign the bootstrap links its libraries, std among them,
- * into stage0-sysroot, where the compiler crates find them.
- */
-async function toolchainLibraries(records: ObservedRecord[], build: string): Promise<string[]> {
-  const roots = new Set(records.filter((r) => r.tool === "rustc" && r.command.endsWith("/bin/rustc") && !holds(build, r.command)).map((r) => dirname(dirname(r.command))));
-  const files: string[] = [];
-  for (const root of [...roots].sort()) {
-    const lib = join(root, "lib");
-    for (const f of await Array.fromAsync(new Bun.Glob("**").scan({ cwd: lib, onlyFiles: true, dot: true })).catch(() => [])) files.push(join(lib, f));
-  }
-  return files.sort();
 }

@@ -2,6 +2,7 @@
 // crate, its run), recorded by a patched `run` in gen's copy; nothing is built.
 import { BOOTSTRAP_PY, patchBootstrap } from "../capture/checkout.ts";
 import { readRecords } from "../capture/records.ts";
+import { symbolizerOf } from "../capture/symbolizer.ts";
 import { symbolicRecord } from "../steps/symbolic-records.ts";
 import type { DepthDefinition } from "./depth.ts";
 
@@ -23,7 +24,8 @@ export const shell: DepthDefinition = {
       records: () => readRecords(recordFile),
     };
   },
-  async steps(cap, { sym }) {
+  steps(cap) {
+    const sym = symbolizerOf(cap);
     return { records: cap.records.map((r) => symbolicRecord(r, sym)), chain: [], extraDeps: new Map() };
   },
 };

@@ -2,8 +2,7 @@
 // with lib/render/nix.ts; the only verbatim Nix is our own templates.
 import pkg from "../../package.json";
 import { attrs, bool, builtin, call, generatedHeader, ident, inherit, lambda, letIn, list, nul, op, path, renderFile, sel, str, type Nix } from "./nix.ts";
-import { IN_SOURCE, IN_STEP, substitutions, type Placeholder } from "../steps/symbolic.ts";
-import { TOOLCHAIN_NAME } from "./toolchain.ts";
+import { IN_SOURCE, IN_STEP, substitutions, type Placeholder } from "../placeholders.ts";
 import { unpackArgs } from "../steps/steps.ts";
 import { STEP_TOOLS } from "./tools.ts";
 import { llvmPackages, type Manifest, type Step } from "../schema.ts";
@@ -19,6 +18,14 @@ export const DEFAULT_NIXPKGS = "github:NixOS/nixpkgs/nixos-unstable";
 const HEADER = generatedHeader(VERSION);
 /** The package that names the pinned compiler (--depth rustc): in packages, never a job. */
 const PINNED = "toolchain";
+/**
+ * The store name of that compiler's folder (`nix store add-path --name` takes it). The compiler a
+ * depth-rustc tree was captured with is the compiler its steps build with: the tree pins its folder
+ * (the stage0 sysroot) by NAR hash, as a recursive fixed-output path that nothing can build, only
+ * add (`verify --toolchain DIR` does). Another compiler is never substituted silently; swapping it
+ * means editing the pin on purpose.
+ */
+export const TOOLCHAIN_NAME = "stage0-toolchain";
 
 export type TreeInput = {
   manifest: Manifest;
@@ -243,7 +250,7 @@ function stepScript(script: string): string {
   return HEADER + script.replace(/^#@prelude@\n/m, () => prelude);
 }
 
-/** A step script with its `#@substitutions VAR@` line written out for `placeholders` (lib/steps/symbolic.ts). */
+/** A step script with its `#@substitutions VAR@` line written out for `placeholders` (lib/placeholders.ts). */
 export function withSubstitutions(script: string, placeholders: Placeholder[]): string {
   const marker = /^( *)#@substitutions (\w+)@$/m;
   const m = marker.exec(script);

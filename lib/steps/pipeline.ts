@@ -6,7 +6,7 @@
 // the calls that link. A call that links needs the rlibs of every crate below it, so it waits for
 // the full step of each crate whose metadata step is among its ancestors.
 import type { Step } from "../schema.ts";
-import { primes, stepId } from "./steps.ts";
+import { numbering } from "./steps.ts";
 
 export const NO_CODEGEN = "-Zno-codegen";
 const LIBRARY_TYPES = new Set(["lib", "rlib"]);
@@ -107,17 +107,10 @@ export function pipelineSteps(steps: Step[], chosen: (step: Step) => boolean): S
   }
 
   const index = new Map(ordered.map((s, i) => [s, i]));
-  const ps = primes(ordered.length);
+  const numbered = numbering(ordered.length);
   return ordered.map((step, i) => {
     const deps = [...depsOf.get(step)!].map((d) => index.get(d)!).sort((a, b) => a - b);
-    return {
-      ...step,
-      id: stepId(i + 1, ordered.length),
-      index: i + 1,
-      prime: ps[i]!,
-      composite: deps.reduce((acc, j) => acc * BigInt(ps[j]!), BigInt(ps[i]!)).toString(),
-      deps: deps.map((j) => stepId(j + 1, ordered.length)),
-    };
+    return { ...step, ...numbered(i, deps) };
   });
 }
 

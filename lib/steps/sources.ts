@@ -2,23 +2,14 @@
 // above) of every source file it names or rustc's dep-info lists. A step's Nix source is made of
 // only these, so a change elsewhere in the checkout (or the generated tree, a build dir, a
 // `result` link inside it) leaves the step's derivation as it was.
-import { existsSync } from "node:fs";
-import { dirname, join, normalize } from "node:path";
+import { dirname } from "node:path";
+import type { CheckoutPaths } from "../capture/sources.ts";
+import { checkoutPaths } from "../placeholders.ts";
 import type { ObservedRecord } from "../schema.ts";
-
-const SRC = "@src@/";
 
 /** Checkout-relative paths a record names: its inputs, cwd, arguments and environment values. */
 export function sourcePaths(record: ObservedRecord): string[] {
-  const texts = [record.cwd, ...record.inputs, ...record.args, ...Object.values(record.env)];
-  const found = new Set<string>();
-  for (const text of texts) {
-    for (const piece of text.split(/[=:,\s]/)) {
-      if (piece.startsWith(SRC)) found.add(normalize(piece.slice(SRC.length)).replace(/\/+$/, ""));
-    }
-  }
-  // Only what lies inside the checkout.
-  return [...found].filter((p) => p !== "." && p !== ".." && !p.startsWith("../")).sort();
+  return checkoutPaths([record.cwd, ...record.inputs, ...record.args, ...Object.values(record.env)]);
 }
 
 /**
@@ -42,15 +33,7 @@ export function piecesOf(paths: string[], isPackage: (rel: string) => boolean, e
   return sorted.filter((p) => !sorted.some((q) => q !== p && p.startsWith(`${q}/`)));
 }
 
-/** piecesOf against a real checkout, with the folder lookups cached across records. */
-export function checkoutPieces(root: string): (record: ObservedRecord) => string[] {
-  const cache = new Map<string, boolean>();
-  const cached = (key: string, test: () => boolean) => {
-    let hit = cache.get(key);
-    if (hit === undefined) cache.set(key, (hit = test()));
-    return hit;
-  };
-  const isPackage = (rel: string) => cached(`p:${rel}`, () => existsSync(join(root, rel, "Cargo.toml")));
-  const exists = (rel: string) => cached(`e:${rel}`, () => existsSync(join(root, rel)));
-  return (record) => piecesOf(sourcePaths(record), isPackage, exists);
+/** piecesOf against what the capture found of the checkout. */
+export function checkoutPieces(checkout: CheckoutPaths): (record: ObservedRecord) => string[] {
+  return (record) => piecesOf(sourcePaths(record), (rel) => checkout.packages.has(rel), (rel) => checkout.paths.has(rel));
 }

@@ -19,7 +19,6 @@ export const KIND_EMOJI: { [K in StepKind]: string } = {
 const DOWNLOADERS = new Set(["curl", "wget", "PowerShell.exe"]);
 const OUTPUT_FLAGS = new Set(["-o", "--out-dir", "--target-dir", "--output", "--out"]);
 
-/** `step007`: padded to the width the step count needs (at least 3), so ids sort in step order. */
 /**
  * An unpack step's arguments, in order: the tarball, where its FNAME/MATCH/ goes, and MATCH.
  * run-step.sh gets them by these names (stepUnpack), never by position.
@@ -31,6 +30,7 @@ export function unpackArgs(step: Step): { [K in (typeof UNPACK_ARGS)[number]]: s
   return Object.fromEntries(UNPACK_ARGS.map((k, i) => [k, step.args[i] ?? ""])) as { [K in (typeof UNPACK_ARGS)[number]]: string };
 }
 
+/** `step007`: padded to the width the step count needs (at least 3), so ids sort in step order. */
 export function stepId(index: number, count: number): string {
   return `step${String(index).padStart(Math.max(3, String(count).length), "0")}`;
 }
@@ -42,6 +42,21 @@ export function primes(n: number): number[] {
     if (found.every((p) => p * p > candidate || candidate % p !== 0)) found.push(candidate);
   }
   return found;
+}
+
+/**
+ * Numbers the steps of a tree of `count`: the step at position `i` whose dependencies are at `deps`
+ * (ascending) gets its id, index, prime, and composite (its prime times those of its dependencies).
+ */
+export function numbering(count: number): (i: number, deps: number[]) => Pick<Step, "id" | "index" | "prime" | "composite" | "deps"> {
+  const ps = primes(count);
+  return (i, deps) => ({
+    id: stepId(i + 1, count),
+    index: i + 1,
+    prime: ps[i]!,
+    composite: deps.reduce((acc, j) => acc * BigInt(ps[j]!), BigInt(ps[i]!)).toString(),
+    deps: deps.map((j) => stepId(j + 1, count)),
+  });
 }
 
 function kindOf(record: Record): StepKind {
@@ -56,7 +71,8 @@ function kindOf(record: Record): StepKind {
   return "other";
 }
 
-function valueAfter(args: string[], flags: string[]): string | undefined {
+/** The value of the first of `flags` in `args`, given as `FLAG VALUE` or `FLAG=VALUE`. */
+export function valueAfter(args: string[], flags: string[]): string | undefined {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (flags.includes(arg) && i + 1 < args.length) return args[i + 1];
@@ -144,7 +160,7 @@ export function writersOf(record: Record, writers: Map<string, number[]>): Set<n
  * calls in that order and hands each stage's sysroot to the next itself, not through a command.
  */
 export function buildSteps(records: Record[], checksums: Map<string, string>, chain: number[] = [], extraDeps = new Map<number, number[]>()): Step[] {
-  const ps = primes(records.length);
+  const numbered = numbering(records.length);
   const steps: Step[] = [];
   for (const [i, js] of extraDeps) {
     if (js.some((j) => j >= i)) throw new NixifyError("invalidRecord", `step ${i + 1} would depend on a later step`);
@@ -162,17 +178,17 @@ export function buildSteps(records: Record[], checksums: Map<string, string>, ch
       const name = basename(record.tarball);
       steps.forEach((s, j) => s.fetch?.name === name && deps.add(j));
     }
-    const depIds = [...deps].sort((a, b) => a - b);
-    const composite = depIds.reduce((acc, j) => acc * BigInt(ps[j]!), BigInt(ps[i]!));
+    const n = numbered(i, [...deps].sort((a, b) => a - b));
+    // Its fields in the order steps.json lists them.
     const step: Step = {
-      id: stepId(i + 1, records.length),
-      index: i + 1,
+      id: n.id,
+      index: n.index,
       kind,
       emoji: KIND_EMOJI[kind],
       label: labelOf(record, kind),
-      prime: ps[i]!,
-      composite: composite.toString(),
-      deps: depIds.map((j) => stepId(j + 1, records.length)),
+      prime: n.prime,
+      composite: n.composite,
+      deps: n.deps,
       command: record.type === "unpack" ? "unpack" : record.command,
       args: record.type === "unpack" ? UNPACK_ARGS.map((k) => record[k] ?? "") : record.args,
       env: record.type === "unpack" ? {} : record.env,

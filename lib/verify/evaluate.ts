@@ -8,7 +8,8 @@ import { log } from "../log.ts";
 import { attrs, builtin, call, ident, lambda, render, sel } from "../render/nix.ts";
 import { plainText, spawn } from "../process.ts";
 import { EvaluatedStepsSchema, issueText, type EvaluatedSteps, type Manifest, type Step } from "../schema.ts";
-import { TOOLCHAIN_NAME } from "../render/toolchain.ts";
+import { TOOLCHAIN_NAME } from "../render/render-tree.ts";
+import { rustcSysroot } from "../toolchain.ts";
 import { loadManifest } from "../write/tree.ts";
 import { canBuild, parseMachines } from "./machines.ts";
 import { nixRunner, type NixRunner } from "./nix-settings.ts";
@@ -158,9 +159,9 @@ async function ensureToolchain(runner: NixRunner, manifest: Manifest, paths: Eva
     throw new NixifyError("badInput", `this tree builds with the compiler it was captured with ${pinned}, which is not in the store`, "pass its folder once with --toolchain DIR (what `rustc --print sysroot` prints for it)");
   }
   // The pin is of the compiler's real sysroot (a toolchain folder may reach it through links).
-  const sysroot = await spawn([join(toolchain, "bin", "rustc"), "--print", "sysroot"]);
-  if (sysroot.code !== 0) throw new NixifyError("badInput", `--toolchain ${toolchain} has no working bin/rustc`, "pass a folder with bin/rustc, e.g. what `rustc --print sysroot` prints");
-  const r = await spawn(["nix", ...runner.flakeArgs, "store", "add-path", "--name", TOOLCHAIN_NAME, sysroot.stdout.trim()], { env: runner.env });
+  const sysroot = await rustcSysroot(join(toolchain, "bin", "rustc"));
+  if ("error" in sysroot) throw new NixifyError("badInput", `--toolchain ${toolchain} has no working bin/rustc`, "pass a folder with bin/rustc, e.g. what `rustc --print sysroot` prints");
+  const r = await spawn(["nix", ...runner.flakeArgs, "store", "add-path", "--name", TOOLCHAIN_NAME, sysroot.sysroot], { env: runner.env });
   if (r.code !== 0) throw new NixifyError("nixFailed", `adding --toolchain ${toolchain} to the store failed: ${nixError(r.stderr)}`, NIX_BROKE_HINT);
   if ((await missing(runner, [pin])).has(pin)) {
     throw new NixifyError("badInput", `--toolchain ${toolchain} is not the compiler this tree was captured with ${pinned}: its contents differ`, "pass the very folder the tree was captured with; to build with another compiler, generate the tree with it");

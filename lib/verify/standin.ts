@@ -9,6 +9,7 @@ import { attrs, lambda, renderFile, str, type Nix } from "../render/nix.ts";
 import { spawn } from "../process.ts";
 import { VERSION } from "../render/render-tree.ts";
 import { STEP_TOOLS } from "../render/tools.ts";
+import { rustcSysroot } from "../toolchain.ts";
 import { llvmPackages } from "../schema.ts";
 
 async function output(argv: string[]): Promise<string | undefined> {
@@ -56,8 +57,11 @@ export async function hostToolchain(toolchain?: string): Promise<Map<string, str
   let sysroot: string | undefined;
   for (const dir of (process.env.PATH ?? "").split(":").filter(Boolean)) {
     if (!(await Bun.file(join(dir, "rustc")).exists())) continue;
-    sysroot = await output([join(dir, "rustc"), "--print", "sysroot"]);
-    if (sysroot) break;
+    const found = await rustcSysroot(join(dir, "rustc"));
+    if ("sysroot" in found) {
+      sysroot = found.sysroot;
+      break;
+    }
   }
   if (!sysroot) throw new NixifyError("badInput", "no rustc found on this machine for the offline toolchain", "install Rust, or run verify without --offline against a real nixpkgs");
   prefixes.set("rustc", sysroot);

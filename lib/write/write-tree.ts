@@ -10,6 +10,7 @@ import { homedir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { NixifyError } from "../errors.ts";
 import { log } from "../log.ts";
+import { holds } from "../paths.ts";
 import { keptOnStop, removedOnStop, removeNow, stopPoint, stoppedBy } from "../process.ts";
 import { GENERATED_MARKER } from "../render/nix.ts";
 
@@ -36,9 +37,6 @@ export async function realTarget(path: string, depth = 0): Promise<string> {
   const parent = dirname(path);
   return parent === path ? path : join(await realTarget(parent, depth + 1), basename(path));
 }
-
-/** Whether `path` is `dir` or lies inside it (real paths). */
-export const holds = (dir: string, path: string) => path === dir || path.startsWith(dir === "/" ? "/" : `${dir}/`);
 
 export type OutPlan = {
   /** The real folder the tree goes to (through a symlinked --out). */

@@ -13,11 +13,11 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { machineLibraries } from "../../lib/capture/llvm.ts";
 import { rustc } from "../../lib/depths/rustc.ts";
+import { withRealPaths } from "../../lib/paths.ts";
 import { spawn } from "../../lib/process.ts";
 import { renderTree } from "../../lib/render/render-tree.ts";
 import type { Manifest } from "../../lib/schema.ts";
-import { withRealPaths } from "../../lib/steps/symbolic-records.ts";
-import { makeSymbolizer, PLACEHOLDERS } from "../../lib/steps/symbolic.ts";
+import { makeSymbolizer, PLACEHOLDERS } from "../../lib/placeholders.ts";
 
 const VERSIONS = ["1.63", "1.95"];
 

@@ -1,7 +1,7 @@
 // lib/capture/config-toml.ts and lib/capture/system.ts: the few config.toml keys gen reads and sets, and the Nix
 // system of a build triple. Configs are those the real suites and the benchmark run with.
 import { describe, expect, test } from "bun:test";
-import { configValue, setBuildValue, withoutValue } from "../../lib/capture/config-toml.ts";
+import { configValue, parseConfig, setBuildValue, withoutValue } from "../../lib/capture/config-toml.ts";
 import { hostSystem, systemOfTriple } from "../../lib/capture/system.ts";
 import { thrown } from "./fixtures.ts";
 
@@ -33,7 +33,7 @@ describe("configValue", () => {
     ["build.build", '[build]\nbuild = "aarch64-unknown-linux-gnu"\n', "build.build", "aarch64-unknown-linux-gnu"],
     ["with a comment after the header", '[build] # ours\n  build = "x86_64-apple-darwin"\n', "build.build", "x86_64-apple-darwin"],
     ["a value that is no string", "[build]\nrustc = 1\n", "build.rustc", undefined],
-  ])("%s", (_, config, key, value) => expect(configValue(config, key)).toBe(value));
+  ])("%s", (_, config, key, value) => expect(configValue(config === undefined ? undefined : parseConfig(config), key)).toBe(value));
 });
 
 describe("setBuildValue", () => {
@@ -46,7 +46,7 @@ describe("setBuildValue", () => {
   ])("%s", (_, config, key, value, expected) => {
     const out = setBuildValue(config, key, value);
     expect(out).toBe(expected);
-    expect(configValue(out, `build.${key}`)).toBe(value);
+    expect(configValue(parseConfig(out), `build.${key}`)).toBe(value);
   });
 
   test("escapes the value as a TOML basic string", () => {
@@ -54,13 +54,13 @@ describe("setBuildValue", () => {
   });
 
   test("configValue reads back a value setBuildValue escaped", () => {
-    expect(configValue(setBuildValue(TRIMMED, "rustc", 'C:\\a "b"'), "build.rustc")).toBe('C:\\a "b"');
+    expect(configValue(parseConfig(setBuildValue(TRIMMED, "rustc", 'C:\\a "b"')), "build.rustc")).toBe('C:\\a "b"');
   });
   test("configValue reads a TOML literal string", () => {
-    expect(configValue("[build]\nrustc = '/opt/rustc'\n", "build.rustc")).toBe("/opt/rustc");
+    expect(configValue(parseConfig("[build]\nrustc = '/opt/rustc'\n"), "build.rustc")).toBe("/opt/rustc");
   });
   test("a config that is not TOML is bad input, in one line", async () => {
-    expect(await thrown(() => configValue("[build\nrustc = 1\n", "build.rustc"))).toEqual({ code: "badInput", message: "the config is not TOML: TOML Parse error: Expected ']' to close a table header but found (0x0A)" });
+    expect(await thrown(() => parseConfig("[build\nrustc = 1\n"))).toEqual({ code: "badInput", message: "the config is not TOML: TOML Parse error: Expected ']' to close a table header but found (0x0A)" });
   });
   test("setBuildValue finds a [build] header followed by a comment", () => {
     expect(setBuildValue("[build] # ours\nsubmodules = false\n", "rustc", "/r").match(/\[build\]/g)).toHaveLength(1);

@@ -4,11 +4,12 @@ import { join } from "node:path";
 import { BOOTSTRAP_PY } from "../../lib/capture/checkout.ts";
 import { cargoCallsOfDryRun } from "../../lib/capture/dry-run.ts";
 import { SAMPLE_FILES } from "../../lib/capture/sample.ts";
-import type { RecordingContext } from "../../lib/depths/depth.ts";
+import { symbolizerOf } from "../../lib/capture/symbolizer.ts";
+import type { RecordingContext } from "../../lib/capture/types.ts";
 import { DEPTH_DEFINITIONS } from "../../lib/depths/index.ts";
 import { ExitCode } from "../../lib/errors.ts";
 import { DEPTHS } from "../../lib/schema.ts";
-import { symbolicRecord, symbolizerOf } from "../../lib/steps/symbolic-records.ts";
+import { symbolicRecord } from "../../lib/steps/symbolic-records.ts";
 import { FIXTURES, fixtureCapture, fixtureRecords, fixtureText } from "./fixtures.ts";
 
 const bootstrapText = SAMPLE_FILES.get(BOOTSTRAP_PY)!;
@@ -54,8 +55,8 @@ describe("shell", () => {
   });
   test("steps: the records made symbolic, in the recorded order, nothing chained", async () => {
     const cap = { ...(await fixtureCapture("sample.capture.json")), records: await fixtureRecords("sample.records.jsonl") };
-    const sym = await symbolizerOf(cap);
-    const steps = await DEPTH_DEFINITIONS.shell.steps(cap, { sym, runToolchain: undefined, captureAlso: () => Promise.reject(new Error("not asked")) });
+    const sym = symbolizerOf(cap);
+    const steps = DEPTH_DEFINITIONS.shell.steps(cap);
     expect(steps.records).toEqual(cap.records.map((r) => symbolicRecord(r, sym)));
     expect(steps.chain).toEqual([]);
     expect(steps.extraDeps.size).toBe(0);
@@ -72,6 +73,24 @@ describe("cargo", () => {
     const records = await recording.records();
     expect(records).toEqual(cargoCallsOfDryRun(transcript));
     expect(records.length).toBeGreaterThan(0);
+  });
+  test("steps: the outer shell but the bootstrap binary's run, then the plan, chained, on the stage0 the outer shell unpacks", async () => {
+    const outer = { ...(await fixtureCapture("shell-1.85.capture.json")), records: await fixtureRecords("shell-1.85.records.jsonl") };
+    // The plan's capture (dry-run-1.85.txt), with the toolchain it ran with (--run-toolchain).
+    const [tmp, build] = ["/tmp/nixify-rust-7QDI59/cargo", "/tmp/nixify-rust-7QDI59/cargo/run/build"];
+    const paths = { overlay: `${tmp}/src`, root: "/home/user/rust", rootReal: "/home/user/rust", work: `${tmp}/run`, build, buildReal: build, home: `${tmp}/home`, tmp: `${tmp}/tmp` };
+    const records = cargoCallsOfDryRun(await fixtureText("dry-run-1.85.txt"));
+    const runToolchain = ["/home/user/.rustup/toolchains/stable-x86_64-unknown-linux-gnu"];
+    const steps = DEPTH_DEFINITIONS.cargo.steps({ ...outer, records, paths, runToolchain, outer });
+    const cargo = "@build@/x86_64-unknown-linux-gnu/stage0/bin/cargo build";
+    expect(steps.records.map((r) => (r.type === "unpack" ? `unpack ${r.match}` : `${r.command} ${r.args[0]}`))).toEqual([
+      ...Array(3).fill("curl --progress-bar"),
+      "unpack rust-std-x86_64-unknown-linux-gnu", "unpack rustc", "unpack cargo",
+      cargo,
+      ...records.map(() => cargo),
+    ]);
+    expect(steps.chain).toEqual([7, 8, 9]);
+    expect(steps.records.at(-1)).toMatchObject({ cwd: "@src@" });
   });
   test("a run that printed no plan has no records", async () => {
     const recording = await DEPTH_DEFINITIONS.cargo.record(context("/nonexistent"));

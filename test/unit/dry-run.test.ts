@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { cargoCallsOfDryRun, parseRunningLine, splitDebugCommand } from "../../lib/capture/dry-run.ts";
 import { RECORD_SCHEMA_VERSION } from "../../lib/schema.ts";
 import { buildSteps } from "../../lib/steps/steps.ts";
-import { makeSymbolizer } from "../../lib/steps/symbolic.ts";
+import { makeSymbolizer } from "../../lib/placeholders.ts";
 import { fixtureText } from "./fixtures.ts";
 
 const transcript = await fixtureText("dry-run-1.85.txt");

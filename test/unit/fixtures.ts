@@ -2,7 +2,8 @@
 // validated the way gen reads them.
 import { join } from "node:path";
 import * as v from "valibot";
-import type { Capture } from "../../lib/capture/capture.ts";
+import { parseConfig } from "../../lib/capture/config-toml.ts";
+import type { Capture } from "../../lib/capture/types.ts";
 import { readRecords } from "../../lib/capture/records.ts";
 import { NixifyError, type ExitCodeName, ExitCode } from "../../lib/errors.ts";
 import { EvaluatedStepsSchema, StepSchema, type ObservedRecord, type Record, type Step } from "../../lib/schema.ts";
@@ -39,10 +40,14 @@ export async function fixtureCapture(name: string): Promise<Capture & { stage0: 
   const json = (await Bun.file(join(FIXTURES, name)).json()) as { paths: Capture["paths"]; config?: string; stage0?: string[] };
   return {
     records: [],
-    config: json.config,
+    config: json.config === undefined ? undefined : parseConfig(json.config),
     supplied: new Map(),
     channel: "dev",
     channelSupplied: false,
+    machinePaths: [],
+    sysroots: { final: new Map(), origins: new Map(), unexplained: [] },
+    checkout: { paths: new Set(), packages: new Set() },
+    stage0Checksums: new Map(json.stage0?.map((line) => line.split("=") as [string, string])),
     paths: json.paths,
     seconds: { copy: 0, xpy: 0 },
     stage0: json.stage0 ?? [],

@@ -1,9 +1,9 @@
-// The step scripts and lib/steps/symbolic.ts share one table of placeholders: every placeholder a
+// The step scripts and lib/placeholders.ts share one table of placeholders: every placeholder a
 // recording may hold is replaced by the scripts as rendered, run by real bash.
 import { expect, test } from "bun:test";
 import { renderTree, withSubstitutions } from "../../lib/render/render-tree.ts";
 import type { Manifest } from "../../lib/schema.ts";
-import { IN_SOURCE, PLACEHOLDERS } from "../../lib/steps/symbolic.ts";
+import { IN_SOURCE, PLACEHOLDERS } from "../../lib/placeholders.ts";
 import { UNPACK_ARGS, unpackArgs } from "../../lib/steps/steps.ts";
 import { fixtureSteps } from "./fixtures.ts";
 

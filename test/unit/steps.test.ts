@@ -1,7 +1,8 @@
 // lib/steps/steps.ts: records become steps (kinds, labels, primes, outputs, writers, dependencies), on
 // real records of the sample, of Rust 1.85's outer shell and of Rust 1.63's compiler build.
 import { describe, expect, test } from "bun:test";
-import { symbolicRecord, symbolizerOf } from "../../lib/steps/symbolic-records.ts";
+import { symbolizerOf } from "../../lib/capture/symbolizer.ts";
+import { symbolicRecord } from "../../lib/steps/symbolic-records.ts";
 import { STEP_KINDS, type InvocationRecord, type Record, type Step } from "../../lib/schema.ts";
 import { KIND_EMOJI, buildSteps, isHandover, primes, stepId, writersOf } from "../../lib/steps/steps.ts";
 import { fixtureCapture, fixtureRecords, fixtureSteps, observedOf, thrown } from "./fixtures.ts";
@@ -9,10 +10,9 @@ import { fixtureCapture, fixtureRecords, fixtureSteps, observedOf, thrown } from
 /** The raw records of a capture, made symbolic as gen makes them. */
 async function symbolic(name: string): Promise<{ records: Record[]; checksums: Map<string, string> }> {
   const cap = await fixtureCapture(`${name}.capture.json`);
-  const sym = await symbolizerOf(cap);
+  const sym = symbolizerOf(cap);
   const records = (await fixtureRecords(`${name}.records.jsonl`)).map((r) => symbolicRecord(r, sym));
-  const checksums = new Map(cap.stage0.map((line) => line.split("=") as [string, string]));
-  return { records, checksums };
+  return { records, checksums: cap.stage0Checksums };
 }
 
 const sample = await symbolic("sample");

@@ -1,7 +1,9 @@
-// lib/steps/symbolic.ts (and gen's symbolizerOf): the absolute paths of a real capture become placeholders.
+// lib/placeholders.ts (and a capture's symbolizerOf): the absolute paths of a real capture become placeholders.
 import { describe, expect, test } from "bun:test";
-import { symbolizerOf } from "../../lib/steps/symbolic-records.ts";
-import { PLACEHOLDERS, makeSymbolizer } from "../../lib/steps/symbolic.ts";
+import { parseConfig } from "../../lib/capture/config-toml.ts";
+import { symbolizerOf } from "../../lib/capture/symbolizer.ts";
+import { configToolchain } from "../../lib/capture/toolchain.ts";
+import { PLACEHOLDERS, makeSymbolizer } from "../../lib/placeholders.ts";
 import { fixtureCapture } from "./fixtures.ts";
 
 const cap = await fixtureCapture("shell-1.85.capture.json");
@@ -31,20 +33,21 @@ describe("makeSymbolizer", () => {
   });
 });
 
-describe("symbolizerOf (gen)", () => {
-  test("a capture's paths, the source root among them", async () => {
-    const sym = await symbolizerOf(cap);
+describe("symbolizerOf (capture)", () => {
+  test("a capture's paths, the source root among them", () => {
+    const sym = symbolizerOf(cap);
     expect(sym(`${p.root}/src/stage0`)).toBe("@src@/src/stage0");
     expect(sym(`${p.home}/.cargo`)).toBe("@home@/.cargo");
   });
 
-  test("a dry run plans in build/tmp-dry-run: that is the build dir too", async () => {
-    const sym = await symbolizerOf(cap);
+  test("a dry run plans in build/tmp-dry-run: that is the build dir too", () => {
+    const sym = symbolizerOf(cap);
     expect(sym(`${p.build}/tmp-dry-run/x86_64-unknown-linux-gnu/stage0-std`)).toBe("@build@/x86_64-unknown-linux-gnu/stage0-std");
   });
 
   test("the config's toolchain becomes @rustc@ and @cargo@", async () => {
-    const sym = await symbolizerOf({ ...cap, config: '[build]\nrustc = "/nonexistent/tc/bin/rustc"\ncargo = "/nonexistent/tc/bin/cargo"\n' });
+    const toolchain = await configToolchain(parseConfig('[build]\nrustc = "/nonexistent/tc/bin/rustc"\ncargo = "/nonexistent/tc/bin/cargo"\n'), false);
+    const sym = symbolizerOf({ ...cap, machinePaths: toolchain.paths });
     expect(sym("/nonexistent/tc/bin/rustc --version")).toBe("@rustc@ --version");
     expect(sym("CARGO=/nonexistent/tc/bin/cargo")).toBe("CARGO=@cargo@");
   });

@@ -1,5 +1,8 @@
 // Absolute paths of this run (temp copy, source root, build dir, home) become placeholders that
-// the generated Nix maps back, so the same checkout gives the same bytes from any temp dir.
+// the generated Nix maps back, so the same checkout gives the same bytes from any temp dir. One
+// table below the stages: capture names the machine's paths by it, steps and render use it.
+
+import { normalize } from "node:path";
 
 export const PLACEHOLDERS = {
   "@src@": "the source tree (the checkout, with the files gen supplies)",
@@ -56,4 +59,18 @@ export function makeSymbolizer(paths: Array<[string, Placeholder]>): (text: stri
     // Temp file names chosen at random (curl's download target) would break determinism.
     return out.replace(/@tmp@\/tmp[A-Za-z0-9_]+/g, "@tmp@/download");
   };
+}
+
+/**
+ * The checkout-relative paths that texts name as `@src@/...` (each piece between `=`, `:`, `,` and
+ * spaces, normalized), sorted; only what lies inside the checkout.
+ */
+export function checkoutPaths(texts: string[]): string[] {
+  const found = new Set<string>();
+  for (const text of texts) {
+    for (const piece of text.split(/[=:,\s]/)) {
+      if (piece.startsWith("@src@/")) found.add(normalize(piece.slice("@src@/".length)).replace(/\/+$/, ""));
+    }
+  }
+  return [...found].filter((p) => p !== "." && p !== ".." && !p.startsWith("../")).sort();
 }
