@@ -30,7 +30,16 @@ fi
 at_least() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
 version_of() { "$1" -V 2>/dev/null | awk '{ print $2 }'; }
 
-if sysroot=$(rustc --print sysroot 2>/dev/null) && [ -x "$sysroot/bin/cargo" ]; then
+# The machine's toolchain: rustc on PATH, or a rustup proxy whose home is not under $HOME (an
+# empty HOME): rustup's home in the user's own home.
+machine_sysroot() {
+  rustc --print sysroot 2>/dev/null && return
+  local home
+  home=$(getent passwd "$(id -u)" | cut -d: -f6)
+  [ -n "$home" ] && [ -d "$home/.rustup" ] || return 1
+  RUSTUP_HOME=${RUSTUP_HOME:-$home/.rustup} CARGO_HOME=${CARGO_HOME:-$home/.cargo} rustc --print sysroot 2>/dev/null
+}
+if sysroot=$(machine_sysroot) && [ -x "$sysroot/bin/cargo" ]; then
   have=$(version_of "$sysroot/bin/rustc")
   if at_least "${have:-0}" "$need" && at_least "$(version_of "$sysroot/bin/cargo")" "$need"; then
     echo "$sysroot"
