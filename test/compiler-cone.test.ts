@@ -147,5 +147,5 @@ describe("a cone of Rust 1.95's compiler, captured whole", () => {
     expect((await readdir(stage0Libs)).some((f) => /^libstd-.*\.rlib$/.test(f))).toBe(true);
     // Every compiler step ran the pinned stage-0 compiler.
     expect(new Set(report.steps.filter((s) => s.kind === "rustc").map((s) => s.compiler))).toEqual(new Set([`${manifest.toolchain!.version} (pinned)`]));
-  }, 1_800_000);
+  }, 3_600_000);
 });
