@@ -191,7 +191,7 @@ async function machineFacts(opts: CaptureOptions, records: Record[], config: Con
   const toolchain = await configToolchain(config, opts.depth.pinsToolchain);
   const machinePaths = await withRealPaths([...toolchain.paths, ...machine.paths]);
   const observed = records.filter((r) => r.type === "observed");
-  const sysroots = await sysrootsOf(observed, paths.build);
+  const sysroots = await sysrootsOf(observed, paths.build, machinePaths.filter(([, p]) => p === "@sysroot@").map(([path]) => path));
   // The checkout as the steps name it, in all their records and hand-overs can hold (and more).
   const named = new Set(observed.flatMap((r) => [r.cwd, ...r.inputs, ...r.outputs, ...(r.sees ?? []), ...r.args, ...Object.values(r.env)]));
   for (const files of sysroots.final.values()) for (const file of files) named.add(file);

@@ -18,22 +18,19 @@ export type Sysroots = {
   unexplained: string[];
 };
 
-/** The sysroots of the observed calls (real paths, as recorded) in the build dir `build`. */
-export async function sysrootsOf(records: ObservedRecord[], build: string): Promise<Sysroots> {
+/**
+ * The sysroots of the observed calls (real paths, as recorded) in the build dir `build`;
+ * `toolchains`: the pinned toolchain's sysroot, by the paths the tree names it by (@sysroot@).
+ */
+export async function sysrootsOf(records: ObservedRecord[], build: string, toolchains: string[] = []): Promise<Sysroots> {
   const final = await finalSysroots(records, build);
   const outputs = records.filter((r) => r.tool === "rustc").flatMap((r) => r.outputs);
   const written = new Set(outputs);
   const seen = [...new Set([...records.flatMap((r) => r.sees ?? []), ...[...final.values()].flat()])].filter((f) => !written.has(f)).sort();
   const origins = await originsOf(seen, outputs);
   // What no call wrote may be the toolchain's own file at the same place in its sysroot.
-  for (const [file, origin] of await toolchainOrigins(seen.filter((f) => !origins.has(f)), [...final.keys()], toolchainsOf(records, build))) origins.set(file, origin);
+  for (const [file, origin] of await toolchainOrigins(seen.filter((f) => !origins.has(f)), [...final.keys()], toolchains)) origins.set(file, origin);
   return { final, origins, unexplained: seen.filter((f) => !origins.has(f)) };
-}
-
-/** The sysroots of the compilers the calls ran from outside the build dir (the pinned stage0). */
-function toolchainsOf(records: ObservedRecord[], build: string): string[] {
-  const own = records.filter((r) => r.tool === "rustc" && r.command.endsWith("/bin/rustc") && !holds(build, r.command));
-  return [...new Set(own.map((r) => dirname(dirname(r.command))))].sort();
 }
 
 /**

@@ -95,11 +95,11 @@ test("since the stage-0 redesign, the pinned toolchain's libraries linked into s
   const inStage0Sysroot = { args: ["--sysroot", "x86_64-unknown-linux-gnu/stage0-sysroot"], cwd: build };
   const stage0 = call([out], seen, { command: join(toolchain, "bin/rustc"), ...inStage0Sysroot });
 
-  const found = await sysrootsOf([stage0], build);
+  const found = await sysrootsOf([stage0], build, [toolchain]);
   expect(found.origins).toEqual(new Map([[seen[0], out], [seen[1], join(lib, "libstd-1.rlib")]]));
   expect(found.unexplained).toEqual([]);
   expect(findHandovers([stage0], build, found).records.map((r) => r.args)).toEqual([[out, seen[0], join(lib, "libstd-1.rlib"), seen[1]]]);
-  // A compiler in the build dir is no toolchain: its folder's files are no origin.
+  // Without the pinned toolchain (a compiler in the build dir is none), its std is no one's.
   const own = call([out], seen, { command: join(build, "x86_64-unknown-linux-gnu/stage1/bin/rustc"), ...inStage0Sysroot });
   expect((await sysrootsOf([own], build)).unexplained).toEqual([seen[1]]);
 });
