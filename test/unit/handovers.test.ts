@@ -5,7 +5,7 @@ import type { Sysroots } from "../../lib/capture/sysroots.ts";
 import { findHandovers } from "../../lib/steps/handovers.ts";
 import type { ObservedRecord } from "../../lib/schema.ts";
 
-const build = "/work/run/build";
+const build = "/checkout/build";
 const host = `${build}/x86_64-unknown-linux-gnu`;
 const deps = `${host}/stage0-std/release/deps`;
 const sysroot = `${host}/stage0-sysroot/lib/rustlib/x86_64-unknown-linux-gnu/lib`;
