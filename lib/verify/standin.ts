@@ -28,16 +28,14 @@ export async function rustcVersion(rustc: string): Promise<string | undefined> {
 }
 
 /**
- * A --toolchain folder: a working bin/rustc (its version line) and, where it stands in for
+ * A --toolchain folder: a working bin/rustc and, where it stands in for
  * nixpkgs' (offline), a bin/cargo; anything else is said in one line, before a step could run it.
  */
-export async function checkToolchain(dir: string, withCargo = true): Promise<string> {
+export async function checkToolchain(dir: string, withCargo: boolean): Promise<void> {
   const hint = "pass a toolchain folder with a working bin/rustc and bin/cargo, e.g. what `rustc --print sysroot` prints";
   const cargo = join(dir, "bin", "cargo");
   if (withCargo && !(await Bun.file(cargo).exists())) throw new NixifyError("badInput", `--toolchain ${dir} has no bin/cargo`, hint);
-  const version = await rustcVersion(join(dir, "bin", "rustc"));
-  if (!version) throw new NixifyError("badInput", `--toolchain ${dir}: bin/rustc is not a working rustc (rustc -vV names no release and host)`, hint);
-  return version;
+  if (!(await rustcVersion(join(dir, "bin", "rustc")))) throw new NixifyError("badInput", `--toolchain ${dir}: bin/rustc is not a working rustc (rustc -vV names no release and host)`, hint);
 }
 
 /** Install prefixes of the host's tools, keyed by nixpkgs attribute path ("stdenv.cc"); `toolchain` replaces rustc and cargo. */
@@ -47,8 +45,8 @@ export async function hostToolchain(toolchain?: string): Promise<Map<string, str
     const path = program && Bun.which(program);
     if (path) prefixes.set(attr.join("."), dirname(dirname(path)));
   }
+  // A given toolchain was checked before anything ran (evaluate's checkToolchainOption).
   if (toolchain) {
-    await checkToolchain(toolchain);
     prefixes.set("rustc", toolchain);
     prefixes.set("cargo", toolchain);
     return withPython(prefixes);
