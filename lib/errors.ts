@@ -45,3 +45,9 @@ export class NixifyError extends Error {
     this.code = ExitCode[code];
   }
 }
+
+/** Why a folder named by an option could not be made or written, from the error making or writing it. */
+export function unwritableFolder(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === "ENOTDIR" || code === "EEXIST" ? "it, or a folder above it, is a file" : `it cannot be made or written (${code ?? (e as Error).message})`;
+}

@@ -11,7 +11,7 @@ import { symbolizerOf } from "./capture/symbolizer.ts";
 import { hostSystem, systemOfTriple } from "./capture/system.ts";
 import type { CaptureMode } from "./capture/types.ts";
 import { DEPTH_DEFINITIONS } from "./depths/index.ts";
-import { NixifyError } from "./errors.ts";
+import { NixifyError, unwritableFolder } from "./errors.ts";
 import { log } from "./log.ts";
 import { holds } from "./paths.ts";
 import { PLACEHOLDERS } from "./placeholders.ts";
@@ -206,9 +206,7 @@ async function assertWritableDir(path: string, flag: string): Promise<void> {
     await mkdir(path, { recursive: true });
     await access(path, constants.W_OK);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "EEXIST" || code === "ENOTDIR" ? "it, or a folder above it, is a file" : `it cannot be made or written (${code ?? (e as Error).message})`;
-    throw new NixifyError("badInput", `${flag} ${path} cannot be x.py's build dir: ${why}`, "name a writable folder, or leave --build-dir out for a temp folder");
+    throw new NixifyError("badInput", `${flag} ${path} cannot be x.py's build dir: ${unwritableFolder(e)}`, "name a writable folder, or leave --build-dir out for a temp folder");
   }
 }
 

@@ -10,7 +10,7 @@
 //     whose store folder Nix would otherwise take to be /nix/store) names paths the same way.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { NixifyError } from "../errors.ts";
+import { NixifyError, unwritableFolder } from "../errors.ts";
 
 export type NixRunner = {
   /** Environment for every nix command. */
@@ -64,9 +64,7 @@ export async function nixRunner(opts: { offline: boolean; stateDir: string }): P
     await writeFile(join(dir, "registry.json"), JSON.stringify({ flakes: [], version: 2 }));
     await writeFile(join(conf, "nix.conf"), `${settings.join("\n")}\n`);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOTDIR" || code === "EEXIST" ? "it, or a folder above it, is a file" : `it cannot be made or written (${code ?? (e as Error).message})`;
-    throw new NixifyError("badInput", `--state ${dir} cannot hold verify's store and settings: ${why}`, "choose a writable folder with --state DIR");
+    throw new NixifyError("badInput", `--state ${dir} cannot hold verify's store and settings: ${unwritableFolder(e)}`, "choose a writable folder with --state DIR");
   }
   return {
     env: { ...process.env, NIX_CONF_DIR: conf, NIX_USER_CONF_FILES: "/dev/null", NIX_STORE_DIR: join(dir, "store"), XDG_CACHE_HOME: join(dir, "cache") },
