@@ -160,6 +160,13 @@ export async function writeTreeAtomically(out: string, files: Map<string, string
   const parent = dirname(target);
   const staging = removedOnStop(sideName(target, "new"));
   const unwritable = (e: unknown) => new NixifyError("outDirUnwritable", `cannot write the tree at ${shown(out)}: ${errCode(e)}`, "choose a writable --out");
+  const dropStaging = () => {
+    try {
+      removeNow(staging);
+    } catch {
+      // A forced exit or the next run removes it.
+    }
+  };
   try {
     await mkdir(parent, { recursive: true });
     await removeStale(target);
@@ -174,11 +181,7 @@ export async function writeTreeAtomically(out: string, files: Map<string, string
     }
     await stopPoint();
   } catch (e) {
-    try {
-      removeNow(staging);
-    } catch {
-      // A forced exit or the next run removes it.
-    }
+    dropStaging();
     throw stoppedBy() ?? unwritable(e);
   }
   const moved = aside === "kept" ? await keptName(target) : sideName(target, "old");
@@ -201,11 +204,7 @@ export async function writeTreeAtomically(out: string, files: Map<string, string
         // It stays at `moved`, where the next run finds and restores it.
       }
     }
-    try {
-      removeNow(staging);
-    } catch {
-      // A forced exit or the next run removes it.
-    }
+    dropStaging();
     throw unwritable(e);
   }
   keptOnStop(staging);
