@@ -3,6 +3,24 @@
 import * as v from "valibot";
 
 export const RECORD_SCHEMA_VERSION = 1;
+
+/**
+ * The environment both Python recorders read, one table: lib/capture/recorder.py (bootstrap.py's
+ * commands: its record file, mode and refusal file) and lib/capture/rustc-recorder.py (every
+ * compiler call: its record file, the script its build-script shims run, the path remapping and
+ * the build dirs). Both stamp records with the schema above. test/unit/recorders.test.ts holds
+ * the scripts to this table.
+ */
+export const RECORDER_ENV = {
+  schema: "NIXIFY_RECORD_SCHEMA",
+  recordFile: "NIXIFY_RECORD_FILE",
+  mode: "NIXIFY_MODE",
+  refusalFile: "NIXIFY_REFUSAL_FILE",
+  rustcRecordFile: "NIXIFY_RUSTC_RECORD_FILE",
+  rustcShim: "NIXIFY_RUSTC_SHIM",
+  rustcRemap: "NIXIFY_RUSTC_REMAP",
+  rustcBuildDirs: "NIXIFY_RUSTC_BUILD_DIRS",
+} as const;
 export const MANIFEST_SCHEMA_VERSION = 1;
 
 const NonEmpty = v.pipe(v.string(), v.minLength(1));

@@ -18,14 +18,8 @@ import { makeOverlay } from "./overlay.ts";
 import { holds, withRealPaths } from "../paths.ts";
 import { plainText, spawnWatching, tail } from "../process.ts";
 import { builtWorkspaces, reresolveLock, staleLocks } from "./vendor-locks.ts";
-import { RECORD_SCHEMA_VERSION, type Record } from "../schema.ts";
+import { RECORD_SCHEMA_VERSION, RECORDER_ENV, type Record } from "../schema.ts";
 import type { Capture, CaptureOptions, MachineFacts, Recording } from "./types.ts";
-
-/**
- * The environment contract with lib/capture/recorder.py: where it writes its records, its mode, and where
- * it writes why it refuses a call of bootstrap.py's `run` it cannot record faithfully.
- */
-export const RECORDER_ENV = { recordFile: "NIXIFY_RECORD_FILE", mode: "NIXIFY_MODE", refusalFile: "NIXIFY_REFUSAL_FILE", schema: "NIXIFY_RECORD_SCHEMA" } as const;
 
 /** 1.90's bootstrap binary refuses `build`/`check` at stage 0 (later ones build nothing there). */
 const STAGE0_REFUSAL = /cannot (build|check) anything on stage 0/;

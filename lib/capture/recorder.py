@@ -9,7 +9,7 @@
 # A call is read through the signature of bootstrap.py's own `run` (positional or keyword, or in
 # **kwargs as Rust's passes env and cwd on to Popen); a call that does not fit it, or that hands
 # run a shell command line, is refused: the reason goes to $NIXIFY_REFUSAL_FILE and x.py stops.
-# (The variable names are lib/capture/capture.ts's RECORDER_ENV.)
+# (The variable names are lib/schema.ts's RECORDER_ENV.)
 def _nixify_install_recorder():
     import inspect, json, os, sys
 

@@ -13,8 +13,6 @@ SHIM = os.environ.get("NIXIFY_RUSTC_SHIM", "")
 REMAP = json.loads(os.environ.get("NIXIFY_RUSTC_REMAP", "[]"))
 # Sysroots the bootstrap fills by copying lie in the build dir; a toolchain's own sysroot is not ours to list.
 BUILD_DIRS = json.loads(os.environ.get("NIXIFY_RUSTC_BUILD_DIRS", "[]"))
-# The record schema lib/schema.ts validates (lib/capture/capture.ts's RECORDER_ENV passes it).
-SCHEMA = int(os.environ.get("NIXIFY_RECORD_SCHEMA", "0"))
 
 
 def value_after(args, flag):
@@ -35,7 +33,9 @@ def codegen_value(args, key):
 
 
 def emit(record):
-    record["schema"] = SCHEMA
+    # The record schema lib/schema.ts validates; gen always sets it (the variable names are
+    # lib/schema.ts's RECORDER_ENV). Read here, not at start: a query passes without it.
+    record["schema"] = int(os.environ["NIXIFY_RECORD_SCHEMA"])
     line = json.dumps(record, sort_keys=True) + "\n"
     # Cargo runs compilers in parallel: one locked append per record keeps lines whole.
     with open(RECORD_FILE, "a") as out:

@@ -3,6 +3,7 @@
 import { chmod, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { NixifyError } from "../errors.ts";
+import { RECORDER_ENV } from "../schema.ts";
 import { configValue, type Config } from "./config-toml.ts";
 import recorderSource from "./rustc-recorder.py" with { type: "text" };
 
@@ -56,7 +57,7 @@ export async function prepareRustcRecorder(dir: string, root: string, config: Co
   await chmod(wrapper, 0o755);
   const recordFile = join(dir, "observed.jsonl");
   return {
-    env: { [WRAPPER_VAR]: wrapper, NIXIFY_RUSTC_RECORD_FILE: recordFile, NIXIFY_RUSTC_SHIM: script },
+    env: { [WRAPPER_VAR]: wrapper, [RECORDER_ENV.rustcRecordFile]: recordFile, [RECORDER_ENV.rustcShim]: script },
     recordFile,
     files,
   };

@@ -8,7 +8,7 @@ import { symbolizerOf } from "../capture/symbolizer.ts";
 import { prepareRustcRecorder } from "../capture/rustc-recording.ts";
 import { NixifyError } from "../errors.ts";
 import { log } from "../log.ts";
-import type { ObservedRecord } from "../schema.ts";
+import { RECORDER_ENV, type ObservedRecord } from "../schema.ts";
 import { findHandovers } from "../steps/handovers.ts";
 import { orderObserved } from "../steps/order.ts";
 import { pipelinedCalls, pipelineSteps } from "../steps/pipeline.ts";
@@ -35,7 +35,7 @@ export const rustc: DepthDefinition = {
     remap.push(...builds.map((p) => [p, REMAPPED.build]));
     return {
       files: recorder.files,
-      env: { ...recorder.env, NIXIFY_RUSTC_REMAP: JSON.stringify(remap), NIXIFY_RUSTC_BUILD_DIRS: JSON.stringify(builds) },
+      env: { ...recorder.env, [RECORDER_ENV.rustcRemap]: JSON.stringify(remap), [RECORDER_ENV.rustcBuildDirs]: JSON.stringify(builds) },
       xpyArgs,
       records: () => readRecords(recorder.recordFile),
     };

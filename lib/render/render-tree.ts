@@ -199,10 +199,16 @@ function stepsNix(input: TreeInput, sysroot: Sysroot): Nix {
   }, ident("steps")));
 }
 
+/**
+ * The fields of a step as builders.nix's mkStep takes them, its formals; mkStep hands them to
+ * run-step.sh as `step*` attributes (test/unit/step-contract.test.ts holds the templates to this).
+ */
+export const MK_STEP_FIELDS = ["id", "name", "kind", "command", "args", "env", "cwd", "deps", "fetch", "unpack", "outputs", "sources"] as const;
+
 function stepNix(step: Step): Nix {
   const env: Record<string, Nix> = {};
   for (const [k, value] of Object.entries(step.env)) env[k] = str(value);
-  const fields: Array<[string, Nix]> = [
+  const fields: Array<[(typeof MK_STEP_FIELDS)[number], Nix]> = [
     ["id", str(step.id)],
     ["name", str(step.fetch ? step.fetch.name : storeName(`${step.id}-${step.label}`))],
     ["kind", str(step.kind)],
@@ -212,7 +218,7 @@ function stepNix(step: Step): Nix {
     ["cwd", str(step.cwd)],
     ["deps", list(step.deps.map((id) => sel(ident("steps"), id)))],
   ];
-  if (step.outputs) fields.push(["produces", list(step.outputs.map(str))]);
+  if (step.outputs) fields.push(["outputs", list(step.outputs.map(str))]);
   if (step.sources) fields.push(["sources", attrs(Object.fromEntries(step.sources.map((rel) => [rel, sel(ident("pieces"), rel)])))]);
   if (step.kind === "unpack") fields.push(["unpack", attrs(Object.fromEntries(Object.entries(unpackArgs(step)).map(([k, a]) => [k, str(a)])))]);
   if (step.fetch) {

@@ -7,7 +7,7 @@
 // same copies share one hand-over step that makes them from the outputs of the calls that built them.
 import { dirname } from "node:path";
 import type { Sysroots } from "../capture/sysroots.ts";
-import type { ObservedRecord } from "../schema.ts";
+import { RECORD_SCHEMA_VERSION, type ObservedRecord } from "../schema.ts";
 
 export type Handovers = {
   /** One record per distinct set of copies: args are (from, to) pairs, inputs the froms, outputs the tos. */
@@ -44,7 +44,7 @@ export function findHandovers(records: ObservedRecord[], buildDir: string, { fin
     for (const reader of readers) readBy.set(reader, [...(readBy.get(reader) ?? []), handovers.length]);
     handovers.push({
       type: "observed",
-      schema: 1,
+      schema: RECORD_SCHEMA_VERSION,
       tool: "handover",
       command: "cp",
       args: copies.flatMap((to) => [origins.get(to)!, to]),

@@ -63,7 +63,7 @@ mkdir -p "$dep/build/d" "$out/build/d" "$out/.nixify"
 echo dep >"$dep/build/d/libdep.rmeta"; ln -s "$dep/build/d/libdep.rmeta" "$out/build/d/libdep.rmeta"; echo copy >"$out/build/copied"
 listFiles >"$tmp/copied"
 echo log >"$out/.nixify/step001.stderr"; echo rlib >"$out/build/d/libfoo.rlib"; echo rmeta >"$out/build/d/libfoo.rmeta"
-stepKind=${kind}; stepProduces=(${produces})
+stepKind=${kind}; stepOutputs=(${produces})
 keepOwnFiles; cd "$out"; find . ! -type d | sort`);
   expect(await run("rustc")).toBe("./.nixify/step001.stderr\n./build/d/libfoo.rmeta\n");
   expect(await run("build-script")).toBe("./.nixify/step001.stderr\n./build/d/libfoo.rlib\n./build/d/libfoo.rmeta\n");

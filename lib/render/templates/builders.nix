@@ -70,10 +70,10 @@ rec {
 
   # One recorded step. A download is a fixed-output fetch whose sha256 comes from the checkout's
   # stage0 list; anything else runs its command on top of the outputs of the steps it depends on.
-  # An observed step (gen --depth rustc) names what it `produces`: it sees the outputs of all the
+  # An observed step (gen --depth rustc) names its `outputs`: it sees the outputs of all the
   # steps below it as links and keeps only its own files, so no output copies another.
   # An observed step reads only its `sources` (pieces of the checkout, by relative path), not the whole source.
-  mkStep = source: { id, name, kind, command, args, env, cwd, deps ? [ ], fetch ? null, unpack ? { }, produces ? null, sources ? null }:
+  mkStep = source: { id, name, kind, command, args, env, cwd, deps ? [ ], fetch ? null, unpack ? { }, outputs ? null, sources ? null }:
     let
       drv =
         if fetch != null then
@@ -98,9 +98,9 @@ rec {
             stepUnpack = unpack;
             stepEnv = env;
             stepCwd = cwd;
-            stepDeps = map toString (if produces == null then deps else closureOf deps);
-            stepLinkDeps = produces != null;
-            stepProduces = if produces == null then [ ] else produces;
+            stepDeps = map toString (if outputs == null then deps else closureOf deps);
+            stepLinkDeps = outputs != null;
+            stepOutputs = if outputs == null then [ ] else outputs;
             stepSource = if sources == null then "${source}" else "";
             stepSources = if sources == null then { } else sources;
           } // llvmFor ([ command cwd ] ++ args ++ builtins.attrValues env));

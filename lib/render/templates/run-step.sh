@@ -60,10 +60,10 @@ listFiles > "$tmp/copied"
 keepOwnFiles() {
   find "$out" -type l -delete
   listFiles | comm -z -12 - "$tmp/copied" | cut -z -f1 | while IFS= read -r -d '' rel; do rm -f "$out/$rel"; done
-  if [ "$stepKind" = rustc ] && [ ${#stepProduces[@]} -gt 0 ]; then
+  if [ "$stepKind" = rustc ] && [ ${#stepOutputs[@]} -gt 0 ]; then
     local -A produced=()
     local p
-    for p in "${stepProduces[@]}"; do
+    for p in "${stepOutputs[@]}"; do
       subst p "$p"
       produced[$p]=1
     done
@@ -73,7 +73,7 @@ keepOwnFiles() {
 }
 # A compiler writes files into folders that must exist; a build script (OUT_DIR) or cargo
 # (its target dir) fills the folder it produces.
-for p in "${stepProduces[@]}"; do
+for p in "${stepOutputs[@]}"; do
   subst p "$p"
   case $stepKind in
     rustc|handover) mkdir -p "$(dirname "$p")" ;;
