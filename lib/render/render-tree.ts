@@ -190,7 +190,7 @@ function stepsNix(input: TreeInput, sysroot: Sysroot): Nix {
       toolchain: input.manifest.toolchain
         ? attrs({ name: str(TOOLCHAIN_NAME), version: str(input.manifest.toolchain.version), hash: str(input.manifest.toolchain.hash) })
         : nul(),
-      llvmPackages: input.manifest.llvm ? sel(ident("pkgs"), llvmPackages(input.manifest.llvm.version)) : nul(),
+      llvm: input.manifest.llvm ? attrs({ version: str(input.manifest.llvm.version), attr: str(llvmPackages(input.manifest.llvm.version)) }) : nul(),
     })),
     source: call(sel(ident("builders"), "mkSource"), attrs({ src: call(sel(ident("builders"), "cleanSource"), ident("src"), list(input.generated.map(str))), files: attrs(files) })),
     pieces: attrs(pieces),

@@ -1,7 +1,11 @@
 # The two builders every generated tree uses. Strings from the recording travel as structured
 # attributes (argv lists and env maps, never a shell line) to run-step.sh and make-source.sh.
-{ pkgs, system, tools, toolchain ? null, llvmPackages ? null }:
+{ pkgs, system, tools, toolchain ? null, llvm ? null }:
 let
+  # The LLVM the build linked, where it was the machine's (`llvm`: its version and nixpkgs'
+  # attribute of that major version, e.g. llvmPackages_22). A nixpkgs without it fails only the
+  # steps that name LLVM, each with what is missing.
+  llvmPackages = pkgs.${llvm.attr} or (throw "this tree's steps link LLVM ${llvm.version} (the machine's when gen ran), and its nixpkgs has no ${llvm.attr}: generate the tree with --nixpkgs naming one that has it");
   # Depth rustc: the compiler the tree was captured with, pinned by hash. Nothing builds it: it is
   # in the store once added (nixify-rust verify --toolchain DIR), else its build says how.
   pinned = derivation {
@@ -25,16 +29,15 @@ let
     toolCargo = "${pkgs.cargo}/bin/cargo";
     toolSysroot = if toolchain == null then "${pkgs.rustc}" else "${pinned}";
   };
-  # The LLVM the build linked, where it was the machine's: nixpkgs' of the same major version
-  # (`llvmPackages`, e.g. pkgs.llvmPackages_14), whose llvm-config names its split outputs, and its
-  # compiler-rt (the builtins archive a std links). Only what names one gets it, so a step that
-  # does not link LLVM does not depend on it.
+  # That LLVM's llvm-config (nixpkgs' names its split outputs) and its compiler-rt (the builtins
+  # archive a std links). Only what names one gets it, so a step that does not link LLVM does not
+  # depend on it.
   names = placeholder: strings: builtins.any (s: builtins.length (builtins.split placeholder s) > 1) strings;
   llvmFor = strings:
-    (if llvmPackages != null && names "@llvm-(config|libdir)@" strings
+    (if llvm != null && names "@llvm-(config|libdir)@" strings
      then { toolLlvmConfig = "${llvmPackages.llvm.dev}/bin/llvm-config"; toolLlvmLibdir = "${llvmPackages.llvm.lib}/lib"; }
      else { })
-    // (if llvmPackages != null && names "@compiler-rt-dir@" strings
+    // (if llvm != null && names "@compiler-rt-dir@" strings
      then { toolCompilerRtDir = "${llvmPackages.compiler-rt}/lib/linux"; }
      else { });
 in
