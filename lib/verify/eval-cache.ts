@@ -81,6 +81,8 @@ function entries(root: string, skip: (rel: string, isLink: boolean) => boolean):
 function walk(hasher: Bun.CryptoHasher, path: string, contents: boolean, skip: (rel: string, isLink: boolean) => boolean = () => false): void {
   const top = lstatSync(path, { bigint: true, throwIfNoEntry: false });
   if (!top) return void hasher.update(`${path}\0missing\n`);
+  // Whether Nix copies a link or what it names is a doubt: evaluate.
+  if (top.isSymbolicLink()) throw new Error(`${path} is a symbolic link`);
   hasher.update(`${path}\0${statLine("", top)}`);
   if (!top.isDirectory()) return;
   for (const rel of entries(path, skip)) {
@@ -90,7 +92,7 @@ function walk(hasher: Bun.CryptoHasher, path: string, contents: boolean, skip: (
       hasher.update(statLine(rel, st));
       continue;
     }
-    hasher.update(`${rel}\0${st.isDirectory() ? "d" : st.isSymbolicLink() ? "l" : "f"}\0${st.mode & 0o111n}\0`);
+    hasher.update(`${rel}\0${st.isDirectory() ? "d" : st.isSymbolicLink() ? "l" : "f"}\0${st.mode & 0o111n}\0${st.size}\0`);
     if (st.isSymbolicLink()) hasher.update(readlinkSync(full));
     else if (st.isFile()) hasher.update(readFileSync(full));
     hasher.update("\n");
@@ -123,8 +125,10 @@ export function cacheKey(inputs: CacheInputs): string {
   walk(h, inputs.treeDir, true);
   walk(h, inputs.standIn, true);
   const read = sourceRead(inputs.manifest, readFileSync(join(inputs.treeDir, "steps.nix"), "utf8"));
-  if (read.all) walk(h, inputs.src, false, cleanSourceSkips);
-  else for (const piece of read.pieces) walk(h, join(inputs.src, piece), false);
+  // The checkout's own folder may be reached through a link (Nix follows that one).
+  const src = realpathSync(inputs.src);
+  if (read.all) walk(h, src, false, cleanSourceSkips);
+  else for (const piece of read.pieces) walk(h, join(src, piece), false);
   return h.digest("hex");
 }
 

@@ -87,6 +87,12 @@ describe("the key", async () => {
     expect(cacheKey({ ...inputs(one), args: ["--offline", "--override-input", "src", "path:/elsewhere"] })).not.toBe(cacheKey(inputs(one)));
   });
 
+  test("a piece that is a link is a doubt: no key (the tree is evaluated)", async () => {
+    await symlink("thiserror-impl", join(src, "vendor/linked"));
+    const linked = { ...one, steps: [{ ...one.steps[0]!, sources: ["vendor/linked"] }] } as Manifest;
+    expect(() => cacheKey(inputs(linked))).toThrow("is a symbolic link");
+  });
+
   test("reading the whole checkout, leaves out what cleanSource does: x.py's build dir and result links", async () => {
     await mkdir(join(src, "sub"), { recursive: true });
     const before = cacheKey(inputs(sample));
