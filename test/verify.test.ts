@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { ExitCode } from "../lib/errors.ts";
 import { createHash } from "node:crypto";
-import { mkdir } from "node:fs/promises";
+import { mkdir, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { spawn } from "../lib/process.ts";
 import { writeSample } from "../lib/capture/sample.ts";
@@ -119,6 +119,52 @@ describe("verify", () => {
     expect(second.statuses).toEqual(["step001 built"]);
     expect(second.report!.steps[0]!.outPath).toBe(added.stdout.trim());
     expect(second.code).toBe(0);
+  });
+});
+
+describe("verify reuses the evaluation kept in --state while nothing it reads changed", () => {
+  test("reused on a second run; a touched or edited source, an edited tree file, a deleted .drv or a fresh --state evaluate again", async () => {
+    const dir = await genSample();
+    const run = async (extra: string[] = []) => {
+      const r = await runVerify(dir, extra);
+      expect(r.code).toBe(0);
+      return { reused: r.report!.evalReused, statuses: r.statuses!, report: r.report! };
+    };
+    const allBuilt = ["step001 built", "step002 built", "step003 built", "step004 built"];
+    expect((await run()).reused).toBe(false);
+    const again = await run();
+    expect(again).toMatchObject({ reused: true, statuses: allBuilt });
+    expect(again.report.evalSeconds).toBeLessThan(2);
+
+    // Touched only: evaluated again, the same derivations, nothing to build.
+    const main = join(dir, "src/src/hello/main.rs");
+    const now = new Date();
+    await utimes(main, now, now);
+    expect(await run()).toMatchObject({ reused: false, statuses: allBuilt });
+    // Edited: built again (the sample's steps each read the whole checkout), and the new program is the one that runs.
+    await Bun.write(main, (await Bun.file(main).text()).replace('println!("{}"', 'println!("Hi: {}"'));
+    const edited = await run();
+    expect(edited).toMatchObject({ reused: false, statuses: ["step001 passed", "step002 passed", "step003 passed", "step004 passed"] });
+    expect(await Bun.file(join(edited.report.steps[3]!.outPath!, ".nixify/step004.stdout")).text()).toStartWith("Hi: Hello from");
+    expect((await run()).reused).toBe(true);
+
+    // A tree file edited: step004 runs with another channel.
+    const step4 = join(dir, "tree/step004/default.nix");
+    await Bun.write(step4, (await Bun.file(step4).text()).replace('SAMPLE_CHANNEL = "stable"', 'SAMPLE_CHANNEL = "beta"'));
+    const tree = await run();
+    expect(tree).toMatchObject({ reused: false, statuses: ["step001 built", "step002 built", "step003 built", "step004 passed"] });
+    expect(await Bun.file(join(tree.report.steps[3]!.outPath!, ".nixify/step004.stdout")).text()).toContain("(beta channel)");
+
+    // A kept derivation gone from the store: evaluated again (which writes it back).
+    const env = await offlineNixEnv(join(dir, "nix"));
+    expect((await spawn(["nix-store", "--delete", "--ignore-liveness", tree.report.steps[3]!.drvPath!], { env })).code).toBe(0);
+    expect(await run()).toMatchObject({ reused: false, statuses: allBuilt });
+    expect((await run()).reused).toBe(true);
+
+    // Another --state keeps nothing yet.
+    const fresh = await cli(["verify", "tree", "--offline", "--state", join(dir, "nix2"), "--json"], { cwd: dir });
+    expect(fresh.code).toBe(0);
+    expect(v.parse(VerifyReportSchema, JSON.parse(fresh.stdout)).evalReused).toBe(false);
   });
 });
 

@@ -77,7 +77,7 @@ export default defineCommand({
           (r) => `${r.id.padEnd(8)} ${r.kind.padEnd(12)} ${MARK[r.status].padEnd(16)} ${seconds(r).padStart(7)}${remote ? `  ${r.builtOn ?? "-"}` : ""}`,
         )].join("\n"),
       );
-      const summary = `${count("passed")} passed, ${count("built")} already built, ${count("failed")} failed, ${count("skipped")} skipped in ${report.totalSeconds.toFixed(1)}s (evaluation ${report.evalSeconds.toFixed(1)}s)`;
+      const summary = `${count("passed")} passed, ${count("built")} already built, ${count("failed")} failed, ${count("skipped")} skipped in ${report.totalSeconds.toFixed(1)}s (evaluation ${report.evalSeconds.toFixed(1)}s${report.evalReused ? ", reused" : ""})`;
       if (report.ok) log.success(summary);
       else log.error(summary);
       const compilers = new Map<string, number>();

@@ -1,7 +1,7 @@
 // verify, first stage: the steps asked for, checked before anything runs, and the tree evaluated
 // once (its derivations and outputs), with the pinned compiler in the store.
 import { stat } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import * as v from "valibot";
 import { NixifyError } from "../errors.ts";
 import { log } from "../log.ts";
@@ -16,6 +16,7 @@ import { nixRunner, type NixRunner } from "./nix-settings.ts";
 import { nixError } from "./nix-output.ts";
 import { missing, NIX_BROKE_HINT } from "./store.ts";
 import { checkToolchain, writeStandIn } from "./standin.ts";
+import { cached, cacheFile, cacheKey, flakeSrc, keep } from "./eval-cache.ts";
 
 export type VerifyOptions = {
   tree: string;
@@ -43,7 +44,10 @@ export type Evaluated = {
   chosen: Step[];
   runner: NixRunner;
   paths: EvaluatedSteps;
+  /** The evaluation's seconds, or on reuse the seconds the check took. */
   evalSeconds: number;
+  /** The evaluation kept in --state was reused: nothing it reads had changed (eval-cache.ts). */
+  evalReused: boolean;
   /** Offline: the stand-in's rustc, the one a step that runs nixpkgs' rustc runs (version line and folder). */
   standInRustc?: string;
 };
@@ -106,14 +110,14 @@ function checkBuilders(opts: VerifyOptions, system: string): void {
 }
 
 /** Arguments that point a nix command at the tree (and, offline, at the stand-in for nixpkgs, whose rustc it names). */
-async function flakeRef(runner: NixRunner, manifest: Manifest, stateDir: string, toolchain?: string, src?: string): Promise<{ args: string[]; standInRustc?: string }> {
+async function flakeRef(runner: NixRunner, manifest: Manifest, stateDir: string, toolchain?: string, src?: string): Promise<{ args: string[]; standIn?: string; standInRustc?: string }> {
   const args = [...runner.flakeArgs, "--no-write-lock-file"];
   if (src !== undefined) args.push("--override-input", "src", `path:${src}`);
   if (!runner.offline) return { args };
   const standIn = join(stateDir, "nixpkgs-host");
   const standInRustc = await writeStandIn(standIn, manifest.system, toolchain, manifest.llvm?.version);
   args.push("--override-input", "nixpkgs", `path:${standIn}`);
-  return { args, standInRustc };
+  return { args, standIn, standInRustc };
 }
 
 /**
@@ -130,6 +134,28 @@ async function checkToolchainOption(opts: VerifyOptions, manifest: Manifest): Pr
 
 // Each package's derivation and output: builtins.mapAttrs (n: p: { drv = p.drvPath; out = p.outPath; })
 const DRV_AND_OUT = call(builtin("mapAttrs"), lambda("n", lambda("p", attrs({ drv: sel(ident("p"), "drvPath"), out: sel(ident("p"), "outPath") }))));
+
+/**
+ * Offline, the evaluation kept in --state when nothing it reads changed (eval-cache.ts), else a
+ * new one, kept. Online nixpkgs moves, so it always evaluates.
+ */
+async function evaluateOrReuse(runner: NixRunner, dir: string, manifest: Manifest, stateDir: string, extra: string[], standIn: string | undefined, src: string | undefined): Promise<{ paths: EvaluatedSteps; reused: boolean }> {
+  const source = src === undefined ? flakeSrc(await Bun.file(join(dir, "flake.nix")).text().catch(() => ""), dir) : resolve(src);
+  let key: string | undefined;
+  if (standIn !== undefined && source !== undefined) {
+    try {
+      key = cacheKey({ treeDir: dir, manifest, src: source, standIn, args: extra, apply: render(DRV_AND_OUT) });
+    } catch (e) {
+      log.debug(`evaluating again: the inputs could not all be read (${(e as Error).message})`);
+    }
+  }
+  const file = key === undefined ? undefined : cacheFile(stateDir, dir, source!);
+  const kept = file === undefined ? undefined : await cached(runner, file, key!);
+  if (kept) return { paths: kept, reused: true };
+  const paths = await evaluatePackages(runner, dir, manifest, extra);
+  if (file !== undefined) await keep(file, key!, paths);
+  return { paths, reused: false };
+}
 
 async function evaluatePackages(runner: NixRunner, dir: string, manifest: Manifest, extra: string[]): Promise<EvaluatedSteps> {
   const r = await spawn(
@@ -176,11 +202,11 @@ export async function evaluate(opts: VerifyOptions): Promise<Evaluated> {
   checkBuilders(opts, manifest.system);
   await checkToolchainOption(opts, manifest);
   const runner = await nixRunner({ offline: opts.offline, stateDir: opts.stateDir });
-  const { args: extra, standInRustc } = await flakeRef(runner, manifest, opts.stateDir, opts.toolchain, opts.src);
+  const { args: extra, standIn, standInRustc } = await flakeRef(runner, manifest, opts.stateDir, opts.toolchain, opts.src);
   log.start(`evaluating ${dir} (${manifest.steps.length} steps) once`);
   const evalStart = performance.now();
-  const paths = await evaluatePackages(runner, dir, manifest, extra);
+  const { paths, reused } = await evaluateOrReuse(runner, dir, manifest, opts.stateDir, extra, standIn, opts.src);
   const evalSeconds = (performance.now() - evalStart) / 1000;
   await ensureToolchain(runner, manifest, paths, opts.toolchain);
-  return { dir, manifest, chosen, runner, paths, evalSeconds, standInRustc };
+  return { dir, manifest, chosen, runner, paths, evalSeconds, evalReused: reused, standInRustc };
 }

@@ -114,6 +114,7 @@ export class Verdicts {
       tree: this.tree.dir,
       system: this.tree.manifest.system,
       evalSeconds: this.tree.evalSeconds,
+      evalReused: this.tree.evalReused,
       totalSeconds,
       steps,
       ok: steps.every((r) => r.status === "passed" || r.status === "built"),

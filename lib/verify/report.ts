@@ -36,7 +36,10 @@ export type StepStatus = StepReport["status"];
 export const VerifyReportSchema = v.object({
   tree: v.string(),
   system: v.string(),
+  /** Seconds evaluating the tree; when `evalReused`, the seconds checking that the kept evaluation still holds. */
   evalSeconds: v.number(),
+  /** The evaluation kept in --state was used: nothing the evaluation reads had changed (offline only). */
+  evalReused: v.boolean(),
   totalSeconds: v.number(),
   /** The chosen steps, in the tree's order. */
   steps: v.array(StepReportSchema),

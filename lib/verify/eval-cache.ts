@@ -1,0 +1,169 @@
+// A tree's evaluation, kept in the --state folder and reused while nothing it reads has changed.
+// Evaluating the 363-step compiler tree costs seconds (Nix hashes the whole checkout to lock the
+// `src` input), paid on every edit-rebuild round. The key is everything the evaluation reads: the
+// tree's files (by content), the stand-in nixpkgs (by content), the source as the steps read it
+// (each piece a step names, or the whole checkout where a step reads all of it: one walk, each
+// entry's path, type, size, mode, mtime, ctime and inode), Nix itself and the flake arguments.
+// Only offline: online, nixpkgs is a moving input. A hit is used only if every .drv is still valid
+// in the store; any doubt (no source folder found, an unreadable file, a broken cache) evaluates.
+import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, type BigIntStats } from "node:fs";
+import { mkdir, rename, rm } from "node:fs/promises";
+import { basename, join, relative, resolve } from "node:path";
+import * as v from "valibot";
+import { log } from "../log.ts";
+import type { Manifest } from "../schema.ts";
+import { EvaluatedStepsSchema, type EvaluatedSteps } from "../schema.ts";
+import type { NixRunner } from "./nix-settings.ts";
+import { missing } from "./store.ts";
+
+/** Bumped when what the key covers, or how the cache is kept, changes. */
+const CACHE_FORMAT = "nixify-eval-cache 1";
+
+/** What of the checkout the evaluation reads: every piece a step names, or all of it (a step with no `sources`). */
+export type SourceRead = { all: true } | { all: false; pieces: string[] };
+
+/**
+ * A step without `sources` reads the whole (cleaned) checkout; otherwise only the pieces named:
+ * by the manifest, and (should the two ever differ) by steps.nix's own mkPiece calls.
+ */
+export function sourceRead(manifest: Manifest, stepsNix: string): SourceRead {
+  if (manifest.steps.some((s) => s.sources === undefined)) return { all: true };
+  const pieces = new Set(manifest.steps.flatMap((s) => s.sources ?? []));
+  for (const m of stepsNix.matchAll(/mkPiece src ("(?:[^"\\]|\\.)*")/g)) pieces.add(unquote(m[1]!));
+  return { all: false, pieces: [...pieces].sort() };
+}
+
+/** A Nix string as render/nix.ts writes it, read back. */
+function unquote(quoted: string): string {
+  const escapes: Record<string, string> = { n: "\n", r: "\r", t: "\t" };
+  return quoted.slice(1, -1).replace(/\\(.)/gs, (_, c: string) => escapes[c] ?? c);
+}
+
+/** The folder the tree's flake takes its `src` input from (`url = "path:..."` or `path = "..."`), or undefined. */
+export function flakeSrc(flakeNix: string, treeDir: string): string | undefined {
+  const string = String.raw`"(?:[^"\\]|\\.)*"`;
+  const block = new RegExp(String.raw`\bsrc = \{((?:[^"{}]|${string})*)\}`).exec(flakeNix)?.[1];
+  if (block === undefined) return undefined;
+  const field = (name: string) => new RegExp(String.raw`(?:^|[\s;])${name} = (${string});`).exec(block)?.[1];
+  const [url, type, path] = [field("url"), field("type"), field("path")];
+  // A `path:` URL (no query), or the attribute form gen writes for paths a URL cannot hold.
+  const where = url !== undefined ? /^path:([^?]+)$/.exec(unquote(url))?.[1] : type === '"path"' && path !== undefined ? unquote(path) : undefined;
+  return where === undefined ? undefined : resolve(treeDir, where);
+}
+
+/** One entry of a walk: path, type and the stat fields that change when its contents do. */
+export function statLine(rel: string, st: Pick<BigIntStats, "mode" | "size" | "mtimeNs" | "ctimeNs" | "ino" | "isDirectory">): string {
+  // A folder's own times change with any file made and removed in it (an editor's swap file):
+  // its listing is what counts.
+  if (st.isDirectory()) return `${rel}\0d\0${st.mode}\n`;
+  return `${rel}\0${st.mode}\0${st.size}\0${st.mtimeNs}\0${st.ctimeNs}\0${st.ino}\n`;
+}
+
+/**
+ * Entries under `root` (relative, sorted), leaving out those `skip` names; symlinks are not
+ * followed. A skipped top-level folder (x.py's build dir, often the biggest) is not walked.
+ */
+function entries(root: string, skip: (rel: string, isLink: boolean) => boolean): string[] {
+  const rels: string[] = [];
+  for (const d of readdirSync(root, { withFileTypes: true })) {
+    if (skip(d.name, d.isSymbolicLink())) continue;
+    rels.push(d.name);
+    if (!d.isDirectory()) continue;
+    for (const e of readdirSync(join(root, d.name), { recursive: true, withFileTypes: true })) {
+      const rel = relative(root, join(e.parentPath, e.name));
+      if (!skip(rel, e.isSymbolicLink())) rels.push(rel);
+    }
+  }
+  return rels.sort();
+}
+
+/** Feeds `hasher` a fingerprint of `path` (a file, link or folder): stat lines, or with `contents` the bytes too. */
+function walk(hasher: Bun.CryptoHasher, path: string, contents: boolean, skip: (rel: string, isLink: boolean) => boolean = () => false): void {
+  const top = lstatSync(path, { bigint: true, throwIfNoEntry: false });
+  if (!top) return void hasher.update(`${path}\0missing\n`);
+  // Whether Nix copies a link or what it names is a doubt: evaluate.
+  if (top.isSymbolicLink()) throw new Error(`${path} is a symbolic link`);
+  hasher.update(`${path}\0${statLine("", top)}`);
+  if (!top.isDirectory()) return;
+  for (const rel of entries(path, skip)) {
+    const full = join(path, rel);
+    const st = lstatSync(full, { bigint: true });
+    if (!contents) {
+      hasher.update(statLine(rel, st));
+      continue;
+    }
+    hasher.update(`${rel}\0${st.isDirectory() ? "d" : st.isSymbolicLink() ? "l" : "f"}\0${st.mode & 0o111n}\0${st.size}\0`);
+    if (st.isSymbolicLink()) hasher.update(readlinkSync(full));
+    else if (st.isFile()) hasher.update(readFileSync(full));
+    hasher.update("\n");
+  }
+}
+
+/** What cleanSource (builders.nix) leaves out of the checkout: x.py's build dir and `result` links. */
+export function cleanSourceSkips(rel: string, isLink: boolean): boolean {
+  return rel === "build" || (isLink && /^result(-.*)?$/.test(basename(rel)));
+}
+
+export type CacheInputs = {
+  treeDir: string;
+  manifest: Manifest;
+  /** The checkout the steps read: --src, or the tree's own `src` input. */
+  src: string;
+  /** The offline stand-in for nixpkgs. */
+  standIn: string;
+  /** The flake arguments the evaluation is run with, and what it applies. */
+  args: string[];
+  apply: string;
+};
+
+/** The cache key: a sha256 over everything the evaluation reads. Throws if something cannot be read. */
+export function cacheKey(inputs: CacheInputs): string {
+  const h = new Bun.CryptoHasher("sha256");
+  h.update(`${CACHE_FORMAT}\n${JSON.stringify(inputs.args)}\n${inputs.apply}\n`);
+  const nix = Bun.which("nix");
+  if (nix) h.update(statLine("nix", lstatSync(realpathSync(nix), { bigint: true })));
+  walk(h, inputs.treeDir, true);
+  walk(h, inputs.standIn, true);
+  const read = sourceRead(inputs.manifest, readFileSync(join(inputs.treeDir, "steps.nix"), "utf8"));
+  // The checkout's own folder may be reached through a link (Nix follows that one).
+  const src = realpathSync(inputs.src);
+  if (read.all) walk(h, src, false, cleanSourceSkips);
+  else for (const piece of read.pieces) walk(h, join(src, piece), false);
+  return h.digest("hex");
+}
+
+const CacheFileSchema = v.object({ key: v.string(), paths: EvaluatedStepsSchema });
+
+/** Where a tree's evaluation is kept: one file per tree folder and source. */
+export function cacheFile(stateDir: string, treeDir: string, src: string): string {
+  return join(stateDir, "eval-cache", `${Bun.hash(`${treeDir}\0${src}`).toString(16)}.json`);
+}
+
+/** The evaluation kept for `key`, if its derivations are all still in the store. */
+export async function cached(runner: NixRunner, file: string, key: string): Promise<EvaluatedSteps | undefined> {
+  const text = await Bun.file(file).text().catch(() => undefined);
+  if (text === undefined) return undefined;
+  const parsed = v.safeParse(CacheFileSchema, (() => { try { return JSON.parse(text); } catch { return undefined; } })());
+  if (!parsed.success || parsed.output.key !== key) return undefined;
+  const drvs = Object.values(parsed.output.paths).map((p) => p.drv);
+  const gone = await missing(runner, drvs).catch(() => undefined);
+  if (!gone || gone.size > 0) {
+    log.debug(`kept evaluation not used: ${gone ? `${gone.size} of its derivations are gone from the store` : "the store did not answer"}`);
+    return undefined;
+  }
+  return parsed.output.paths;
+}
+
+/** Keeps `paths` for `key` (written whole, then renamed: a reader never sees half a file). */
+export async function keep(file: string, key: string, paths: EvaluatedSteps): Promise<void> {
+  const part = `${file}.${process.pid}.part`;
+  try {
+    await mkdir(join(file, ".."), { recursive: true });
+    await Bun.write(part, JSON.stringify({ key, paths }));
+    await rename(part, file);
+  } catch (e) {
+    // Not keeping it costs the next run an evaluation, nothing more.
+    log.debug(`evaluation not kept: ${(e as Error).message}`);
+    await rm(part, { force: true });
+  }
+}
