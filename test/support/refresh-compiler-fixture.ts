@@ -3,7 +3,9 @@
 // most of an hour): the captured steps.json and the config the capture supplied go through today's
 // symbolizer for the machine's LLVM, libstdc++ and compiler-rt (lib/capture/llvm.ts, asking this
 // machine's llvm-config as gen does), today's reshaping of depth rustc's steps (pipelining) and
-// today's renderer. Per-step flakes are left out, as in the fixture. With --from, the fixture is
+// today's renderer; each step's sources by today's rule (steps/sources.ts) from what steps.json
+// keeps of the call and the prepared checkout (test/support/prepare-debian-tree.sh), keeping
+// the pieces the capture also took from rustc's dep-info. Per-step flakes are left out, as in the fixture. With --from, the fixture is
 // made from a tree gen just wrote (a new capture) instead of the one it holds.
 //   bun test/support/refresh-compiler-fixture.ts [1.63|1.95 ...]    (default: every fixture)
 //   bun test/support/refresh-compiler-fixture.ts 1.95 --from TREE
@@ -12,18 +14,40 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { machineLibraries } from "../../lib/capture/llvm.ts";
+import { checkoutPathsOf } from "../../lib/capture/sources.ts";
 import { rustc } from "../../lib/depths/rustc.ts";
 import { withRealPaths } from "../../lib/paths.ts";
 import { spawn } from "../../lib/process.ts";
 import { renderTree } from "../../lib/render/render-tree.ts";
-import type { Manifest } from "../../lib/schema.ts";
-import { makeSymbolizer, PLACEHOLDERS } from "../../lib/placeholders.ts";
+import type { Manifest, Step } from "../../lib/schema.ts";
+import { checkoutPaths, makeSymbolizer, PLACEHOLDERS } from "../../lib/placeholders.ts";
+import { namedTexts, piecesOf } from "../../lib/steps/sources.ts";
 
 const VERSIONS = ["1.63", "1.95"];
 
-async function run(argv: string[]): Promise<void> {
+async function run(argv: string[]): Promise<string> {
   const r = await spawn(argv);
   if (r.code !== 0) throw new Error(`${argv.join(" ")}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/**
+ * Each observed step's sources by today's rule: the pieces of what its call names as read (not a
+ * remapped prefix), and of the capture's pieces those that are no remapped prefix only (the
+ * capture also had rustc's dep-info, which steps.json does not keep).
+ */
+async function todaysSources(steps: Step[], version: string): Promise<Step[]> {
+  const root = (await run(["bash", join(import.meta.dir, "prepare-debian-tree.sh"), version])).trim().split("\n").at(-1)!;
+  const texts = steps.flatMap((s) => [...namedTexts(s).reads, ...(s.sources ?? []).map((p) => `@src@/${p}`)]);
+  const checkout = checkoutPathsOf(root, texts);
+  return steps.map((step) => {
+    if (!step.sources) return step;
+    const { reads, remaps } = namedTexts(step);
+    const named = checkoutPaths(reads);
+    const remapOnly = new Set(checkoutPaths(remaps).filter((p) => !named.includes(p)));
+    const sources = piecesOf([...step.sources.filter((p) => !remapOnly.has(p)), ...named], (rel) => checkout.packages.has(rel), (rel) => checkout.paths.has(rel));
+    return { ...step, sources };
+  });
 }
 
 /** Every string in `json`, symbolized. */
@@ -52,7 +76,7 @@ async function refresh(version: string, from?: string): Promise<void> {
     const sym = makeSymbolizer(await withRealPaths(machine.paths));
     const manifest = { ...(mapStrings(captured, sym) as Manifest), placeholders: { ...PLACEHOLDERS } };
     // Today's reshaping of the steps (pipelining; a step already split is left as it is).
-    manifest.steps = rustc.finishSteps!(manifest.steps);
+    manifest.steps = rustc.finishSteps!(await todaysSources(manifest.steps, version));
     if (machine.llvmVersion) manifest.llvm = { version: machine.llvmVersion };
     const files = renderTree({ manifest, srcUrl: SRC_URL, supplied: new Map([[configName!, sym(config)]]), generated: [] });
     await rm(tree, { recursive: true });

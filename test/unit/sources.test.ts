@@ -15,6 +15,8 @@ describe("sourcePaths", () => {
     ["an environment value (not the build dir's)", call({ env: { CARGO_MANIFEST_DIR: "@src@/vendor/libc", OUT_DIR: "@build@/x" } }), ["library/std", "vendor/libc"]],
     ["an input, normalized", call({ inputs: ["@src@/library/core/src/../../stdarch/crates/core_arch/src/mod.rs"], cwd: "@build@" }), ["library/stdarch/crates/core_arch/src/mod.rs"]],
     ["nothing outside the checkout, nor the checkout itself", call({ cwd: "@src@/../elsewhere", args: ["@src@/"] }), []],
+    ["no remapped prefix: rustc's, in either form", call({ args: ["--remap-path-prefix", "@src@/vendor=/rust/deps", "--remap-path-prefix=@src@/library=/x"] }), ["library/std"]],
+    ["no remapped prefix: the shim's variables behind rustc's", call({ env: { RUSTC_CARGO_REGISTRY_SRC_TO_REMAP: "@src@/vendor=/rust/deps", RUSTC_DEBUGINFO_MAP: "compiler/=/usr/src/rustc-1.95.0/compiler\t@src@=/usr/src/rustc-1.95.0" } }), ["library/std"]],
   ])("%s", (_, record, expected) => expect(sourcePaths(record)).toEqual(expected));
 });
 
@@ -45,5 +47,17 @@ describe("real calls of Rust 1.63's compiler build", () => {
     const pieces = piecesOf(sourcePaths(observedOf(step)), (rel) => packages.has(rel), () => true);
     // The capture also had the files rustc's dep-info listed (core reads portable-simd and stdarch); steps keep no inputs.
     expect(pieces).toEqual((step.sources ?? []).filter((p) => !p.startsWith("library/portable-simd") && !p.startsWith("library/stdarch")));
+  });
+});
+
+describe("real calls of Rust 1.95's compiler build", async () => {
+  // Captured before remapped prefixes were told apart: each read all of vendor/ (the shim's
+  // RUSTC_CARGO_REGISTRY_SRC_TO_REMAP and --remap-path-prefix name it), now only its package.
+  const packages = new Set(["vendor/proc-macro-hack-0.5.20+deprecated", "vendor/memchr-2.7.6", "compiler/rustc_index"]);
+  const want: { [id: string]: string[] } = { step062: ["vendor/proc-macro-hack-0.5.20+deprecated"], step085: ["vendor/memchr-2.7.6"], step280: ["compiler/rustc_index"] };
+  const real = await fixtureSteps("compiler-1.95.steps.json");
+  test.each(real.map((s) => [s.id, s.label, s] as const))("%s %s: its package, not vendor/", (id, _, step) => {
+    expect(step.sources).toContain("vendor");
+    expect(piecesOf(sourcePaths(observedOf(step)), (rel) => packages.has(rel), () => true)).toEqual(want[id]!);
   });
 });
