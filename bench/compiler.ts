@@ -46,7 +46,13 @@ const TARGET = "x86_64-unknown-linux-gnu";
  * compiler), LLVM 22 from Debian 12's security archive, and Debian's own config keys for 1.95 (its
  * compiler-rt builtins archive: a stable std otherwise wants src/llvm-project).
  */
-type Rust = { configName: string; changedFile: string; aptPackages: string[]; stage0: () => Promise<string>; config: (stage0: string, buildDir: string) => string };
+type Rust = {
+  configName: string;
+  changedFile: string;
+  aptPackages: string[];
+  stage0: () => Promise<string>;
+  config: (stage0: string, buildDir: string) => string;
+};
 const RUSTS: { [version: string]: Rust } = {
   "1.63": {
     configName: "config.toml",
@@ -97,7 +103,12 @@ const nixify = (args: string[], cwd = work) => run([process.execPath, join(HERE,
 // /proc/stat's first line: the machine's CPU time in ticks (USER_HZ, 100 on Linux), busy and all.
 const CLOCK_TICKS = 100;
 async function cpuTicks(): Promise<{ busy: number; all: number }> {
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = (await Bun.file("/proc/stat").text()).split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = (await Bun.file("/proc/stat").text())
+    .split("\n")[0]!
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
   const busy = user! + nice! + system! + irq! + softirq!;
   return { busy, all: busy + idle! + iowait! + steal! };
 }
@@ -124,7 +135,14 @@ function stepSeconds(manifest: Manifest, report: VerifyReport): { [k: string]: n
  * call: the candidates for pipelining or a shorter chain).
  */
 function sideBySide(report: VerifyReport): { [k: string]: number | string } {
-  const edges = report.steps.flatMap((s) => (s.startSeconds === undefined ? [] : [[s.startSeconds, 1, s], [s.startSeconds + s.seconds, -1, s]] as const));
+  const edges = report.steps.flatMap((s) =>
+    s.startSeconds === undefined
+      ? []
+      : ([
+          [s.startSeconds, 1, s],
+          [s.startSeconds + s.seconds, -1, s],
+        ] as const),
+  );
   if (edges.length === 0) return {};
   edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   const alone = new Map<StepReport, number>();
@@ -138,7 +156,10 @@ function sideBySide(report: VerifyReport): { [k: string]: number | string } {
     else running.delete(step);
   }
   const oneStep = [...alone.values()].reduce((a, b) => a + b, 0);
-  const longest = [...alone].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([s, seconds]) => `${s.id} ${s.label} ${Math.round(seconds)} s`);
+  const longest = [...alone]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8)
+    .map(([s, seconds]) => `${s.id} ${s.label} ${Math.round(seconds)} s`);
   return { noStepSeconds: Math.round(idle), oneStepSeconds: Math.round(oneStep), aloneLongest: longest.join("; ") };
 }
 
@@ -190,7 +211,24 @@ if (!opts.tree) {
     // A fresh build dir: what is already built is not compiled again, so it would not be observed.
     await spawn(["rm", "-rf", join(work, "gen-build")]);
     await Bun.write(join(work, "gen-config.toml"), config(join(work, "gen-build")));
-    const g = await nixify(["gen", "--src", src, "--depth", "rustc", "--config", "gen-config.toml", "--out", tree, "--force", "--json", "--", "build", "--stage", "1", "library/std"]);
+    const g = await nixify([
+      "gen",
+      "--src",
+      src,
+      "--depth",
+      "rustc",
+      "--config",
+      "gen-config.toml",
+      "--out",
+      tree,
+      "--force",
+      "--json",
+      "--",
+      "build",
+      "--stage",
+      "1",
+      "library/std",
+    ]);
     const manifest = JSON.parse(g.stdout) as Manifest;
     const kinds: { [k: string]: number } = {};
     for (const s of manifest.steps) kinds[s.kind] = (kinds[s.kind] ?? 0) + 1;
@@ -222,9 +260,14 @@ const plain = async () => {
 async function vendoredProject(rustc: string): Promise<string> {
   const dir = join(work, "project");
   await spawn(["rm", "-rf", dir]);
-  await Bun.write(join(dir, "Cargo.toml"), '[package]\nname = "digits"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\nitoa = "1"\nmemchr = "2"\nsmallvec = "1"\n');
+  await Bun.write(
+    join(dir, "Cargo.toml"),
+    '[package]\nname = "digits"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\nitoa = "1"\nmemchr = "2"\nsmallvec = "1"\n',
+  );
   await Bun.write(join(dir, ".cargo/config.toml"), `[source.crates-io]\nreplace-with = "vendored"\n[source.vendored]\ndirectory = "${join(src, "vendor")}"\n`);
-  await Bun.write(join(dir, "src/lib.rs"), `use smallvec::SmallVec;
+  await Bun.write(
+    join(dir, "src/lib.rs"),
+    `use smallvec::SmallVec;
 /// The decimal digits of n, and where the first 0 is among them.
 pub fn digits(n: u64) -> (SmallVec<[u8; 20]>, Option<usize>) {
     let mut buf = itoa::Buffer::new();
@@ -245,7 +288,8 @@ mod tests {
         assert_eq!(super::digits(7).1, None);
     }
 }
-`);
+`,
+  );
   const env = { ...process.env, RUSTC: rustc, CARGO_HOME: join(dir, ".cargo-home"), CARGO_TARGET_DIR: join(dir, "target") };
   const t = await spawn([join(stage0, "bin/cargo"), "test", "--offline"], { cwd: dir, env });
   if (t.code !== 0) throw new Error(`cargo test with the Nix-built rustc failed: ${t.stderr.slice(-3000)}`);

@@ -45,7 +45,10 @@ try {
     ["plain x.py build (bootstrap crate + std)", `${plainSeconds.toFixed(1)} s`],
     ["gen --depth rustc (observed x.py build)", `${result.seconds.total.toFixed(1)} s (x.py ${result.seconds.xpy.toFixed(1)} s)`],
     ["capture / plain", (result.seconds.xpy / plainSeconds).toFixed(2)],
-    ["steps", `${steps.length} (${steps.filter((s) => s.kind === "rustc").length} rustc, ${steps.filter((s) => s.kind === "build-script").length} build-script)`],
+    [
+      "steps",
+      `${steps.length} (${steps.filter((s) => s.kind === "rustc").length} rustc, ${steps.filter((s) => s.kind === "build-script").length} build-script)`,
+    ],
   ];
   const built: { [jobs: number]: number } = {};
   for (const jobs of [1, 2]) {

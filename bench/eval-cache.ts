@@ -57,13 +57,20 @@ for (let i = 0; i < Number(opts.rounds); i++) {
   if (!b.e.evalReused) throw new Error("nothing changed, yet not reused");
   // What classify adds for a fully built tree: one query of every step's output.
   const t = performance.now();
-  await missing(b.e.runner, b.e.chosen.map((s) => b.e.paths[s.id]!.out));
+  await missing(
+    b.e.runner,
+    b.e.chosen.map((s) => b.e.paths[s.id]!.out),
+  );
   built.push((performance.now() - t) / 1000);
   full.push(a.e.evalSeconds);
   reused.push(b.e.evalSeconds);
   walls.push(b.wall);
-  console.log(`round ${i + 1} (load ${await load()}): evaluation ${a.e.evalSeconds.toFixed(2)} s, reused ${b.e.evalSeconds.toFixed(2)} s (verify's first stage ${b.wall.toFixed(2)} s)`);
+  console.log(
+    `round ${i + 1} (load ${await load()}): evaluation ${a.e.evalSeconds.toFixed(2)} s, reused ${b.e.evalSeconds.toFixed(2)} s (verify's first stage ${b.wall.toFixed(2)} s)`,
+  );
 }
 const [f, r] = [median(full), median(reused)];
-console.log(`363 steps, medians of ${full.length}: evaluation ${f.toFixed(2)} s, reused ${r.toFixed(2)} s (${(f / r).toFixed(0)}x less); ` +
-  `verify's first stage with it ${median(walls).toFixed(2)} s, plus ${median(built).toFixed(2)} s to find every step built`);
+console.log(
+  `363 steps, medians of ${full.length}: evaluation ${f.toFixed(2)} s, reused ${r.toFixed(2)} s (${(f / r).toFixed(0)}x less); ` +
+    `verify's first stage with it ${median(walls).toFixed(2)} s, plus ${median(built).toFixed(2)} s to find every step built`,
+);

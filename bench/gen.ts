@@ -46,10 +46,13 @@ const records: Record[] = Array.from({ length: n }, (_, i) => ({
   seq: i + 1,
   command: "rustc",
   args: [
-    "--crate-name", `crate${i}`, `@src@/library/crate${i}/lib.rs`,
+    "--crate-name",
+    `crate${i}`,
+    `@src@/library/crate${i}/lib.rs`,
     ...(i > 0 ? ["--extern", `crate${i - 1}=@build@/deps/libcrate${i - 1}.rlib`] : []),
     ...(i > 1 ? ["--extern", `crate${i - 2}=@build@/deps/libcrate${i - 2}.rlib`] : []),
-    "-o", `@build@/deps/libcrate${i}.rlib`,
+    "-o",
+    `@build@/deps/libcrate${i}.rlib`,
   ],
   env: { CARGO_PKG_NAME: `crate${i}`, RUSTC_BOOTSTRAP: "1" },
   cwd: "@work@",
@@ -60,8 +63,15 @@ const t0 = performance.now();
 const steps = buildSteps(records, new Map());
 const t1 = performance.now();
 const manifest: Manifest = {
-  schema: MANIFEST_SCHEMA_VERSION, generator: "nixify-rust", version: "bench", system: "x86_64-linux", mode: "all",
-  xpyArgs: ["build"], source: { sample: false, channel: "dev", channelSupplied: false }, placeholders: { ...PLACEHOLDERS }, steps,
+  schema: MANIFEST_SCHEMA_VERSION,
+  generator: "nixify-rust",
+  version: "bench",
+  system: "x86_64-linux",
+  mode: "all",
+  xpyArgs: ["build"],
+  source: { sample: false, channel: "dev", channelSupplied: false },
+  placeholders: { ...PLACEHOLDERS },
+  steps,
 };
 const files = renderTree({ manifest, srcUrl: "path:/src", supplied: new Map(), generated: [] });
 const t2 = performance.now();

@@ -22,15 +22,27 @@ async function chainTree(dir: string, n: number): Promise<void> {
     schema: RECORD_SCHEMA_VERSION,
     seq: i + 1,
     command: "rustc",
-    args: ["--crate-name", `crate${i}`, ...(i > 0 ? ["--extern", `crate${i - 1}=@build@/deps/libcrate${i - 1}.rlib`] : []), "-o", `@build@/deps/libcrate${i}.rlib`],
+    args: [
+      "--crate-name",
+      `crate${i}`,
+      ...(i > 0 ? ["--extern", `crate${i - 1}=@build@/deps/libcrate${i - 1}.rlib`] : []),
+      "-o",
+      `@build@/deps/libcrate${i}.rlib`,
+    ],
     env: {},
     cwd: "@work@",
     site: "bench",
     isBootstrap: false,
   }));
   const manifest: Manifest = {
-    schema: MANIFEST_SCHEMA_VERSION, generator: "nixify-rust", version: "bench", system: "x86_64-linux", mode: "all",
-    xpyArgs: ["build"], source: { sample: false, channel: "dev", channelSupplied: false }, placeholders: { ...PLACEHOLDERS },
+    schema: MANIFEST_SCHEMA_VERSION,
+    generator: "nixify-rust",
+    version: "bench",
+    system: "x86_64-linux",
+    mode: "all",
+    xpyArgs: ["build"],
+    source: { sample: false, channel: "dev", channelSupplied: false },
+    placeholders: { ...PLACEHOLDERS },
     steps: buildSteps(records, new Map()),
   };
   await Bun.write(join(dir, "steps.json"), JSON.stringify(manifest));

@@ -29,14 +29,23 @@ const rows: Array<[string, string]> = [];
 try {
   // deny-warnings off as in Debian's own config: Debian's patches leave unused code behind.
   const config = join(work, "config.toml");
-  await Bun.write(config, `change-id = 134650\n[build]\nrustc = "${sysroot}/bin/rustc"\ncargo = "${sysroot}/bin/cargo"\nsubmodules = false\n[rust]\ndeny-warnings = false\n`);
+  await Bun.write(
+    config,
+    `change-id = 134650\n[build]\nrustc = "${sysroot}/bin/rustc"\ncargo = "${sysroot}/bin/cargo"\nsubmodules = false\n[rust]\ndeny-warnings = false\n`,
+  );
   const shell = await gen({ src, out: join(work, "shell"), mode: "all", config, xpyArgs: ["build"], force: false });
-  rows.push(["gen --depth shell (1.85 build)", `${ms(shell.seconds.total)}: overlay copy ${ms(shell.seconds.copy)}, patched x.py ${ms(shell.seconds.xpy)}; ${shell.manifest.steps.length} steps`]);
+  rows.push([
+    "gen --depth shell (1.85 build)",
+    `${ms(shell.seconds.total)}: overlay copy ${ms(shell.seconds.copy)}, patched x.py ${ms(shell.seconds.xpy)}; ${shell.manifest.steps.length} steps`,
+  ]);
 
   const du = await lastLine(["du", "-sb", "--apparent-size", src]);
   const v = await verify({ tree: join(work, "shell"), offline: true, stateDir: join(work, "nix"), keepGoing: false, jobs: 2, only: ["step001"] });
   const step = v.steps.find((s) => s.id === "step001")!;
-  rows.push(["verify step001 (cargo build of bootstrap)", `${step.status} in ${step.seconds.toFixed(1)} s; evaluation ${v.evalSeconds.toFixed(1)} s (adds the ${(Number(du.split("\t")[0]) / 1e6).toFixed(0)} MB source to the store)`]);
+  rows.push([
+    "verify step001 (cargo build of bootstrap)",
+    `${step.status} in ${step.seconds.toFixed(1)} s; evaluation ${v.evalSeconds.toFixed(1)} s (adds the ${(Number(du.split("\t")[0]) / 1e6).toFixed(0)} MB source to the store)`,
+  ]);
 
   // Debian's choices for a tree without llvm-project's compiler-rt; the run toolchain builds the
   // bootstrap binary, whose plan then names the pinned stage0 (test/deep-cargo.test.ts).
@@ -44,8 +53,14 @@ try {
   await Bun.write(cargoConfig, "change-id = 134650\n[build]\nsubmodules = false\noptimized-compiler-builtins = false\n[rust]\ndeny-warnings = false\n");
   const t = performance.now();
   const cargo = await gen({
-    src, out: join(work, "cargo"), mode: "all", depth: "cargo", config: cargoConfig, runToolchain: sysroot,
-    xpyArgs: ["build", "--skip-stage0-validation"], force: false,
+    src,
+    out: join(work, "cargo"),
+    mode: "all",
+    depth: "cargo",
+    config: cargoConfig,
+    runToolchain: sysroot,
+    xpyArgs: ["build", "--skip-stage0-validation"],
+    force: false,
   });
   rows.push(["gen --depth cargo (1.85 build)", `${cargo.manifest.steps.length} steps in ${((performance.now() - t) / 1000).toFixed(1)} s`]);
 } finally {

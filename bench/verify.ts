@@ -20,7 +20,10 @@ const work = await mkdtemp(join(tmpdir(), "nixify-bench-"));
 
 /** A checkout whose bootstrap.py runs `echo` n times, each step reading the previous one's file. */
 async function trivialCheckout(dir: string, n: number): Promise<void> {
-  await Bun.write(join(dir, "x.py"), 'import os, sys\nsys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "src", "bootstrap"))\nimport bootstrap\nbootstrap.main()\n');
+  await Bun.write(
+    join(dir, "x.py"),
+    'import os, sys\nsys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "src", "bootstrap"))\nimport bootstrap\nbootstrap.main()\n',
+  );
   await Bun.write(join(dir, "src/ci/channel"), "dev\n");
   await Bun.write(
     join(dir, "src/bootstrap/bootstrap.py"),
@@ -40,14 +43,29 @@ for (const n of sizes.length ? sizes : [50, 500]) {
   const runner = await nixRunner({ offline: true, stateDir: plainState });
   await writeStandIn(join(plainState, "nixpkgs-host"), v.system);
   const t0 = performance.now();
-  const drvs = await spawn(["nix", "eval", "--json", "--no-write-lock-file", "--override-input", "nixpkgs", `path:${join(plainState, "nixpkgs-host")}`,
-    `path:${join(dir, "tree")}#packages.${v.system}`, "--apply", "ps: map (p: p.drvPath) (builtins.attrValues (removeAttrs ps [ \"default\" ]))"], { env: runner.env });
+  const drvs = await spawn(
+    [
+      "nix",
+      "eval",
+      "--json",
+      "--no-write-lock-file",
+      "--override-input",
+      "nixpkgs",
+      `path:${join(plainState, "nixpkgs-host")}`,
+      `path:${join(dir, "tree")}#packages.${v.system}`,
+      "--apply",
+      'ps: map (p: p.drvPath) (builtins.attrValues (removeAttrs ps [ "default" ]))',
+    ],
+    { env: runner.env },
+  );
   const t1 = performance.now();
   const built = await spawn(["nix-store", "--realise", ...(JSON.parse(drvs.stdout) as string[])], { env: runner.env });
   const t2 = performance.now();
   if (built.code !== 0) throw new Error(`plain build failed: ${built.stderr.slice(-500)}`);
   const plain = (t2 - t0) / 1000;
-  console.log(`${n} steps: verify ${v.totalSeconds.toFixed(2)} s (evaluation ${v.evalSeconds.toFixed(2)} s, ${((v.totalSeconds / n) * 1000).toFixed(1)} ms/step); ` +
-    `plain eval+build ${plain.toFixed(2)} s (evaluation ${((t1 - t0) / 1000).toFixed(2)} s); verify / plain = ${(v.totalSeconds / plain).toFixed(2)}`);
+  console.log(
+    `${n} steps: verify ${v.totalSeconds.toFixed(2)} s (evaluation ${v.evalSeconds.toFixed(2)} s, ${((v.totalSeconds / n) * 1000).toFixed(1)} ms/step); ` +
+      `plain eval+build ${plain.toFixed(2)} s (evaluation ${((t1 - t0) / 1000).toFixed(2)} s); verify / plain = ${(v.totalSeconds / plain).toFixed(2)}`,
+  );
 }
 await rm(work, { recursive: true, force: true });

@@ -63,10 +63,18 @@ export async function gen(options: GenOptions): Promise<GenResult> {
   const opts = { ...options, depth: options.depth ?? "shell" };
   // Written into the tree's flake.nix, where a value Nix cannot take fails every later evaluation.
   if (opts.nixpkgs !== undefined && !isFlakeInputUrl(opts.nixpkgs)) {
-    throw new NixifyError("usage", `--nixpkgs ${JSON.stringify(opts.nixpkgs)} is not a flake URL Nix takes`, "e.g. --nixpkgs github:NixOS/nixpkgs/nixos-unstable, git+https://HOST/nixpkgs?ref=BRANCH, path:/abs/nixpkgs or nixpkgs (the registry)");
+    throw new NixifyError(
+      "usage",
+      `--nixpkgs ${JSON.stringify(opts.nixpkgs)} is not a flake URL Nix takes`,
+      "e.g. --nixpkgs github:NixOS/nixpkgs/nixos-unstable, git+https://HOST/nixpkgs?ref=BRANCH, path:/abs/nixpkgs or nixpkgs (the registry)",
+    );
   }
   if (opts.system !== undefined && !isNixSystem(opts.system)) {
-    throw new NixifyError("usage", `--system ${JSON.stringify(opts.system)} is not a Nix system (ARCH-OS)`, "e.g. --system x86_64-linux or aarch64-darwin (a Nix system, not a Rust triple)");
+    throw new NixifyError(
+      "usage",
+      `--system ${JSON.stringify(opts.system)} is not a Nix system (ARCH-OS)`,
+      "e.g. --system x86_64-linux or aarch64-darwin (a Nix system, not a Rust triple)",
+    );
   }
   const start = performance.now();
   const out = resolve(opts.out);
@@ -196,7 +204,11 @@ async function makeTempDir(): Promise<string> {
   try {
     return await realpath(await mkdtemp(join(tmpdir(), "nixify-rust-")));
   } catch (e) {
-    throw new NixifyError("badInput", `cannot make a temporary folder in ${tmpdir()}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, "set TMPDIR to a writable folder (or unset it for /tmp)");
+    throw new NixifyError(
+      "badInput",
+      `cannot make a temporary folder in ${tmpdir()}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      "set TMPDIR to a writable folder (or unset it for /tmp)",
+    );
   }
 }
 
@@ -206,7 +218,11 @@ async function assertWritableDir(path: string, flag: string): Promise<void> {
     await mkdir(path, { recursive: true });
     await access(path, constants.W_OK);
   } catch (e) {
-    throw new NixifyError("badInput", `${flag} ${path} cannot be x.py's build dir: ${unwritableFolder(e)}`, "name a writable folder, or leave --build-dir out for a temp folder");
+    throw new NixifyError(
+      "badInput",
+      `${flag} ${path} cannot be x.py's build dir: ${unwritableFolder(e)}`,
+      "name a writable folder, or leave --build-dir out for a temp folder",
+    );
   }
 }
 
@@ -215,7 +231,18 @@ async function assertToolchain(dir: string): Promise<void> {
   for (const tool of ["rustc", "cargo"]) {
     const path = join(dir, "bin", tool);
     const st = await stat(path).catch(() => undefined);
-    if (st?.isFile() && (await access(path, constants.X_OK).then(() => true, () => false))) continue;
-    throw new NixifyError("badInput", `--run-toolchain ${dir} has ${st ? `a bin/${tool} that is not an executable file` : `no bin/${tool}`}`, "pass a toolchain folder with bin/rustc and bin/cargo (e.g. ~/.rustup/toolchains/NAME)");
+    if (
+      st?.isFile() &&
+      (await access(path, constants.X_OK).then(
+        () => true,
+        () => false,
+      ))
+    )
+      continue;
+    throw new NixifyError(
+      "badInput",
+      `--run-toolchain ${dir} has ${st ? `a bin/${tool} that is not an executable file` : `no bin/${tool}`}`,
+      "pass a toolchain folder with bin/rustc and bin/cargo (e.g. ~/.rustup/toolchains/NAME)",
+    );
   }
 }

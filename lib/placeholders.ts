@@ -16,7 +16,8 @@ export const PLACEHOLDERS = {
   "@llvm-config@": "the llvm-config of nixpkgs' LLVM of the major version the build used (where it used the machine's)",
   "@llvm-libdir@": "the library folder of that LLVM",
   "@libstdcxx-dir@": "the folder of the step's C++ compiler's static libstdc++ (as the bootstrap finds it: c++ -print-file-name=libstdc++.a)",
-  "@compiler-rt-dir@": "the folder of the compiler-rt builtins archive of nixpkgs' LLVM of that major version (build.optimized-compiler-builtins, where it named the machine's)",
+  "@compiler-rt-dir@":
+    "the folder of the compiler-rt builtins archive of nixpkgs' LLVM of that major version (build.optimized-compiler-builtins, where it named the machine's)",
 } as const;
 
 export type Placeholder = keyof typeof PLACEHOLDERS;
@@ -50,9 +51,7 @@ export function substitutions(var_: string, placeholders: Placeholder[]): string
 
 /** Replaces each path (longest first, so nested ones win) by its placeholder. */
 export function makeSymbolizer(paths: Array<[string, Placeholder]>): (text: string) => string {
-  const ordered = paths
-    .filter(([path]) => path.length > 1)
-    .sort((a, b) => b[0].length - a[0].length);
+  const ordered = paths.filter(([path]) => path.length > 1).sort((a, b) => b[0].length - a[0].length);
   return (text) => {
     let out = text;
     for (const [path, placeholder] of ordered) out = out.split(path).join(placeholder);

@@ -41,10 +41,7 @@ function killGroup(pgid: number, signal: NodeJS.Signals): void {
 }
 
 function stopError(signal: StopSignal): NixifyError {
-  return new NixifyError(
-    signal === "SIGINT" ? "interrupted" : "terminated",
-    `stopped by ${signal}: child processes stopped, temporary files removed`,
-  );
+  return new NixifyError(signal === "SIGINT" ? "interrupted" : "terminated", `stopped by ${signal}: child processes stopped, temporary files removed`);
 }
 
 /** The stop error, if a signal arrived; commands that end with one report it instead of their result. */
@@ -175,7 +172,12 @@ async function runChild(argv: string[], opts: SpawnOptions, onStdout: (text: str
 export async function spawn(argv: string[], opts: SpawnOptions = {}): Promise<SpawnResult> {
   const stdout: string[] = [];
   const stderr: string[] = [];
-  const code = await runChild(argv, opts, (t) => stdout.push(t), (t) => stderr.push(t));
+  const code = await runChild(
+    argv,
+    opts,
+    (t) => stdout.push(t),
+    (t) => stderr.push(t),
+  );
   return { code, stdout: stdout.join(""), stderr: stderr.join("") };
 }
 

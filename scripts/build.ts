@@ -54,7 +54,10 @@ export function hostTarget(): Target | undefined {
 /** `--target` values (repeated or comma-separated: host, all, or target names) -> targets. */
 export function parseTargets(values: string[]): Target[] {
   const out = new Set<Target>();
-  for (const value of values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean)) {
+  for (const value of values
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter(Boolean)) {
     if (value === "all") for (const t of Object.keys(TARGETS) as Target[]) out.add(t);
     else if (value === "host") {
       const host = hostTarget();

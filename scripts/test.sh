@@ -9,6 +9,7 @@ bash scripts/setup.sh
 # The fast checks first, so that a type error or a broken unit stops the run in seconds, not
 # after the downloads and the slow suites.
 bun run typecheck
+bun run format:check
 bun test test/unit
 # The compiler cones (test/compiler-cone.test.ts) compile rustc_llvm's C++ against Debian's LLVM 14
 # (1.63) and LLVM 22 (1.95, from Debian 12's security archive), whose compiler-rt builtins 1.95's std

@@ -35,7 +35,10 @@ test("a nixpkgs without the tree's LLVM fails the steps that name it, saying wha
   expect(other.stderr).toBe("");
   expect(other.code).toBe(0);
   // With it, the step takes that LLVM's llvm-config.
-  const withLlvm = await stepDrv(`{ bash = "/x"; rustc = "/x"; cargo = "/x"; llvmPackages_22 = { llvm = { dev = "/llvm-dev"; lib = "/llvm-lib"; }; }; }`, "@llvm-config@");
+  const withLlvm = await stepDrv(
+    `{ bash = "/x"; rustc = "/x"; cargo = "/x"; llvmPackages_22 = { llvm = { dev = "/llvm-dev"; lib = "/llvm-lib"; }; }; }`,
+    "@llvm-config@",
+  );
   expect(withLlvm.stderr).toBe("");
   expect(withLlvm.code).toBe(0);
 });

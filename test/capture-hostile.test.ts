@@ -25,7 +25,14 @@ async function sampleWith(dir: string, edit: (py: string) => string): Promise<st
 
 /** Python lines run first thing in the sample's main(). */
 function atMain(code: string): (py: string) => string {
-  return (py) => py.replace("def main():\n", `def main():\n${code.split("\n").map((l) => `    ${l}\n`).join("")}`);
+  return (py) =>
+    py.replace(
+      "def main():\n",
+      `def main():\n${code
+        .split("\n")
+        .map((l) => `    ${l}\n`)
+        .join("")}`,
+    );
 }
 
 type Steps = { steps: Array<{ id: string; command: string; args: string[]; env: { [k: string]: string }; cwd: string }> };
@@ -105,7 +112,8 @@ describe("x.py's children and output", () => {
     const dir = await tempDir();
     const src = await sampleWith(dir, atMain('line = "x" * 1023 + "\\n"\nfor _ in range(200):\n    sys.stdout.write(line * 1024)'));
     // ru_maxrss of the CLI (and of everything it waited for), in KiB, as a parent sees it.
-    const measure = "import resource, subprocess, sys\nr = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\nprint(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)";
+    const measure =
+      "import resource, subprocess, sys\nr = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\nprint(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)";
     const r = await spawn(["python3", "-c", measure, process.execPath, MAIN, "gen", "--src", src, "--out", join(dir, "out")], { cwd: dir });
     const [code, kib] = r.stdout.trim().split(" ").map(Number);
     expect(code).toBe(ExitCode.ok);
@@ -174,7 +182,10 @@ describe("bootstrap.py's run, bound by its own signature", () => {
     const dir = await tempDir();
     const src = await sampleWith(dir, (py) =>
       atMain('run(["quiet-tool"], verbose=-1)\nrun(["loud-tool"], 2)')(
-        py.replace("def run(args, verbose=False, exception=False, is_bootstrap=False, **kwargs):", "def run(args, verbose=0, exception=False, is_bootstrap=False, **kwargs):"),
+        py.replace(
+          "def run(args, verbose=False, exception=False, is_bootstrap=False, **kwargs):",
+          "def run(args, verbose=0, exception=False, is_bootstrap=False, **kwargs):",
+        ),
       ),
     );
     const r = await cli(["gen", "--src", src, "--out", join(dir, "out")], { cwd: dir });
@@ -192,7 +203,10 @@ describe("bootstrap.py's run, bound by its own signature", () => {
 
   test("a call run's signature cannot bind, and a shell string, are refused in one line", async () => {
     for (const [call, said] of [
-      ["run()", /bootstrap\.py:\d+ main: a call of run does not fit its signature run\(args, verbose=False, exception=False, is_bootstrap=False, \*\*kwargs\): missing a required argument: 'args'/],
+      [
+        "run()",
+        /bootstrap\.py:\d+ main: a call of run does not fit its signature run\(args, verbose=False, exception=False, is_bootstrap=False, \*\*kwargs\): missing a required argument: 'args'/,
+      ],
       ['run("echo hi", shell=True)', /bootstrap\.py:\d+ main: run\(\.\.\., shell=True\) hands a shell command line to run/],
     ] as const) {
       const dir = await tempDir();
@@ -215,8 +229,13 @@ describe("secrets bootstrap.py sets itself", () => {
       BLOB: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
       OPAQUE: "Zm9vYmFyLXNlY3JldC12YWx1ZS0xMjM0NTY3ODkwLWFiY2RlZg",
     };
-    const sets = Object.entries(secrets).map(([k, v]) => `env["${k}"] = "${v}"`).join("\n");
-    const src = await sampleWith(dir, atMain(`env = os.environ.copy()\n${sets}\nenv["PLAIN"] = "hello world"\nenv["SOURCE_HASH"] = "${secrets.BLOB}"\nrun(["true"], env=env)`));
+    const sets = Object.entries(secrets)
+      .map(([k, v]) => `env["${k}"] = "${v}"`)
+      .join("\n");
+    const src = await sampleWith(
+      dir,
+      atMain(`env = os.environ.copy()\n${sets}\nenv["PLAIN"] = "hello world"\nenv["SOURCE_HASH"] = "${secrets.BLOB}"\nrun(["true"], env=env)`),
+    );
     const r = await cli(["gen", "--src", src, "--out", join(dir, "out")], { cwd: dir });
     expect(r.code).toBe(ExitCode.ok);
     const warning = r.stderr.split("\n").filter((l) => l.includes("look like credentials"));
@@ -242,7 +261,10 @@ describe("signals", () => {
     return { src, marker };
   }
 
-  for (const [signal, code] of [["SIGINT", ExitCode.interrupted], ["SIGTERM", ExitCode.terminated]] as const) {
+  for (const [signal, code] of [
+    ["SIGINT", ExitCode.interrupted],
+    ["SIGTERM", ExitCode.terminated],
+  ] as const) {
     test(`${signal} during gen stops x.py, removes the temp folders, exits ${code} with one line`, async () => {
       const dir = await tempDir();
       const { src, marker } = await sleepingSample(dir);
@@ -259,7 +281,11 @@ describe("signals", () => {
       expectOneLineFailure(r.stderr);
       expect(await readdir(tmp)).toEqual([".keep"]);
       expect(await readdir(dir)).not.toContain("out");
-      expect(await gone(async () => ((await readlink(`/proc/${pid}/exe`).catch(() => undefined)) && !(await readFile(`/proc/${pid}/stat`, "latin1")).match(/^\d+ \(.*\) Z/) ? [pid] : []))).toEqual([]);
+      expect(
+        await gone(async () =>
+          (await readlink(`/proc/${pid}/exe`).catch(() => undefined)) && !(await readFile(`/proc/${pid}/stat`, "latin1")).match(/^\d+ \(.*\) Z/) ? [pid] : [],
+        ),
+      ).toEqual([]);
     }, 60_000);
   }
 
@@ -295,7 +321,12 @@ describe("signals", () => {
     /** The old tree at o (made again if a test lost it or replaced it), and nothing beside it. */
     async function oldTree(): Promise<void> {
       // The old tree says so in its steps.json (x.py's arguments), the new one does not.
-      const args = await Bun.file(join(dir, "o/steps.json")).json().then((m) => m.xpyArgs, () => undefined);
+      const args = await Bun.file(join(dir, "o/steps.json"))
+        .json()
+        .then(
+          (m) => m.xpyArgs,
+          () => undefined,
+        );
       if (JSON.stringify(args) === JSON.stringify(["build", "old"])) return;
       for (const f of await readdir(dir)) if (f.startsWith(".o.")) await rm(join(dir, f), { recursive: true, force: true });
       expect((await cli(["gen", "--src", src, "--out", "o", "--", "build", "old"], { cwd: dir })).code).toBe(ExitCode.ok);
@@ -323,7 +354,10 @@ describe("signals", () => {
 
     test("two Ctrl-Cs half a second apart (issue 26): exit interrupted, the old tree as it was", async () => {
       await oldTree();
-      const r = await genSignalled([[0.5, "SIGINT"], [0.5, "SIGINT"]]);
+      const r = await genSignalled([
+        [0.5, "SIGINT"],
+        [0.5, "SIGINT"],
+      ]);
       expect(r.code).toBe(ExitCode.interrupted);
       expectOneLineFailure(r.stderr);
       expect(r.stderr.includes("steps written")).toBe(false);
@@ -343,7 +377,21 @@ describe("signals", () => {
     test("signals at any moment: the tree there before, untouched, or a whole new one", async () => {
       await oldTree();
       const names = (l: string[]) => l.map((line) => line.split("\t")[0]);
-      const moments: Array<Array<[number, "SIGINT" | "SIGTERM"]>> = [[[0, "SIGINT"], [0, "SIGINT"]], [[1.5, "SIGTERM"], [0.05, "SIGINT"]], [[3, "SIGINT"]], [[6, "SIGTERM"], [0.2, "SIGTERM"]]];
+      const moments: Array<Array<[number, "SIGINT" | "SIGTERM"]>> = [
+        [
+          [0, "SIGINT"],
+          [0, "SIGINT"],
+        ],
+        [
+          [1.5, "SIGTERM"],
+          [0.05, "SIGINT"],
+        ],
+        [[3, "SIGINT"]],
+        [
+          [6, "SIGTERM"],
+          [0.2, "SIGTERM"],
+        ],
+      ];
       for (const signals of moments) {
         const r = await genSignalled(signals);
         expect<number[]>([ExitCode.ok, ExitCode.interrupted, ExitCode.terminated]).toContain(r.code);
@@ -398,7 +446,10 @@ describe(".env files of the current folder are not loaded", () => {
     let bin = "";
     beforeAll(async () => {
       const dist = await tempDir("nixify-dist-");
-      const built = await spawn([process.execPath, "run", join(ROOT, "scripts/build.ts"), "--target", "host", "--outdir", dist], { cwd: ROOT, env: process.env });
+      const built = await spawn([process.execPath, "run", join(ROOT, "scripts/build.ts"), "--target", "host", "--outdir", dist], {
+        cwd: ROOT,
+        env: process.env,
+      });
       if (built.code !== 0) throw new Error(`scripts/build.ts --target host failed (exit ${built.code}):\n${built.stderr}${built.stdout}`);
       bin = join(await tempDir("nixify-bin-"), "nixify-rust");
       await copyFile(join(dist, "nixify-rust"), bin);

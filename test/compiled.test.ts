@@ -11,7 +11,6 @@ import { tempDir } from "./helpers.ts";
 
 const ROOT = join(import.meta.dir, "..");
 
-
 let work = "";
 let bin = "";
 

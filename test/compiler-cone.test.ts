@@ -41,12 +41,30 @@ async function unpack(version: "1.63" | "1.95") {
 /** verify of `steps` of `tree` offline against the prepared checkout `src`: every one must pass; the report. */
 async function verifyCone(dir: string, tree: string, steps: Step[], toolchain: string, src: string): Promise<VerifyReport> {
   const v = await cli(
-    ["verify", tree, "--offline", "--state", join(dir, "nix"), "--toolchain", toolchain, "--src", src, "--jobs", "2", "--json", "--only", steps.map((s) => s.id).join(",")],
+    [
+      "verify",
+      tree,
+      "--offline",
+      "--state",
+      join(dir, "nix"),
+      "--toolchain",
+      toolchain,
+      "--src",
+      src,
+      "--jobs",
+      "2",
+      "--json",
+      "--only",
+      steps.map((s) => s.id).join(","),
+    ],
     { cwd: dir },
   );
   const report = JSON.parse(v.stdout || "{}") as VerifyReport;
-  expect({ code: v.code, notPassed: (report.steps ?? []).filter((s) => s.status !== "passed").map((s) => `${s.id} ${s.label} ${s.reason ?? ""}`), err: v.code ? v.stderr.slice(-3000) : "" })
-    .toEqual({ code: 0, notPassed: [], err: "" });
+  expect({
+    code: v.code,
+    notPassed: (report.steps ?? []).filter((s) => s.status !== "passed").map((s) => `${s.id} ${s.label} ${s.reason ?? ""}`),
+    err: v.code ? v.stderr.slice(-3000) : "",
+  }).toEqual({ code: 0, notPassed: [], err: "" });
   return report;
 }
 
@@ -69,7 +87,13 @@ describe("a cone of Rust 1.63's compiler, captured whole", () => {
     const { dir, tree, manifest, label } = await unpack("1.63");
     const steps = cone(manifest, [label("rustc rustc_data_structures").id, label("rustc rustc_llvm").id]);
     const labels = steps.map((s) => s.label);
-    for (const l of ["build-script psm", "build-script rustc_llvm", "rustc rustc_macros", "rustc std", "handover x86_64-unknown-linux-gnu/stage0-sysroot (27 files)"]) {
+    for (const l of [
+      "build-script psm",
+      "build-script rustc_llvm",
+      "rustc rustc_macros",
+      "rustc std",
+      "handover x86_64-unknown-linux-gnu/stage0-sysroot (27 files)",
+    ]) {
       expect(labels).toContain(l);
     }
     // The machine's LLVM and libstdc++ are placeholders: nixpkgs' llvmPackages_14 (offline, the

@@ -42,8 +42,23 @@ describe.skipIf(!orig)("gen --depth cargo on prepared real Rust 1.85 sources", (
     );
     const sysroot = await supportPath("toolchain-for.sh", "1.85");
     const g = await cli(
-      ["gen", "--src", src, "--depth", "cargo", "--config", "config.toml", "--run-toolchain", sysroot, "--out", "tree", "--json",
-        "--", "build", "--skip-stage0-validation"],
+      [
+        "gen",
+        "--src",
+        src,
+        "--depth",
+        "cargo",
+        "--config",
+        "config.toml",
+        "--run-toolchain",
+        sysroot,
+        "--out",
+        "tree",
+        "--json",
+        "--",
+        "build",
+        "--skip-stage0-validation",
+      ],
       { cwd: dir },
     );
     expect({ code: g.code, err: g.code ? g.stderr.slice(-3000) : "" }).toEqual({ code: 0, err: "" });

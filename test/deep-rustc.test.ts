@@ -89,15 +89,27 @@ describe.skipIf(!orig)("gen --depth rustc on prepared real Rust 1.63 sources", (
     expect(await filesOf("rustc compiler_builtins (metadata)")).toEqual(["libcompiler_builtins.rmeta"]);
     expect(await filesOf("rustc compiler_builtins")).toEqual(["compiler_builtins.d", "libcompiler_builtins.rlib"]);
     // An output holds only what its step wrote: std's has libstd, not core's rlib.
-    const stdOut = await readdir(join(report.steps.find((s) => s.id === std.id)!.outPath!, std.outputs![0]!.replace("@build@", "build").replace(/\/[^/]+$/, "")));
+    const stdOut = await readdir(
+      join(report.steps.find((s) => s.id === std.id)!.outPath!, std.outputs![0]!.replace("@build@", "build").replace(/\/[^/]+$/, "")),
+    );
     expect(stdOut.some((f) => f.startsWith("libstd-"))).toBe(true);
     expect(stdOut.some((f) => f.startsWith("libcore-"))).toBe(false);
 
     // The sysroot of the tree, built by Nix from the step outputs.
     const runner = await nixRunner({ offline: true, stateDir: state });
     const b = await spawn(
-      ["nix", ...runner.flakeArgs, "build", "--no-link", "--json", "--no-write-lock-file",
-        "--override-input", "nixpkgs", `path:${join(state, "nixpkgs-host")}`, `path:${join(dir, "tree")}#sysroot`],
+      [
+        "nix",
+        ...runner.flakeArgs,
+        "build",
+        "--no-link",
+        "--json",
+        "--no-write-lock-file",
+        "--override-input",
+        "nixpkgs",
+        `path:${join(state, "nixpkgs-host")}`,
+        `path:${join(dir, "tree")}#sysroot`,
+      ],
       { env: runner.env },
     );
     expect({ code: b.code, err: b.code ? b.stderr.slice(-2000) : "" }).toEqual({ code: 0, err: "" });
@@ -139,9 +151,12 @@ describe.skipIf(!orig)("gen --depth rustc on prepared real Rust 1.63 sources", (
     const again = await cli(["verify", "tree", "--offline", "--state", state, "--toolchain", stage0, "--src", changed, "--json"], { cwd: dir });
     expect(again.code).toBe(0);
     const second = JSON.parse(again.stdout) as VerifyReport;
-    expect(second.steps.filter((s) => s.status === "passed").map((s) => s.label).sort()).toEqual([
-      "handover x86_64-unknown-linux-gnu/stage0-sysroot (27 files)", "rustc getopts", "rustc test",
-    ]);
+    expect(
+      second.steps
+        .filter((s) => s.status === "passed")
+        .map((s) => s.label)
+        .sort(),
+    ).toEqual(["handover x86_64-unknown-linux-gnu/stage0-sysroot (27 files)", "rustc getopts", "rustc test"]);
     expect(second.steps.filter((s) => s.status === "built").length).toBe(manifest.steps.length - 3);
     expect(again.stderr).toContain(`3 passed, ${manifest.steps.length - 3} already built`);
   }, 1_200_000);

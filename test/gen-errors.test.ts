@@ -82,7 +82,10 @@ describe("gen refuses bad input", () => {
     const dir = await tempDir();
     // A bootstrap.py that writes a record of its own, without args, after a valid one.
     const src = await sampleWith(dir, (py) =>
-      py.replace("def main():", 'def main():\n    run(["rustc", "--version"])\n    open(os.environ["NIXIFY_RECORD_FILE"], "a").write(\'{"type": "rust_compiler_invocation", "schema": 1, "seq": 2, "command": "x"}\\n\')\n    return\n\ndef unused():'),
+      py.replace(
+        "def main():",
+        'def main():\n    run(["rustc", "--version"])\n    open(os.environ["NIXIFY_RECORD_FILE"], "a").write(\'{"type": "rust_compiler_invocation", "schema": 1, "seq": 2, "command": "x"}\\n\')\n    return\n\ndef unused():',
+      ),
     );
     await expectFailure(["gen", "--src", src], dir, "invalidRecord", /records\.jsonl:2: .*args/);
   });

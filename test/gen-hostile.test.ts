@@ -21,7 +21,11 @@ async function checkout(src: string, sentinel: string, edit: (py: string) => str
   return src;
 }
 
-const exists = (path: string) => lstat(path).then(() => true, () => false);
+const exists = (path: string) =>
+  lstat(path).then(
+    () => true,
+    () => false,
+  );
 
 /** One line and a hint, no stack trace. */
 function expectOneLine(stderr: string) {
@@ -61,7 +65,11 @@ describe("--force never loses the source or anything gen did not make", () => {
     await symlink(join(dir, "work"), join(dir, "link-to-work"));
     await symlink(src, join(dir, "link-to-rust"));
     const before = await listing(dir);
-    for (const [s, out] of [[src, join(dir, "link-to-work")], [join(dir, "link-to-rust"), join(dir, "work")], [join(dir, "link-to-rust"), join(dir, "link-to-rust")]]) {
+    for (const [s, out] of [
+      [src, join(dir, "link-to-work")],
+      [join(dir, "link-to-rust"), join(dir, "work")],
+      [join(dir, "link-to-rust"), join(dir, "link-to-rust")],
+    ]) {
       const r = await cli(["gen", "--src", s!, "--out", out!, "--force"], { cwd: dir });
       expect({ out, code: r.code }).toEqual({ out, code: ExitCode.wouldLoseSource });
     }
@@ -74,7 +82,13 @@ describe("--force never loses the source or anything gen did not make", () => {
     const home = join(dir, "home");
     await Bun.write(join(home, "notes.txt"), "precious");
     const env = { ...process.env, HOME: home };
-    for (const [out, cwd] of [[home, dir], [dir, dir], ["/", dir], [".", home], ["..", home]]) {
+    for (const [out, cwd] of [
+      [home, dir],
+      [dir, dir],
+      ["/", dir],
+      [".", home],
+      ["..", home],
+    ]) {
       const r = await cli(["gen", "--out", out!, "--force"], { cwd, env });
       expect({ out, code: r.code }).toEqual({ out, code: ExitCode.wouldLoseSource });
       expectOneLine(r.stderr);
@@ -154,7 +168,10 @@ test("escape sequences in a recorded argument reach no terminal: gen, verify and
   expect({ code: v.code, err: v.code === 0 ? "" : v.stderr }).toEqual({ code: 0, err: "" });
   expect(v.stderr).not.toMatch(control);
   expect(v.stderr).toMatch(/step001 ⚙️ other echo cleared \.\.\. [\d.]+s ✔ passed/);
-  for (const [format, line] of [["mermaid", '  step001["step001 ⚙️ other echo cleared"]'], ["dot", '  step001 [label="step001 ⚙️ other echo cleared"];']]) {
+  for (const [format, line] of [
+    ["mermaid", '  step001["step001 ⚙️ other echo cleared"]'],
+    ["dot", '  step001 [label="step001 ⚙️ other echo cleared"];'],
+  ]) {
     const r = await cli(["graph", "out", "--format", format!], { cwd: dir });
     expect(r.code).toBe(0);
     expect(r.stdout).not.toMatch(control);
@@ -176,11 +193,32 @@ describe("gen writes no tree that can never evaluate", () => {
       return r.code === 0;
     };
     const urls = [
-      "github:NixOS/nixpkgs/nixos-unstable", "github:NixOS/nixpkgs?dir=lib", "gitlab:owner/nixpkgs", "sourcehut:~owner/nixpkgs",
-      "nixpkgs", "nixpkgs/nixos-24.05", "flake:nixpkgs", "path:/nix/nixpkgs", "path:./nixpkgs", "git+https://github.com/NixOS/nixpkgs?ref=nixos-unstable",
-      "git+ssh://git@github.com/NixOS/nixpkgs", "git+file:///srv/nixpkgs", "hg+https://example.org/nixpkgs", "https://github.com/NixOS/nixpkgs/archive/master.tar.gz",
-      "foo:bar", "github:NixOS", "github:/nixpkgs", "github:NixOS/nixpkgs#x", "nixpkgs/a/b", "./nixpkgs", "git+ftp://example.org/nixpkgs",
-      "https://example.org/nixpkgs", "tarball+https://example.org/nixpkgs.tar.gz", "https:", "not a url", 'x"y',
+      "github:NixOS/nixpkgs/nixos-unstable",
+      "github:NixOS/nixpkgs?dir=lib",
+      "gitlab:owner/nixpkgs",
+      "sourcehut:~owner/nixpkgs",
+      "nixpkgs",
+      "nixpkgs/nixos-24.05",
+      "flake:nixpkgs",
+      "path:/nix/nixpkgs",
+      "path:./nixpkgs",
+      "git+https://github.com/NixOS/nixpkgs?ref=nixos-unstable",
+      "git+ssh://git@github.com/NixOS/nixpkgs",
+      "git+file:///srv/nixpkgs",
+      "hg+https://example.org/nixpkgs",
+      "https://github.com/NixOS/nixpkgs/archive/master.tar.gz",
+      "foo:bar",
+      "github:NixOS",
+      "github:/nixpkgs",
+      "github:NixOS/nixpkgs#x",
+      "nixpkgs/a/b",
+      "./nixpkgs",
+      "git+ftp://example.org/nixpkgs",
+      "https://example.org/nixpkgs",
+      "tarball+https://example.org/nixpkgs.tar.gz",
+      "https:",
+      "not a url",
+      'x"y',
     ];
     // One at a time: evaluations side by side in one store fail now and then for reasons of their own.
     const verdicts: Array<{ url: string; nix: boolean; gen: boolean }> = [];
@@ -189,7 +227,13 @@ describe("gen writes no tree that can never evaluate", () => {
     expect(verdicts.filter((v) => v.nix).length).toBe(14);
     // The CLI: refused before x.py runs, nothing written.
     const src = await checkout(join(dir, "rust"), join(dir, "ran"));
-    for (const args of [["--nixpkgs", "foo:bar"], ["--nixpkgs", "github:NixOS"], ["--system", 'x"y'], ["--system", "x86_64-unknown-linux-gnu"], ["--system", "x86_64"]]) {
+    for (const args of [
+      ["--nixpkgs", "foo:bar"],
+      ["--nixpkgs", "github:NixOS"],
+      ["--system", 'x"y'],
+      ["--system", "x86_64-unknown-linux-gnu"],
+      ["--system", "x86_64"],
+    ]) {
       const r = await cli(["gen", "--src", src, "--out", "out", ...args], { cwd: dir });
       expect({ args, code: r.code }).toEqual({ args, code: ExitCode.usage });
       expectOneLine(r.stderr);
@@ -197,12 +241,26 @@ describe("gen writes no tree that can never evaluate", () => {
     expect(await exists(join(dir, "out"))).toBe(false);
     expect(await exists(join(dir, "ran"))).toBe(false);
     // What is taken is written as it was given, and the tree evaluates.
-    const r = await cli(["gen", "--src", src, "--out", "out", "--nixpkgs", "git+https://github.com/NixOS/nixpkgs?ref=nixos-unstable", "--system", "aarch64-linux"], { cwd: dir });
+    const r = await cli(
+      ["gen", "--src", src, "--out", "out", "--nixpkgs", "git+https://github.com/NixOS/nixpkgs?ref=nixos-unstable", "--system", "aarch64-linux"],
+      { cwd: dir },
+    );
     expect(r.code).toBe(0);
     expect(await Bun.file(join(dir, "out/flake.nix")).text()).toContain('url = "git+https://github.com/NixOS/nixpkgs?ref=nixos-unstable";');
     await writeStandIn(join(dir, "standin-arm"), "aarch64-linux");
-    const e = await spawn(["nix", "eval", "--raw", "--no-write-lock-file", "--override-input", "nixpkgs", `path:${join(dir, "standin-arm")}`,
-      `path:${join(dir, "out")}#packages.aarch64-linux.default.system`], { env });
+    const e = await spawn(
+      [
+        "nix",
+        "eval",
+        "--raw",
+        "--no-write-lock-file",
+        "--override-input",
+        "nixpkgs",
+        `path:${join(dir, "standin-arm")}`,
+        `path:${join(dir, "out")}#packages.aarch64-linux.default.system`,
+      ],
+      { env },
+    );
     expect({ code: e.code, out: e.stdout, err: e.code === 0 ? "" : e.stderr }).toEqual({ code: 0, out: "aarch64-linux", err: "" });
   });
 
@@ -231,8 +289,19 @@ describe("gen writes no tree that can never evaluate", () => {
     const limit = await checkout(join(dir, "limit"), join(dir, "ran"), chainOf(MAX_CHAIN));
     expect((await cli(["gen", "--src", limit, "--out", "out"], { cwd: dir })).code).toBe(0);
     await writeStandIn(join(dir, "standin"), "x86_64-linux");
-    const e = await spawn(["nix", "eval", "--raw", "--no-write-lock-file", "--override-input", "nixpkgs", `path:${join(dir, "standin")}`,
-      `path:${join(dir, "out")}#packages.x86_64-linux.step${MAX_CHAIN}.drvPath`], { env: await offlineNixEnv(join(dir, "nix")) });
+    const e = await spawn(
+      [
+        "nix",
+        "eval",
+        "--raw",
+        "--no-write-lock-file",
+        "--override-input",
+        "nixpkgs",
+        `path:${join(dir, "standin")}`,
+        `path:${join(dir, "out")}#packages.x86_64-linux.step${MAX_CHAIN}.drvPath`,
+      ],
+      { env: await offlineNixEnv(join(dir, "nix")) },
+    );
     expect({ code: e.code, err: e.code === 0 ? "" : e.stderr.slice(-500) }).toEqual({ code: 0, err: "" });
     expect(e.stdout).toEndWith(`-step${MAX_CHAIN}-other-echo-${MAX_CHAIN - 1}.drv`);
   });
@@ -363,8 +432,22 @@ describe("a symlinked --out", () => {
     await writeStandIn(join(dir, "standin"), "x86_64-linux");
     const env = await offlineNixEnv(join(dir, "nix"));
     const system = (await Bun.file(join(real, "steps.json")).json()).system;
-    const e = await spawn(["nix", "eval", "--raw", "--no-write-lock-file", "--override-input", "tree", `path:${real}`,
-      "--override-input", "tree/nixpkgs", `path:${join(dir, "standin")}`, `path:${real}/step001#packages.${system}.default.name`], { env });
+    const e = await spawn(
+      [
+        "nix",
+        "eval",
+        "--raw",
+        "--no-write-lock-file",
+        "--override-input",
+        "tree",
+        `path:${real}`,
+        "--override-input",
+        "tree/nixpkgs",
+        `path:${join(dir, "standin")}`,
+        `path:${real}/step001#packages.${system}.default.name`,
+      ],
+      { env },
+    );
     expect({ code: e.code, out: e.stdout, err: e.code === 0 ? "" : e.stderr }).toEqual({ code: 0, out: "step001-rustc-greeting", err: "" });
   });
 
@@ -395,8 +478,21 @@ test("step ids are padded to the width the step count needs, so they sort in ste
   await writeStandIn(join(dir, "standin"), "x86_64-linux");
   const env = await offlineNixEnv(join(dir, "nix"));
   const system = (await Bun.file(join(dir, "out/steps.json")).json()).system;
-  const e = await spawn(["nix", "eval", "--json", "--no-write-lock-file", "--override-input", "nixpkgs", `path:${join(dir, "standin")}`,
-    `path:${join(dir, "out")}#packages.${system}`, "--apply", "builtins.attrNames"], { env });
+  const e = await spawn(
+    [
+      "nix",
+      "eval",
+      "--json",
+      "--no-write-lock-file",
+      "--override-input",
+      "nixpkgs",
+      `path:${join(dir, "standin")}`,
+      `path:${join(dir, "out")}#packages.${system}`,
+      "--apply",
+      "builtins.attrNames",
+    ],
+    { env },
+  );
   expect(e.code).toBe(0);
   expect(JSON.parse(e.stdout)).toEqual(["default", ...steps.map((s) => s.id)]);
 });

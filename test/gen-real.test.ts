@@ -43,9 +43,10 @@ for (const version of ["1.63", "1.85"] as const) {
     test("mode all, no config: stage0 downloads as fixed-output fetches, unpacks, the cargo build of bootstrap, then the binary", async () => {
       const { manifest, stderr } = await gen(src, []);
       expect(stderr).toContain("supplies a config.toml with build.submodules = false");
-      const sequence: string[] = version === "1.63"
-        ? ["download", "unpack", "download", "unpack", "download", "unpack", "cargo", "bootstrap"]
-        : ["download", "download", "download", "unpack", "unpack", "unpack", "cargo", "bootstrap"];
+      const sequence: string[] =
+        version === "1.63"
+          ? ["download", "unpack", "download", "unpack", "download", "unpack", "cargo", "bootstrap"]
+          : ["download", "download", "download", "unpack", "unpack", "unpack", "cargo", "bootstrap"];
       expect(kinds(manifest) as string[]).toEqual(sequence);
       const sums = await readStage0Checksums(src);
       for (const s of manifest.steps.filter((s) => s.kind === "download")) {
@@ -104,7 +105,14 @@ for (const version of ["1.63", "1.85"] as const) {
     test("the copy gen works in is cheap: links, with real files only for what it patches", async () => {
       const dest = join(await tempDir(), "copy");
       const t0 = performance.now();
-      await makeOverlay(src, dest, new Map([["src/bootstrap/bootstrap.py", "patched"], ["src/ci/channel", "dev\n"]]));
+      await makeOverlay(
+        src,
+        dest,
+        new Map([
+          ["src/bootstrap/bootstrap.py", "patched"],
+          ["src/ci/channel", "dev\n"],
+        ]),
+      );
       const ms = performance.now() - t0;
       let realFiles = 0;
       let entries = 0;

@@ -31,7 +31,12 @@ describe("gen on the sample tree", () => {
       ["step004", "bootstrap", "bootstrap hello", ["step002"]],
     ]);
     // A step's composite is its prime times its inputs' primes: factoring recovers the inputs.
-    expect(m.steps.map((s) => [s.prime, s.composite])).toEqual([[2, "2"], [3, "6"], [5, "5"], [7, "21"]]);
+    expect(m.steps.map((s) => [s.prime, s.composite])).toEqual([
+      [2, "2"],
+      [3, "6"],
+      [5, "5"],
+      [7, "21"],
+    ]);
     expect(m.steps.map((s) => s.emoji)).toEqual(["🦀", "🦀", "🦀", "🥾"]);
     const files = await readdir(join(dir, "bootstrap"));
     for (const f of ["flake.nix", "steps.nix", "steps.json", "builders.nix", "run-step.sh", "step001", "step004", "src"]) expect(files).toContain(f);
@@ -93,10 +98,17 @@ describe("gen on the sample tree", () => {
     await writeSample(src);
     const py = join(src, "src/bootstrap/bootstrap.py");
     const text = await Bun.file(py).text();
-    await Bun.write(py, text.replace('env["SAMPLE_CHANNEL"] = channel', 'env["SAMPLE_CHANNEL"] = channel\n    env["DEPLOY_API_KEY"] = "planted-by-bootstrap-4242"'));
+    await Bun.write(
+      py,
+      text.replace('env["SAMPLE_CHANNEL"] = channel', 'env["SAMPLE_CHANNEL"] = channel\n    env["DEPLOY_API_KEY"] = "planted-by-bootstrap-4242"'),
+    );
     const planted = {
-      GITHUB_TOKEN: "ghp_planted0001", AWS_SECRET_ACCESS_KEY: "planted0002", MY_PASSWORD: "planted0003",
-      SSH_AUTH_SOCK: "/tmp/planted0004.sock", NPM_TOKEN: "planted0005", CARGO_REGISTRY_TOKEN: "planted0006",
+      GITHUB_TOKEN: "ghp_planted0001",
+      AWS_SECRET_ACCESS_KEY: "planted0002",
+      MY_PASSWORD: "planted0003",
+      SSH_AUTH_SOCK: "/tmp/planted0004.sock",
+      NPM_TOKEN: "planted0005",
+      CARGO_REGISTRY_TOKEN: "planted0006",
     };
     const r = await cli(["gen", "--src", src, "--out", "t", "--json"], {
       cwd: dir,
@@ -154,12 +166,26 @@ describe("gen on the sample tree", () => {
     expect(show.code).toBe(0);
     const system = (await manifestOf(out)).system;
     expect(Object.keys(JSON.parse(show.stdout).packages[system]).sort()).toEqual(["default", "step001", "step002", "step003", "step004"]);
-    const lookups = await spawn([
-      "nix", "eval", "--json", ...flake, `path:${out}#lib`, "--apply",
-      'lib: { id = lib.byId.step002.label; kinds = map (s: s.id) (lib.byKind "rustc"); boot = map (s: s.id) (lib.byEmoji "🥾"); prime = (lib.byPrime 7).id; deps = map (s: s.id) (lib.depsOf "step004"); }',
-    ], { env });
+    const lookups = await spawn(
+      [
+        "nix",
+        "eval",
+        "--json",
+        ...flake,
+        `path:${out}#lib`,
+        "--apply",
+        'lib: { id = lib.byId.step002.label; kinds = map (s: s.id) (lib.byKind "rustc"); boot = map (s: s.id) (lib.byEmoji "🥾"); prime = (lib.byPrime 7).id; deps = map (s: s.id) (lib.depsOf "step004"); }',
+      ],
+      { env },
+    );
     expect(lookups.stderr).not.toContain("error");
-    expect(JSON.parse(lookups.stdout)).toEqual({ id: "rustc hello", kinds: ["step001", "step002", "step003"], boot: ["step004"], prime: "step004", deps: ["step002"] });
+    expect(JSON.parse(lookups.stdout)).toEqual({
+      id: "rustc hello",
+      kinds: ["step001", "step002", "step003"],
+      boot: ["step004"],
+      prime: "step004",
+      deps: ["step002"],
+    });
   });
 
   test("gen --help explains every option", async () => {
@@ -169,4 +195,3 @@ describe("gen on the sample tree", () => {
     for (const opt of ["--src", "--out", "--mode", "--config", "--build-dir", "--system", "--force", "--json", "--verbose"]) expect(help).toContain(opt);
   });
 });
-

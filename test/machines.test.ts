@@ -10,12 +10,20 @@ const DRV = "/nix/store/63x4ypbsrb6lqmn8607y5d7kav5dn7rc-a.drv";
 
 describe("parseMachines", () => {
   test.each([
-    ["one machine, every field", "ssh-ng://nix@farm x86_64-linux /k 4 1 - - c3NoLWVkMjU1MTkgQUFBQQ==", [{ uri: "ssh-ng://nix@farm", systems: ["x86_64-linux"], maxJobs: 4 }]],
+    [
+      "one machine, every field",
+      "ssh-ng://nix@farm x86_64-linux /k 4 1 - - c3NoLWVkMjU1MTkgQUFBQQ==",
+      [{ uri: "ssh-ng://nix@farm", systems: ["x86_64-linux"], maxJobs: 4 }],
+    ],
     ["the URI alone: this machine's system, one job", "ssh://farm", [{ uri: "ssh://farm", systems: ["-"], maxJobs: 1 }]],
-    ["machines by ';' and newline, comments and blanks skipped", "ssh://a x86_64-linux,aarch64-linux - 2; ssh://b # b\n\n", [
-      { uri: "ssh://a", systems: ["x86_64-linux", "aarch64-linux"], maxJobs: 2 },
-      { uri: "ssh://b", systems: ["-"], maxJobs: 1 },
-    ]],
+    [
+      "machines by ';' and newline, comments and blanks skipped",
+      "ssh://a x86_64-linux,aarch64-linux - 2; ssh://b # b\n\n",
+      [
+        { uri: "ssh://a", systems: ["x86_64-linux", "aarch64-linux"], maxJobs: 2 },
+        { uri: "ssh://b", systems: ["-"], maxJobs: 1 },
+      ],
+    ],
     ["a machines file that does not exist (Nix skips it)", "@/nonexistent/machines", []],
     ["nothing", "", []],
   ])("%s", (_, spec, machines) => {
@@ -50,18 +58,30 @@ describe("parseMachines", () => {
 
 describe("where Nix built a derivation", () => {
   test.each([
-    ["handed to a remote builder",
+    [
+      "handed to a remote builder",
       `@nix {"action":"start","fields":["${DRV}","ssh-ng://root@localhost",1,1],"id":85474144157702,"level":3,"text":"building '${DRV}' on 'ssh-ng://root@localhost'","type":105}`,
-      { kind: "start", drv: DRV, machine: "ssh-ng://root@localhost" }],
-    ["the builder's own activity, relayed (and a local build): no machine",
+      { kind: "start", drv: DRV, machine: "ssh-ng://root@localhost" },
+    ],
+    [
+      "the builder's own activity, relayed (and a local build): no machine",
       `@nix {"action":"start","fields":["${DRV}","",1,1],"id":85474144157710,"level":3,"text":"building '${DRV}'","type":105}`,
-      { kind: "start", drv: DRV, machine: "" }],
-    ["a builder that does not answer: Nix's own error",
+      { kind: "start", drv: DRV, machine: "" },
+    ],
+    [
+      "a builder that does not answer: Nix's own error",
       String.raw`@nix {"action":"msg","level":0,"msg":"cannot build on 'ssh-ng://root@localhost': \u001b[31;1merror:\u001b[0m cannot open connection to remote store '\u001b[35;1mssh-ng://root@localhost\u001b[0m': \u001b[35;1m\u001b[31;1merror:\u001b[0m unexpected end-of-file\u001b[0m"}`,
-      { kind: "error", ours: true, text: "cannot build on 'ssh-ng://root@localhost': error: cannot open connection to remote store 'ssh-ng://root@localhost': error: unexpected end-of-file" }],
-    ["what the ssh Nix runs prints (-v at Nix's -vvv): not Nix's word",
+      {
+        kind: "error",
+        ours: true,
+        text: "cannot build on 'ssh-ng://root@localhost': error: cannot open connection to remote store 'ssh-ng://root@localhost': error: unexpected end-of-file",
+      },
+    ],
+    [
+      "what the ssh Nix runs prints (-v at Nix's -vvv): not Nix's word",
       "debug1: Connecting to 127.0.0.1 [127.0.0.1] port 1.",
-      { kind: "error", ours: false, text: "debug1: Connecting to 127.0.0.1 [127.0.0.1] port 1." }],
+      { kind: "error", ours: false, text: "debug1: Connecting to 127.0.0.1 [127.0.0.1] port 1." },
+    ],
   ])("%s", (_, line, event) => {
     expect(parseRealiseLine(line)).toEqual(event as ReturnType<typeof parseRealiseLine>);
   });

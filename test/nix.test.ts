@@ -5,8 +5,23 @@ import { mkdir, mkdtemp, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  GENERATED_MARKER, type Nix, attrName, attrs, bool, call, ident, lambda, letIn, list, nul, op, builtin,
-  render, renderFile, sel, str,
+  GENERATED_MARKER,
+  type Nix,
+  attrName,
+  attrs,
+  bool,
+  call,
+  ident,
+  lambda,
+  letIn,
+  list,
+  nul,
+  op,
+  builtin,
+  render,
+  renderFile,
+  sel,
+  str,
 } from "../lib/render/nix.ts";
 
 let dir = "";
@@ -25,12 +40,7 @@ async function nix(args: string[], source: string): Promise<string> {
   const file = join(dir, `expr${files++}.nix`);
   await writeFile(file, source);
   const proc = Bun.spawn(
-    [
-      "nix-instantiate", ...args,
-      "--option", "store", `local?store=${dir}/store&state=${dir}/state&log=${dir}/log`,
-      "--option", "substituters", "",
-      file,
-    ],
+    ["nix-instantiate", ...args, "--option", "store", `local?store=${dir}/store&state=${dir}/state&log=${dir}/log`, "--option", "substituters", "", file],
     {
       env: {
         PATH: process.env.PATH ?? "/usr/bin:/bin",
@@ -44,11 +54,7 @@ async function nix(args: string[], source: string): Promise<string> {
       stderr: "pipe",
     },
   );
-  const [out, err, code] = await Promise.all([
-    new Response(proc.stdout).text(),
-    new Response(proc.stderr).text(),
-    proc.exited,
-  ]);
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   if (code !== 0) throw new Error(`nix-instantiate ${args.join(" ")} exited ${code}:\n${err}\n--- ${file}`);
   return out;
 }
@@ -80,20 +86,118 @@ function prng(seed: number): () => number {
 
 const CONTROLS = Array.from({ length: 31 }, (_, i) => String.fromCharCode(i + 1)).concat("\x7f");
 const ALPHABET = [
-  '"', "\\", "$", "{", "}", "'", "''", "'''", "''${", "${", "$${", "$$", "\\$", "$\\", "''\\", "'$",
-  "$'", "\n", "\r", "\r\n", "\t", " ", "  ", "\n ", "\n   ", "\n\t", "a", "xy", "é", "日本", "🦀",
-  "e\u0301", "\u0301", "\u200b", "\ufeff", "\\n", "\\${", "}}", "''\n", ...CONTROLS,
+  '"',
+  "\\",
+  "$",
+  "{",
+  "}",
+  "'",
+  "''",
+  "'''",
+  "''${",
+  "${",
+  "$${",
+  "$$",
+  "\\$",
+  "$\\",
+  "''\\",
+  "'$",
+  "$'",
+  "\n",
+  "\r",
+  "\r\n",
+  "\t",
+  " ",
+  "  ",
+  "\n ",
+  "\n   ",
+  "\n\t",
+  "a",
+  "xy",
+  "é",
+  "日本",
+  "🦀",
+  "e\u0301",
+  "\u0301",
+  "\u200b",
+  "\ufeff",
+  "\\n",
+  "\\${",
+  "}}",
+  "''\n",
+  ...CONTROLS,
 ];
 // NUL is absent on purpose: Nix strings are C strings and cannot hold it (str() throws).
 // Lone surrogates are absent too: they have no UTF-8 encoding (str() throws).
 
 const EDGE_CASES = [
-  "", "$", "$$", "$$$", "$${x}", "$$${x}", "${x}", "\\${x}", "$\\{x}", "a$", "a$$", "${", "$}", "{",
-  "'", "''", "'''", "''''", "'''''", "a'", "a''", "''${", "''${x}", "$''", "'$", "'${", "'$'", "''$",
-  "'\\", "''\\n", "'\r", "'\t", "' ", " ", "  ", "  a", " a\n b", "  a\n    b\n", "\n", "\n\n",
-  " \n ", "a\n", "a\n  ", "a\n ''", "\n  a", "  \n  ", "\t", "\r", "\r\n", "\n\r", "\t a", " \ta",
-  "x\n\ty", "'\n'", "''\n''", "\"", "\\", "\\\\", "\\\"", "\"${x}\"", "echo 'hi' \"$HOME\" ${PWD}\n",
-  "é日本🦀e\u0301", "\x01\x1f\x7f", "a'''b", "$'''", "'''$", "'''${",
+  "",
+  "$",
+  "$$",
+  "$$$",
+  "$${x}",
+  "$$${x}",
+  "${x}",
+  "\\${x}",
+  "$\\{x}",
+  "a$",
+  "a$$",
+  "${",
+  "$}",
+  "{",
+  "'",
+  "''",
+  "'''",
+  "''''",
+  "'''''",
+  "a'",
+  "a''",
+  "''${",
+  "''${x}",
+  "$''",
+  "'$",
+  "'${",
+  "'$'",
+  "''$",
+  "'\\",
+  "''\\n",
+  "'\r",
+  "'\t",
+  "' ",
+  " ",
+  "  ",
+  "  a",
+  " a\n b",
+  "  a\n    b\n",
+  "\n",
+  "\n\n",
+  " \n ",
+  "a\n",
+  "a\n  ",
+  "a\n ''",
+  "\n  a",
+  "  \n  ",
+  "\t",
+  "\r",
+  "\r\n",
+  "\n\r",
+  "\t a",
+  " \ta",
+  "x\n\ty",
+  "'\n'",
+  "''\n''",
+  '"',
+  "\\",
+  "\\\\",
+  '\\"',
+  '"${x}"',
+  "echo 'hi' \"$HOME\" ${PWD}\n",
+  "é日本🦀e\u0301",
+  "\x01\x1f\x7f",
+  "a'''b",
+  "$'''",
+  "'''$",
+  "'''${",
 ];
 
 function corpus(): string[] {
@@ -124,9 +228,39 @@ describe("strings round-trip through nix-instantiate", () => {
 
 describe("attribute names", () => {
   const names = [
-    "if", "then", "else", "assert", "with", "let", "in", "rec", "inherit", "or", "a.b", "a.b.c", "1abc",
-    "with space", '"quote', "${x}", "$", "\\", "'", "a'b", "a-b", "-a", "_", "é", "日本", "🦀", "",
-    "true", "null", "x\ny", "tab\there", "''${", "plain",
+    "if",
+    "then",
+    "else",
+    "assert",
+    "with",
+    "let",
+    "in",
+    "rec",
+    "inherit",
+    "or",
+    "a.b",
+    "a.b.c",
+    "1abc",
+    "with space",
+    '"quote',
+    "${x}",
+    "$",
+    "\\",
+    "'",
+    "a'b",
+    "a-b",
+    "-a",
+    "_",
+    "é",
+    "日本",
+    "🦀",
+    "",
+    "true",
+    "null",
+    "x\ny",
+    "tab\there",
+    "''${",
+    "plain",
   ];
 
   test("bare only when Nix allows it", () => {
@@ -151,7 +285,17 @@ describe("attribute names", () => {
         names: call(builtin("attrNames"), ident("s")),
         values: list(names.map((n) => sel(ident("s"), n))),
         ordered: call(builtin("attrNames"), attrs(names.map((n, i): [string, Nix] => [n, str(String(i))]))),
-        recursive: sel(attrs([["a b", str("1")], ["in", sel(ident("self"), "a b")], ["self", attrs([["a b", str("2")]])]], { rec: true }), "in"),
+        recursive: sel(
+          attrs(
+            [
+              ["a b", str("1")],
+              ["in", sel(ident("self"), "a b")],
+              ["self", attrs([["a b", str("2")]])],
+            ],
+            { rec: true },
+          ),
+          "in",
+        ),
       }),
     );
     const got = (await evalJson(e)) as { names: string[]; values: string[]; ordered: string[]; recursive: string };
@@ -165,7 +309,7 @@ describe("attribute names", () => {
 // Every constructor, nested; built fresh each call to check determinism.
 function sample(order: "fwd" | "rev" = "fwd"): Nix {
   const entries: [string, Nix | undefined][] = [
-    ["description", str("demo \"flake\"")],
+    ["description", str('demo "flake"')],
     ["dropped", undefined],
     ["inputs", attrs({ nixpkgs: attrs({ url: str("github:NixOS/nixpkgs") }) })],
     [
@@ -174,21 +318,28 @@ function sample(order: "fwd" | "rev" = "fwd"): Nix {
         { names: ["self", "nixpkgs"], ellipsis: true, at: "inputs" },
         letIn(
           { pkgs: sel(ident("nixpkgs"), "legacyPackages", "x86_64-linux"), n: str("-3") },
-          attrs(
-            {
-              script: str("set -eu\necho '${self}'\n  indented $x ${y}\n"),
-              calls: list([
-                call(ident("f"), call(ident("g"), str("1")), lambda("x", ident("x")), nul(), str("2.5")),
-                call(lambda("x", ident("x")), letIn({ a: str("1") }, ident("a"))),
-                call(sel(call(ident("f"), ident("x")), "a.b", "c"), sel(ident("p"), "q")),
-                op(sel(ident("pkgs"), "hello"), "++", list([ident("pkgs"), str("x")])),
-                call(builtin("mapAttrs"), lambda("n", lambda("v", ident("v"))), attrs({})),
-                lambda({ names: [] }, nul()),
-                lambda({ names: [], ellipsis: true }, bool(true)),
-              ]),
-              nested: attrs({ rec: attrs([["b", str("1")], ["a", ident("b")]], { rec: true }), e: list([]) }),
-            },
-          ),
+          attrs({
+            script: str("set -eu\necho '${self}'\n  indented $x ${y}\n"),
+            calls: list([
+              call(ident("f"), call(ident("g"), str("1")), lambda("x", ident("x")), nul(), str("2.5")),
+              call(lambda("x", ident("x")), letIn({ a: str("1") }, ident("a"))),
+              call(sel(call(ident("f"), ident("x")), "a.b", "c"), sel(ident("p"), "q")),
+              op(sel(ident("pkgs"), "hello"), "++", list([ident("pkgs"), str("x")])),
+              call(builtin("mapAttrs"), lambda("n", lambda("v", ident("v"))), attrs({})),
+              lambda({ names: [] }, nul()),
+              lambda({ names: [], ellipsis: true }, bool(true)),
+            ]),
+            nested: attrs({
+              rec: attrs(
+                [
+                  ["b", str("1")],
+                  ["a", ident("b")],
+                ],
+                { rec: true },
+              ),
+              e: list([]),
+            }),
+          }),
         ),
       ),
     ],

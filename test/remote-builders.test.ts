@@ -40,8 +40,19 @@ function report(r: { stdout: string }): VerifyReport {
 /** `nix eval` of the tree's hydraJobs, offline: the stand-in for nixpkgs verify wrote under STATE. */
 async function evalJobs(env: { [k: string]: string | undefined }, state: string, tree: string, apply: string, src?: string) {
   const r = await spawn(
-    ["nix", "eval", "--json", `path:${tree}#hydraJobs`, "--apply", apply, "--no-write-lock-file",
-      "--override-input", "nixpkgs", `path:${join(state, "nixpkgs-host")}`, ...(src ? ["--override-input", "src", `path:${src}`] : [])],
+    [
+      "nix",
+      "eval",
+      "--json",
+      `path:${tree}#hydraJobs`,
+      "--apply",
+      apply,
+      "--no-write-lock-file",
+      "--override-input",
+      "nixpkgs",
+      `path:${join(state, "nixpkgs-host")}`,
+      ...(src ? ["--override-input", "src", `path:${src}`] : []),
+    ],
     { env },
   );
   expect({ code: r.code, err: r.code ? r.stderr.slice(-2000) : "" }).toEqual({ code: 0, err: "" });
@@ -83,7 +94,9 @@ describe("verify on a remote builder (sshd on localhost, a store of its own)", (
     const v = await cli(["verify", tree, "--offline", "--state", state, "--jobs", "0", "--builders", spec, "--json"], { cwd: dir, env });
     const r = report(v);
     expect({ code: v.code, err: v.code ? v.stderr.slice(-3000) : "" }).toEqual({ code: 0, err: "" });
-    expect(r.steps.map((s) => `${s.id} ${s.status} ${s.builtOn}`)).toEqual(["step001", "step002", "step003", "step004"].map((id) => `${id} passed ${builder.uri}`));
+    expect(r.steps.map((s) => `${s.id} ${s.status} ${s.builtOn}`)).toEqual(
+      ["step001", "step002", "step003", "step004"].map((id) => `${id} passed ${builder.uri}`),
+    );
     expect(v.stderr).toMatch(new RegExp(`step002 🦀 rustc hello \\.\\.\\. [\\d.]+s ✔ passed on ${builder.uri}`));
     expect(v.stderr).toMatch(new RegExp(`step004  bootstrap    ✔ passed +[\\d.]+  ${builder.uri}`));
     const outs = r.steps.map((s) => s.outPath!);
@@ -108,7 +121,10 @@ describe("verify on a remote builder (sshd on localhost, a store of its own)", (
     const unsigned = await spawn(["nix-store", "--store", other, "--realise", ...outs, "--option", "substituters", cache], { env: nix });
     expect(unsigned.code).not.toBe(0);
     expect(unsigned.stderr).toContain("is not signed by any of the keys in 'trusted-public-keys'");
-    const fetched = await spawn(["nix-store", "--store", other, "--realise", ...outs, "--option", "substituters", cache, "--option", "trusted-public-keys", pub], { env: nix });
+    const fetched = await spawn(
+      ["nix-store", "--store", other, "--realise", ...outs, "--option", "substituters", cache, "--option", "trusted-public-keys", pub],
+      { env: nix },
+    );
     expect({ code: fetched.code, err: fetched.code ? fetched.stderr : "" }).toEqual({ code: 0, err: "" });
     expect(fetched.stdout.trim().split("\n").sort()).toEqual([...outs].sort());
 
@@ -138,13 +154,34 @@ describe("verify on a remote builder (sshd on localhost, a store of its own)", (
     expect(cone[1]!.deps).toEqual([cone[0]!.id]);
 
     const v = await cli(
-      ["verify", tree, "--offline", "--state", state, "--toolchain", stage0, "--src", src, "--jobs", "0", "--builders", builder.spec(SYSTEM),
-        "--json", "--only", cone.map((s) => s.id).join(",")],
+      [
+        "verify",
+        tree,
+        "--offline",
+        "--state",
+        state,
+        "--toolchain",
+        stage0,
+        "--src",
+        src,
+        "--jobs",
+        "0",
+        "--builders",
+        builder.spec(SYSTEM),
+        "--json",
+        "--only",
+        cone.map((s) => s.id).join(","),
+      ],
       { cwd: dir, env },
     );
     const r = report(v);
-    expect({ code: v.code, notOnBuilder: (r.steps ?? []).filter((s) => s.status !== "passed" || s.builtOn !== builder.uri).map((s) => `${s.id} ${s.status} ${s.builtOn} ${s.reason ?? ""}`), err: v.code ? v.stderr.slice(-3000) : "" })
-      .toEqual({ code: 0, notOnBuilder: [], err: "" });
+    expect({
+      code: v.code,
+      notOnBuilder: (r.steps ?? [])
+        .filter((s) => s.status !== "passed" || s.builtOn !== builder.uri)
+        .map((s) => `${s.id} ${s.status} ${s.builtOn} ${s.reason ?? ""}`),
+      err: v.code ? v.stderr.slice(-3000) : "",
+    }).toEqual({ code: 0, notOnBuilder: [], err: "" });
     expect(await notOnBuilder(r.steps.map((s) => s.outPath!))).toEqual([]);
     // The build script ran there: what it told cargo is in its output.
     expect(await Bun.file(join(r.steps[2]!.outPath!, `.nixify/${run.id}.stdout`)).text()).toContain("cargo:rustc-cfg=has_std");
@@ -167,10 +204,20 @@ describe("verify with builders refuses what cannot work, in one line", () => {
   const oneLine = (stderr: string) => stderr.split("\n").filter((l) => /^\s*(\[error\]|ERROR )/.test(l)).length === 1 && !/^\s+at .*\.ts:\d+/m.test(stderr);
 
   test.each([
-    ["a builders spec Nix would reject", ["--builders", `ssh-ng://farm ${SYSTEM} - four`], "badInput", "--builders: the maximum of jobs (field 4) must be a whole number, not 'four'"],
+    [
+      "a builders spec Nix would reject",
+      ["--builders", `ssh-ng://farm ${SYSTEM} - four`],
+      "badInput",
+      "--builders: the maximum of jobs (field 4) must be a whole number, not 'four'",
+    ],
     ["a host key that is not base64", ["--builders", `ssh-ng://farm ${SYSTEM} - 1 1 - - not*base64`], "badInput", "the host key (field 8) must be base64"],
     ["--jobs 0 with no builder", ["--jobs", "0"], "noBuilder", "--jobs 0 builds nothing on this machine, and no builder is given"],
-    ["--jobs 0 with builders of another system only", ["--jobs", "0", "--builders", "ssh-ng://farm riscv64-linux"], "noBuilder", `no builder in --builders builds ${SYSTEM}`],
+    [
+      "--jobs 0 with builders of another system only",
+      ["--jobs", "0", "--builders", "ssh-ng://farm riscv64-linux"],
+      "noBuilder",
+      `no builder in --builders builds ${SYSTEM}`,
+    ],
     ["a negative --jobs", ["--jobs", "-1"], "badInput", "--jobs must be a whole number"],
   ] as const)("%s", async (_, args, code, message) => {
     const { ExitCode } = await import("../lib/errors.ts");
@@ -190,17 +237,24 @@ describe("verify with builders refuses what cannot work, in one line", () => {
     expect(oneLine(none.stderr)).toBe(true);
     const here = await verify(["--jobs", "1", ...builders], env);
     expect(here.code).toBe(0);
-    expect(report(here).steps.map((s) => `${s.id} ${s.status} ${s.builtOn}`)).toEqual(["step001", "step002", "step003", "step004"].map((id) => `${id} passed local`));
+    expect(report(here).steps.map((s) => `${s.id} ${s.status} ${s.builtOn}`)).toEqual(
+      ["step001", "step002", "step003", "step004"].map((id) => `${id} passed local`),
+    );
     expect(here.stderr).toContain("Nix built on this machine instead");
   }, 120_000);
 
   test("an ssh:// builder whose host does not resolve: ssh's reason, not the version banner its -v prints first", async () => {
     const { ExitCode } = await import("../lib/errors.ts");
     // A store of its own: in the shared one the tests before built every step already.
-    const r = await cli(["verify", tree, "--offline", "--state", join(dir, "nix-unresolved"), "--jobs", "0", "--builders", `ssh://nixify@no-such-host.invalid ${SYSTEM}`], { cwd: dir });
+    const r = await cli(
+      ["verify", tree, "--offline", "--state", join(dir, "nix-unresolved"), "--jobs", "0", "--builders", `ssh://nixify@no-such-host.invalid ${SYSTEM}`],
+      { cwd: dir },
+    );
     expect(r.code).toBe(ExitCode.noBuilder);
     expect(oneLine(r.stderr)).toBe(true);
-    expect(r.stderr).toContain("no builder could take the steps: cannot build on 'ssh://nixify@no-such-host.invalid': error: cannot connect to 'nixify@no-such-host.invalid': ssh: Could not resolve hostname no-such-host.invalid");
+    expect(r.stderr).toContain(
+      "no builder could take the steps: cannot build on 'ssh://nixify@no-such-host.invalid': error: cannot connect to 'nixify@no-such-host.invalid': ssh: Could not resolve hostname no-such-host.invalid",
+    );
     expect(r.stderr).not.toContain("OpenSSH_");
   }, 120_000);
 });

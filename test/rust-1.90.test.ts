@@ -57,7 +57,9 @@ describe("Rust 1.90 sources", () => {
     const g = await gen(["--src", orig]);
     expect({ code: g.code, err: g.code ? g.stderr.slice(-2000) : "" }).toEqual({ code: 0, err: "" });
     const id = await latestChangeId();
-    expect(g.stderr).toContain(`the checkout has no .git and no bootstrap.toml; gen supplies a bootstrap.toml with build.submodules = false and change-id = ${id}`);
+    expect(g.stderr).toContain(
+      `the checkout has no .git and no bootstrap.toml; gen supplies a bootstrap.toml with build.submodules = false and change-id = ${id}`,
+    );
     const stage0 = (await Bun.file(join(orig, "src/stage0")).text()).match(/^compiler_version=(.+)$/m)![1]!;
     expect(stage0).toBe("1.89.0");
     expect(labels(g.manifest!)).toEqual([
@@ -96,11 +98,10 @@ describe("Rust 1.90 sources", () => {
     });
 
     test("cargo depth: the plan of a full build starts at the stage-0 compiler, with no stage-0 std", async () => {
-      const llvm = "[target.x86_64-unknown-linux-gnu]\nllvm-config = \"/usr/bin/llvm-config-14\"\n";
-      const g = await gen(
-        ["--src", await prepared(), "--depth", "cargo", "--config", "bootstrap.toml", "--", "build", "--skip-stage0-validation"],
-        { "bootstrap.toml": `${config}${llvm}` },
-      );
+      const llvm = '[target.x86_64-unknown-linux-gnu]\nllvm-config = "/usr/bin/llvm-config-14"\n';
+      const g = await gen(["--src", await prepared(), "--depth", "cargo", "--config", "bootstrap.toml", "--", "build", "--skip-stage0-validation"], {
+        "bootstrap.toml": `${config}${llvm}`,
+      });
       expect({ code: g.code, err: g.code ? g.stderr.slice(-3000) : "" }).toEqual({ code: 0, err: "" });
       const planned = g.manifest!.steps.filter((s) => s.site === "bootstrap dry run");
       console.error(`1.90 full build plan: ${planned.length} cargo calls`);
@@ -129,7 +130,10 @@ describe("Rust 1.90 sources", () => {
     }, 600_000);
 
     test("rustc depth: stage 0 builds nothing in 1.90 (exit 16, one line and a hint)", async () => {
-      const g = await gen(["--src", await prepared(), "--depth", "rustc", "--config", "bootstrap.toml", "--", "build", "--skip-stage0-validation", "--stage", "0", "library/std"], { "bootstrap.toml": config });
+      const g = await gen(
+        ["--src", await prepared(), "--depth", "rustc", "--config", "bootstrap.toml", "--", "build", "--skip-stage0-validation", "--stage", "0", "library/std"],
+        { "bootstrap.toml": config },
+      );
       expect(g.code).toBe(ExitCode.nothingObserved);
       expect(g.stderr).toContain('this bootstrap refuses stage 0 ("cannot build anything on stage 0"), so there is no compiler call to turn into a step');
       expect(g.stderr).toContain("name --stage 1");
@@ -138,14 +142,30 @@ describe("Rust 1.90 sources", () => {
 
     test("rustc depth: a tool the stage-0 compiler builds (coverage-dump) becomes steps, and Nix builds them all offline", async () => {
       const g = await gen(
-        ["--src", await prepared(), "--depth", "rustc", "--config", "bootstrap.toml", "--build-dir", "build", "--",
-          "build", "--skip-stage0-validation", "--stage", "1", "src/tools/coverage-dump"],
+        [
+          "--src",
+          await prepared(),
+          "--depth",
+          "rustc",
+          "--config",
+          "bootstrap.toml",
+          "--build-dir",
+          "build",
+          "--",
+          "build",
+          "--skip-stage0-validation",
+          "--stage",
+          "1",
+          "src/tools/coverage-dump",
+        ],
         { "bootstrap.toml": config },
       );
       expect({ code: g.code, err: g.code ? g.stderr.slice(-3000) : "" }).toEqual({ code: 0, err: "" });
       const m = g.manifest!;
       const byLabel = new Map(m.steps.map((s) => [s.label, s]));
-      console.error(`1.90 coverage-dump: ${m.steps.length} steps (${m.steps.filter((s) => s.kind === "rustc").length} rustc, ${m.steps.filter((s) => s.kind === "build-script").length} build-script)`);
+      console.error(
+        `1.90 coverage-dump: ${m.steps.length} steps (${m.steps.filter((s) => s.kind === "rustc").length} rustc, ${m.steps.filter((s) => s.kind === "build-script").length} build-script)`,
+      );
       for (const crate of ["coverage_dump", "regex", "md5", "anyhow"]) expect(byLabel.get(`rustc ${crate}`)?.kind).toBe("rustc");
       for (const pkg of ["anyhow", "typenum", "generic-array"]) expect(byLabel.get(`build-script ${pkg}`)?.kind).toBe("build-script");
       // Every call is the stage-0 compiler's: no stage-1 compiler, no hand-over into a sysroot.

@@ -29,8 +29,15 @@ test("an unpack step puts the tarball's FNAME/MATCH/ into its destination", asyn
     { ...unpack, id: "step002", index: 2, deps: ["step001"] },
   ];
   const manifest: Manifest = {
-    schema: MANIFEST_SCHEMA_VERSION, generator: "nixify-rust", version: "test", system: "x86_64-linux", mode: "all", xpyArgs: ["build"],
-    source: { sample: false, channel: "dev", channelSupplied: false }, placeholders: { ...PLACEHOLDERS }, steps,
+    schema: MANIFEST_SCHEMA_VERSION,
+    generator: "nixify-rust",
+    version: "test",
+    system: "x86_64-linux",
+    mode: "all",
+    xpyArgs: ["build"],
+    source: { sample: false, channel: "dev", channelSupplied: false },
+    placeholders: { ...PLACEHOLDERS },
+    steps,
   };
   const tree = join(dir, "tree");
   for (const [rel, text] of renderTree({ manifest, srcUrl: "path:./src", supplied: new Map(), generated: [] })) await Bun.write(join(tree, rel), text);

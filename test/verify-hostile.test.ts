@@ -80,10 +80,13 @@ describe("verify trusts only the store, and Nix failing is an error (nixFailed)"
   test("a realise that built nothing and a store that cannot be asked afterwards: no step is passed", async () => {
     const dir = await genTree();
     const mark = join(dir, "realised");
-    const env = await brokenNixStore(dir, [
-      `  *--realise*) touch ${mark}; exit 0;;`,
-      `  *--check-validity*) if [ -e ${mark} ]; then echo "error: database disk image is malformed" >&2; exit 1; fi;;`,
-    ].join("\n"));
+    const env = await brokenNixStore(
+      dir,
+      [
+        `  *--realise*) touch ${mark}; exit 0;;`,
+        `  *--check-validity*) if [ -e ${mark} ]; then echo "error: database disk image is malformed" >&2; exit 1; fi;;`,
+      ].join("\n"),
+    );
     const r = await runVerify(dir, [], env);
     expect(r.code).toBe(ExitCode.nixFailed);
     expect(r.stderr).not.toContain("✔ passed");
@@ -241,7 +244,7 @@ describe("a step runs the compiler verify's report names, and --toolchain is a w
   }
 
   test.each([
-    ["a compiler that echoes and exits 0", "#!/bin/sh\necho \"$@\"\nexit 0\n", 0o755],
+    ["a compiler that echoes and exits 0", '#!/bin/sh\necho "$@"\nexit 0\n', 0o755],
     ["a bin/rustc that is not executable", "#!/bin/sh\nexit 0\n", 0o644],
   ])("--toolchain with %s: one line before anything is evaluated, nothing built", async (_, script, mode) => {
     const dir = await genTree();
@@ -272,12 +275,24 @@ describe("verify's options are checked before anything runs: one line, exit badI
   test.each([
     ["--src naming a file", (dir: string) => ["--state", join(dir, "nix"), "--src", join(dir, "tree/steps.json")], "--src DIR/tree/steps.json is not a folder"],
     ["--src naming nothing", (dir: string) => ["--state", join(dir, "nix"), "--src", join(dir, "nope")], "--src DIR/nope does not exist"],
-    ["--state naming a file", (dir: string) => ["--state", join(dir, "tree/steps.json")], "--state DIR/tree/steps.json cannot hold verify's store and settings: it, or a folder above it, is a file"],
+    [
+      "--state naming a file",
+      (dir: string) => ["--state", join(dir, "tree/steps.json")],
+      "--state DIR/tree/steps.json cannot hold verify's store and settings: it, or a folder above it, is a file",
+    ],
     ["--state under a file", (dir: string) => ["--state", join(dir, "tree/steps.json/nix")], "it, or a folder above it, is a file"],
-    ["--state where no folder can be made", () => ["--state", "/proc/nixify-state"], "--state /proc/nixify-state cannot hold verify's store and settings: it cannot be made or written"],
+    [
+      "--state where no folder can be made",
+      () => ["--state", "/proc/nixify-state"],
+      "--state /proc/nixify-state cannot hold verify's store and settings: it cannot be made or written",
+    ],
     ["--state with a space", (dir: string) => ["--state", join(dir, "my state")], `has " ", which Nix cannot take in the store and flake URLs that name it`],
     ["--state with a semicolon", (dir: string) => ["--state", join(dir, "a;b")], `has ";", which Nix cannot take`],
-    ["--jobs beyond what Nix takes", (dir: string) => ["--state", join(dir, "nix"), "--jobs", "100000000000000000000"], "--jobs must be a whole number from 0 to 4294967295"],
+    [
+      "--jobs beyond what Nix takes",
+      (dir: string) => ["--state", join(dir, "nix"), "--jobs", "100000000000000000000"],
+      "--jobs must be a whole number from 0 to 4294967295",
+    ],
     ["--jobs in another notation", (dir: string) => ["--state", join(dir, "nix"), "--jobs", "1e3"], "--jobs must be a whole number from 0 to 4294967295"],
   ] as const)("%s", async (_, args, message) => {
     const dir = await genTree();

@@ -40,7 +40,10 @@ describe("verify", () => {
     const last = r.report!.steps[3]!;
     expect(await Bun.file(join(last.outPath!, ".nixify/step004.stdout")).text()).toBe("Hello from a Nix-built Rust sample (stable channel)!\n");
     // Each output holds only what its step wrote: the binary step004 ran is step002's, and it runs.
-    expect((await Array.fromAsync(new Bun.Glob("**").scan({ cwd: last.outPath!, dot: true }))).sort()).toEqual([".nixify/step004.stderr", ".nixify/step004.stdout"]);
+    expect((await Array.fromAsync(new Bun.Glob("**").scan({ cwd: last.outPath!, dot: true }))).sort()).toEqual([
+      ".nixify/step004.stderr",
+      ".nixify/step004.stdout",
+    ]);
     const hello = await spawn([join(r.report!.steps[1]!.outPath!, "build/hello")]);
     expect(hello.stdout).toBe("Hello from a Nix-built Rust sample (unknown channel)!\n");
     // A second run finds everything built.
@@ -60,7 +63,7 @@ describe("verify", () => {
 
   test("a broken second step: reported failed with its log tail; dependants skipped; --keep-going builds the rest", async () => {
     const dir = await genSample(async (src) => {
-      await Bun.write(join(src, "src/hello/main.rs"), "fn main() { let x: u32 = \"not a number\"; }\n");
+      await Bun.write(join(src, "src/hello/main.rs"), 'fn main() { let x: u32 = "not a number"; }\n');
     });
     const r = await runVerify(dir);
     expect(r.code).toBe(ExitCode.buildFailed);
@@ -95,14 +98,19 @@ describe("verify", () => {
     const payload = join(dir, "payload", "probe-1.0.tar.gz");
     await mkdir(join(dir, "payload"));
     await Bun.write(payload, "stage0 stand-in payload\n");
-    const sha = createHash("sha256").update(await Bun.file(payload).bytes()).digest("hex");
+    const sha = createHash("sha256")
+      .update(await Bun.file(payload).bytes())
+      .digest("hex");
     const gendir = await genSample(async (src) => {
       await Bun.write(join(src, "src/stage0.json"), JSON.stringify({ checksums_sha256: { "dist/2099-01-01/probe-1.0.tar.gz": sha } }));
       const py = join(src, "src/bootstrap/bootstrap.py");
-      await Bun.write(py, (await Bun.file(py).text()).replace(
-        "def bootstrap():\n",
-        'def bootstrap():\n    run(["curl", "-o", "/tmp/tmpdownload", "https://static.rust-lang.org/dist/2099-01-01/probe-1.0.tar.gz"])\n',
-      ));
+      await Bun.write(
+        py,
+        (await Bun.file(py).text()).replace(
+          "def bootstrap():\n",
+          'def bootstrap():\n    run(["curl", "-o", "/tmp/tmpdownload", "https://static.rust-lang.org/dist/2099-01-01/probe-1.0.tar.gz"])\n',
+        ),
+      );
     });
     const first = await runVerify(gendir, ["--only", "step001"]);
     expect(first.report!.steps[0]!.kind).toBe("download");

@@ -55,13 +55,20 @@ async function copyFiles(root: string, givenConfig: Config | undefined): Promise
   // The config in the source root as bootstrap.py finds it (x.py runs in an empty folder of gen's):
   // bootstrap.toml, then config.toml where it knows both. gen's own goes under the first name.
   const configName = configFileName(bootstrapText);
-  const readRoot = (name: string) => Bun.file(join(root, name)).text().catch(() => undefined);
+  const readRoot = (name: string) =>
+    Bun.file(join(root, name))
+      .text()
+      .catch(() => undefined);
   const rootConfig = configName === "bootstrap.toml" ? ((await readRoot("bootstrap.toml")) ?? (await readRoot("config.toml"))) : await readRoot("config.toml");
   let config = givenConfig ?? (rootConfig === undefined ? undefined : parseConfig(rootConfig));
   if (config === undefined && !existsSync(join(root, ".git")) && bootstrapText.includes("submodules")) {
     // Release tarballs have no .git and distros trim the submodules; without this, bootstrap.py
     // stops to ask for them. A bootstrap with a change tracker warns about a config without change-id.
-    const changeId = latestChangeId(await Bun.file(join(root, "src/bootstrap/src/utils/change_tracker.rs")).text().catch(() => undefined));
+    const changeId = latestChangeId(
+      await Bun.file(join(root, "src/bootstrap/src/utils/change_tracker.rs"))
+        .text()
+        .catch(() => undefined),
+    );
     config = parseConfig(trimmedTreeConfig(configName, changeId));
     const also = changeId === undefined ? "" : ` and change-id = ${changeId}`;
     log.warn(`the checkout has no .git and no ${configName}; gen supplies a ${configName} with build.submodules = false${also}`);
@@ -132,11 +139,15 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
   for (const s of stale) {
     const r = await reresolveLock(overlay, s, lockTools!);
     if ("error" in r) {
-      log.warn(`${s.lock} does not resolve against vendor/ (${s.reason}), and cargo cannot re-resolve it offline either (${r.error}): the tree may need its distro's patches`);
+      log.warn(
+        `${s.lock} does not resolve against vendor/ (${s.reason}), and cargo cannot re-resolve it offline either (${r.error}): the tree may need its distro's patches`,
+      );
       continue;
     }
     supplied.set(s.lock, r.text);
-    log.warn(`${s.lock} does not match vendor/ (${s.reason}): gen re-resolved it offline in its copy, and the steps get the same file; the source root is untouched`);
+    log.warn(
+      `${s.lock} does not match vendor/ (${s.reason}): gen re-resolved it offline in its copy, and the steps get the same file; the source root is untouched`,
+    );
   }
   await Promise.all([mkdir(work, { recursive: true }), mkdir(home), mkdir(tmp)]);
   if (opts.buildDir) await symlink(buildReal, build);
@@ -181,11 +192,18 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
 async function machineFacts(opts: CaptureOptions, records: Record[], config: Config | undefined, paths: Capture["paths"]): Promise<MachineFacts> {
   const { root, tempDir, runToolchain } = opts;
   const own = (path: string) => [paths.overlay, root, paths.rootReal, tempDir, paths.buildReal].some((dir) => holds(dir, path));
-  const machine = await machineLibraries(records.flatMap((r) => ("env" in r ? [r.env] : [])), own);
+  const machine = await machineLibraries(
+    records.flatMap((r) => ("env" in r ? [r.env] : [])),
+    own,
+  );
   const toolchain = await configToolchain(config, opts.depth.pinsToolchain);
   const machinePaths = await withRealPaths([...toolchain.paths, ...machine.paths]);
   const observed = records.filter((r) => r.type === "observed");
-  const sysroots = await sysrootsOf(observed, paths.build, machinePaths.filter(([, p]) => p === "@sysroot@").map(([path]) => path));
+  const sysroots = await sysrootsOf(
+    observed,
+    paths.build,
+    machinePaths.filter(([, p]) => p === "@sysroot@").map(([path]) => path),
+  );
   // The checkout as the steps name it, in all their records and hand-overs can hold (and more).
   const named = new Set(observed.flatMap((r) => [r.cwd, ...r.inputs, ...r.outputs, ...(r.sees ?? []), ...r.args, ...Object.values(r.env)]));
   for (const files of sysroots.final.values()) for (const file of files) named.add(file);
@@ -205,7 +223,13 @@ async function machineFacts(opts: CaptureOptions, records: Record[], config: Con
  * builds (minutes); only a tail is kept (it may be hundreds of MB). A refusal of the recorder, a
  * bootstrap that builds nothing at stage 0, or a failure each stop gen with its own line.
  */
-async function runXpy(argv: string[], opts: { cwd: string; env: { [name: string]: string } }, builds: boolean, recording: Recording, refusalFile: string): Promise<void> {
+async function runXpy(
+  argv: string[],
+  opts: { cwd: string; env: { [name: string]: string } },
+  builds: boolean,
+  recording: Recording,
+  refusalFile: string,
+): Promise<void> {
   const xpyArgs = argv.slice(2);
   log.debug(`running python3 x.py ${xpyArgs.join(" ")} in ${opts.cwd}`);
   const result = await spawnWatching(
@@ -221,9 +245,15 @@ async function runXpy(argv: string[], opts: { cwd: string; env: { [name: string]
       recording.onStdout?.(line);
     },
   );
-  const refusal = await Bun.file(refusalFile).text().catch(() => undefined);
+  const refusal = await Bun.file(refusalFile)
+    .text()
+    .catch(() => undefined);
   if (refusal !== undefined) {
-    throw new NixifyError("unknownBootstrap", plainText(refusal).replace(/\s+/g, " ").trim(), "nixify-rust records bootstrap.py's `run` as Rust's own bootstrap.py calls it (Rust 1.63 and newer)");
+    throw new NixifyError(
+      "unknownBootstrap",
+      plainText(refusal).replace(/\s+/g, " ").trim(),
+      "nixify-rust records bootstrap.py's `run` as Rust's own bootstrap.py calls it (Rust 1.63 and newer)",
+    );
   }
   if (result.code !== 0 && STAGE0_REFUSAL.test(plainText(`${result.stdout}\n${result.stderr}`))) {
     throw new NixifyError(
@@ -243,7 +273,10 @@ async function runXpy(argv: string[], opts: { cwd: string; env: { [name: string]
 
 /** The last few lines x.py printed, in one line ("Build completed unsuccessfully" alone says little). */
 function lastWords(stdout: string, stderr: string): string {
-  const lines = tail(`${stdout}\n${stderr}`, 40).split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = tail(`${stdout}\n${stderr}`, 40)
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.slice(-3).join(" / ") || "(no output)";
 }
 
@@ -257,7 +290,11 @@ function withoutCredentials(records: Record[]): Record[] {
     if (r.type === "unpack") return r;
     const i = r.args.findIndex(holdsCredential);
     if (i >= 0) {
-      throw new NixifyError("badInput", `argument ${i + 1} of a recorded ${r.command} call holds a credential (a password in a URL, a token)`, "gen does not write credentials into a tree: make bootstrap.py take them from elsewhere");
+      throw new NixifyError(
+        "badInput",
+        `argument ${i + 1} of a recorded ${r.command} call holds a credential (a password in a URL, a token)`,
+        "gen does not write credentials into a tree: make bootstrap.py take them from elsewhere",
+      );
     }
     return { ...r, env: withoutSecretValues(r.env, dropped) };
   });

@@ -12,7 +12,11 @@ export function parseConfig(text: string): Config {
   try {
     return { text, table: Bun.TOML.parse(text) };
   } catch (e) {
-    throw new NixifyError("badInput", `the config is not TOML: ${e instanceof Error ? e.message : String(e)}`, "check it with x.py itself, or start from config.example.toml");
+    throw new NixifyError(
+      "badInput",
+      `the config is not TOML: ${e instanceof Error ? e.message : String(e)}`,
+      "check it with x.py itself, or start from config.example.toml",
+    );
   }
 }
 
@@ -22,7 +26,9 @@ export function parseConfig(text: string): Config {
  */
 export function configValue(config: Config | undefined, path: string): string | undefined {
   // A target's table is named by its triple, dots and all.
-  const names = path.startsWith("target.") ? ["target", path.slice("target.".length, path.lastIndexOf(".")), path.slice(path.lastIndexOf(".") + 1)] : path.split(".");
+  const names = path.startsWith("target.")
+    ? ["target", path.slice("target.".length, path.lastIndexOf(".")), path.slice(path.lastIndexOf(".") + 1)]
+    : path.split(".");
   let value = config?.table;
   for (const name of names) value = value !== null && typeof value === "object" ? (value as { [k: string]: unknown })[name] : undefined;
   return typeof value === "string" ? value : undefined;

@@ -6,16 +6,31 @@ import type { ObservedRecord } from "../schema.ts";
 
 /** Passed from the user's environment to x.py when set. */
 const ALLOWED = [
-  "PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ",
-  "RUSTFLAGS", "RUSTFLAGS_BOOTSTRAP", "RUSTDOCFLAGS", "CARGOFLAGS", "RUST_BACKTRACE",
-  "RUST_BOOTSTRAP_CONFIG", "CC", "CXX", "AR", "CFLAGS", "CXXFLAGS", "LDFLAGS",
+  "PATH",
+  "LANG",
+  "LC_ALL",
+  "LC_CTYPE",
+  "TZ",
+  "RUSTFLAGS",
+  "RUSTFLAGS_BOOTSTRAP",
+  "RUSTDOCFLAGS",
+  "CARGOFLAGS",
+  "RUST_BACKTRACE",
+  "RUST_BOOTSTRAP_CONFIG",
+  "CC",
+  "CXX",
+  "AR",
+  "CFLAGS",
+  "CXXFLAGS",
+  "LDFLAGS",
 ];
 
 /** Names that look like credentials; they never pass, whatever else says. */
 const SECRET = /TOKEN|SECRET|PASSW|KEY|CREDENTIAL|AUTH|COOKIE|SESSION|^SSH_|^GPG_|^AWS_|^GITHUB_|^GH_|^CLOUDSDK_|^AZURE_|^NPM_|^DOCKER_/i;
 
 /** Machine- or run-specific: dropped from records because Nix supplies its own. */
-const MACHINE = /^(HOME|PWD|OLDPWD|SHLVL|SHELL|TERM|USER|LOGNAME|TMPDIR|TEMP|TMP|PATH|CARGO_HOME|BOOTSTRAP_PARENT_ID|_|SSL_CERT_FILE|SSL_CERT_DIR|CURL_CA_BUNDLE|REQUESTS_CA_BUNDLE|NIX_SSL_CERT_FILE|MAKEFLAGS|MFLAGS|CARGO_MAKEFLAGS|LD_LIBRARY_PATH)$|^(XDG_|RUSTUP_|PYENV_|_PYENV_|PIP_|NIXIFY_)/;
+const MACHINE =
+  /^(HOME|PWD|OLDPWD|SHLVL|SHELL|TERM|USER|LOGNAME|TMPDIR|TEMP|TMP|PATH|CARGO_HOME|BOOTSTRAP_PARENT_ID|_|SSL_CERT_FILE|SSL_CERT_DIR|CURL_CA_BUNDLE|REQUESTS_CA_BUNDLE|NIX_SSL_CERT_FILE|MAKEFLAGS|MFLAGS|CARGO_MAKEFLAGS|LD_LIBRARY_PATH)$|^(XDG_|RUSTUP_|PYENV_|_PYENV_|PIP_|NIXIFY_)/;
 
 /**
  * What cargo sets for a compilation from the package's manifest (its authors, features, cfgs):
@@ -90,15 +105,17 @@ export function dropDotenvVariables(): void {
   } catch {
     return;
   }
-  const started = new Set(initial.split("\0").filter(Boolean).map((entry) => entry.slice(0, entry.indexOf("="))));
+  const started = new Set(
+    initial
+      .split("\0")
+      .filter(Boolean)
+      .map((entry) => entry.slice(0, entry.indexOf("="))),
+  );
   for (const name of Object.keys(process.env)) if (!started.has(name)) delete process.env[name];
 }
 
 /** The environment x.py runs with: the allow-list of the user's, plus what gen sets. */
-export function xpyEnv(
-  from: { [name: string]: string | undefined },
-  set: { [name: string]: string },
-): { [name: string]: string } {
+export function xpyEnv(from: { [name: string]: string | undefined }, set: { [name: string]: string }): { [name: string]: string } {
   const env: { [name: string]: string } = {};
   for (const name of ALLOWED) {
     const value = from[name];
@@ -124,7 +141,8 @@ export function scrubRecordEnv(env: { [name: string]: string }): { [name: string
  * names the shim itself (newer bootstraps hand cargo the shim as a wrapper, and build scripts run
  * `$RUSTC_WRAPPER $RUSTC --version`): no step makes it, and the step's $RUSTC answers alone.
  */
-const SHIM_ONLY = /^(RUSTC_(REAL|WRAPPER|WRAPPER_REAL|SNAPSHOT|SNAPSHOT_LIBDIR|LIBDIR|SYSROOT|INSTALL_BINDIR|STAGE|VERBOSE|BREAK_ON_ICE|LINT_FLAGS|FORCE_UNSTABLE|ERROR_METADATA_DST)|RUSTDOC|RUSTDOC_REAL|RUSTDOCFLAGS|RUSTFLAGS|REAL_LIBRARY_PATH_VAR|RUSTBUILD_NATIVE_DIR|CARGO_TARGET_DIR|CARGO_INCREMENTAL|CARGO_PROFILE_\w+|WINAPI_NO_BUNDLED_LIBRARIES|RUST_TEST_THREADS|BOOTSTRAP_PYTHON|BOOTSTRAP_PARENT_ID)$/;
+const SHIM_ONLY =
+  /^(RUSTC_(REAL|WRAPPER|WRAPPER_REAL|SNAPSHOT|SNAPSHOT_LIBDIR|LIBDIR|SYSROOT|INSTALL_BINDIR|STAGE|VERBOSE|BREAK_ON_ICE|LINT_FLAGS|FORCE_UNSTABLE|ERROR_METADATA_DST)|RUSTDOC|RUSTDOC_REAL|RUSTDOCFLAGS|RUSTFLAGS|REAL_LIBRARY_PATH_VAR|RUSTBUILD_NATIVE_DIR|CARGO_TARGET_DIR|CARGO_INCREMENTAL|CARGO_PROFILE_\w+|WINAPI_NO_BUNDLED_LIBRARIES|RUST_TEST_THREADS|BOOTSTRAP_PYTHON|BOOTSTRAP_PARENT_ID)$/;
 
 /** Shim variables a build script reads itself (rustc_llvm's requires REAL_LIBRARY_PATH_VAR). */
 const BUILD_SCRIPT_READS = new Set(["REAL_LIBRARY_PATH_VAR"]);

@@ -36,7 +36,12 @@ export async function machineLibraries(envs: Env[], own: (path: string) => boole
   if (!config) return { paths };
   const ask = async (flag: string) => {
     const r = await spawn([config, flag]).catch(() => undefined);
-    if (!r || r.code !== 0) throw new NixifyError("badInput", `the build's llvm-config ${config} does not answer ${flag}`, "name a working llvm-config in the config ([target.<triple>] llvm-config)");
+    if (!r || r.code !== 0)
+      throw new NixifyError(
+        "badInput",
+        `the build's llvm-config ${config} does not answer ${flag}`,
+        "name a working llvm-config in the config ([target.<triple>] llvm-config)",
+      );
     return r.stdout.trim();
   };
   const [version, libdir] = [await ask("--version"), await ask("--libdir")];

@@ -23,4 +23,3 @@ export async function makeOverlay(root: string, dest: string, files: Map<string,
   }
   for (const [rel, content] of files) await Bun.write(join(dest, rel), content);
 }
-

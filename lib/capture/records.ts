@@ -44,7 +44,9 @@ function untextual(json: unknown, path: string): string | undefined {
 
 /** Parses and validates the JSON lines the recorder wrote; the first bad one stops gen. */
 export async function readRecords(file: string): Promise<Record[]> {
-  const text = await Bun.file(file).text().catch(() => "");
+  const text = await Bun.file(file)
+    .text()
+    .catch(() => "");
   const records: Record[] = [];
   const lines = text.split("\n");
   for (const [i, line] of lines.entries()) {
@@ -57,7 +59,11 @@ export async function readRecords(file: string): Promise<Record[]> {
     }
     const bad = untextual(json, "");
     if (bad) {
-      throw new NixifyError("invalidRecord", `${file}:${i + 1}: ${bad}`, "arguments and variables become Nix strings, which hold UTF-8 text without NUL: make bootstrap.py pass text");
+      throw new NixifyError(
+        "invalidRecord",
+        `${file}:${i + 1}: ${bad}`,
+        "arguments and variables become Nix strings, which hold UTF-8 text without NUL: make bootstrap.py pass text",
+      );
     }
     const parsed = v.safeParse(RecordSchema, json);
     if (!parsed.success) throw new NixifyError("invalidRecord", `${file}:${i + 1}: ${issueText(parsed.issues)}`);

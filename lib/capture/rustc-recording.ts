@@ -28,13 +28,23 @@ const WRAPPED_CALL = `let mut cmd = match env::var_os("${WRAPPER_VAR}") { Some(w
  */
 export async function shimWithWrapper(root: string): Promise<Map<string, string>> {
   for (const rel of SHIM_SOURCES) {
-    const text = await Bun.file(join(root, rel)).text().catch(() => undefined);
+    const text = await Bun.file(join(root, rel))
+      .text()
+      .catch(() => undefined);
     if (text === undefined) continue;
     if (text.includes(WRAPPER_VAR)) return new Map();
     if (text.split(PLAIN_CALL).length === 2) return new Map([[rel, text.replace(PLAIN_CALL, WRAPPED_CALL)]]);
-    throw new NixifyError("unknownBootstrap", `${rel} neither hands compiler calls to $${WRAPPER_VAR} nor makes them in the one way gen knows`, "--depth rustc cannot observe this bootstrap; use --depth shell or cargo");
+    throw new NixifyError(
+      "unknownBootstrap",
+      `${rel} neither hands compiler calls to $${WRAPPER_VAR} nor makes them in the one way gen knows`,
+      "--depth rustc cannot observe this bootstrap; use --depth shell or cargo",
+    );
   }
-  throw new NixifyError("unknownBootstrap", `the checkout has no rustc shim of the bootstrap (${SHIM_SOURCES.join(" or ")})`, "--depth rustc needs a rust-lang/rust checkout; use --depth shell");
+  throw new NixifyError(
+    "unknownBootstrap",
+    `the checkout has no rustc shim of the bootstrap (${SHIM_SOURCES.join(" or ")})`,
+    "--depth rustc needs a rust-lang/rust checkout; use --depth shell",
+  );
 }
 
 /** Writes the recorder into `dir` and returns the environment and copy files that make x.py's build use it. */

@@ -8,10 +8,16 @@ import type { Capture } from "./types.ts";
 export function symbolizerOf(cap: Pick<Capture, "paths" | "machinePaths">): (text: string) => string {
   const p = cap.paths;
   return makeSymbolizer([
-    [p.overlay, "@src@"], [p.root, "@src@"], [p.rootReal, "@src@"],
-    [join(p.build, "tmp-dry-run"), "@build@"], [join(p.buildReal, "tmp-dry-run"), "@build@"],
-    [p.build, "@build@"], [p.buildReal, "@build@"], [p.work, "@work@"],
-    [p.home, "@home@"], [p.tmp, "@tmp@"],
+    [p.overlay, "@src@"],
+    [p.root, "@src@"],
+    [p.rootReal, "@src@"],
+    [join(p.build, "tmp-dry-run"), "@build@"],
+    [join(p.buildReal, "tmp-dry-run"), "@build@"],
+    [p.build, "@build@"],
+    [p.buildReal, "@build@"],
+    [p.work, "@work@"],
+    [p.home, "@home@"],
+    [p.tmp, "@tmp@"],
     ...cap.machinePaths,
   ]);
 }

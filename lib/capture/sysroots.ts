@@ -29,7 +29,12 @@ export async function sysrootsOf(records: ObservedRecord[], build: string, toolc
   const seen = [...new Set([...records.flatMap((r) => r.sees ?? []), ...[...final.values()].flat()])].filter((f) => !written.has(f)).sort();
   const origins = await originsOf(seen, outputs);
   // What no call wrote may be the toolchain's own file at the same place in its sysroot.
-  for (const [file, origin] of await toolchainOrigins(seen.filter((f) => !origins.has(f)), [...final.keys()], toolchains)) origins.set(file, origin);
+  for (const [file, origin] of await toolchainOrigins(
+    seen.filter((f) => !origins.has(f)),
+    [...final.keys()],
+    toolchains,
+  ))
+    origins.set(file, origin);
   return { final, origins, unexplained: seen.filter((f) => !origins.has(f)) };
 }
 

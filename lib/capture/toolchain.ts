@@ -16,7 +16,10 @@ const SYSTEM_PREFIXES = new Set(["/", "/usr", "/usr/local"]);
 /** The config's toolchain paths with their placeholders, and the compiler the tree pins where `pin`. */
 export async function configToolchain(config: Config | undefined, pin: boolean): Promise<{ paths: Array<[string, Placeholder]>; pinned?: PinnedToolchain }> {
   const paths: Array<[string, Placeholder]> = [];
-  for (const [key, placeholder] of [["rustc", "@rustc@"], ["cargo", "@cargo@"]] as const) {
+  for (const [key, placeholder] of [
+    ["rustc", "@rustc@"],
+    ["cargo", "@cargo@"],
+  ] as const) {
     const path = configValue(config, `build.${key}`);
     if (path) paths.push([path, placeholder]);
   }

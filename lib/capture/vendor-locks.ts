@@ -30,7 +30,12 @@ function cargoEnv(tools: LockTools) {
 }
 
 function firstError(stderr: string, fallback: string): string {
-  return stderr.split("\n").find((l) => l.startsWith("error:"))?.replace(/^error:\s*/, "") ?? fallback;
+  return (
+    stderr
+      .split("\n")
+      .find((l) => l.startsWith("error:"))
+      ?.replace(/^error:\s*/, "") ?? fallback
+  );
 }
 
 /** The lock files of `workspaces` that do not resolve offline against the tree's vendor/ as they are. */
@@ -38,7 +43,10 @@ export async function staleLocks(root: string, workspaces: string[], tools: Lock
   const stale: StaleLock[] = [];
   for (const ws of workspaces) {
     const manifest = join(root, ws, "Cargo.toml");
-    const check = await spawn([tools.cargo, "metadata", "--format-version", "1", "--offline", "--locked", "--manifest-path", manifest], { cwd: root, env: cargoEnv(tools) });
+    const check = await spawn([tools.cargo, "metadata", "--format-version", "1", "--offline", "--locked", "--manifest-path", manifest], {
+      cwd: root,
+      env: cargoEnv(tools),
+    });
     if (check.code === 0) continue;
     stale.push({ workspace: ws, lock: join(ws, "Cargo.lock").replace(/^\.\//, ""), reason: firstError(check.stderr, "it does not resolve offline") });
   }
@@ -52,7 +60,10 @@ export async function staleLocks(root: string, workspaces: string[], tools: Lock
 export async function reresolveLock(copy: string, stale: StaleLock, tools: LockTools): Promise<{ text: string } | { error: string }> {
   const file = join(copy, stale.lock);
   const original = await Bun.file(file).text();
-  const r = await spawn([tools.cargo, "generate-lockfile", "--offline", "--manifest-path", join(copy, stale.workspace, "Cargo.toml")], { cwd: copy, env: cargoEnv(tools) });
+  const r = await spawn([tools.cargo, "generate-lockfile", "--offline", "--manifest-path", join(copy, stale.workspace, "Cargo.toml")], {
+    cwd: copy,
+    env: cargoEnv(tools),
+  });
   if (r.code !== 0) return { error: firstError(r.stderr, "cargo generate-lockfile failed") };
   // An older stage0 cargo reads lock version 3 at most; keep the version the tree had.
   const version = /^version = (\d+)$/m.exec(original)?.[1];

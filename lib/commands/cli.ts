@@ -47,7 +47,8 @@ export function renderHelp(path: string, description: string, args: ArgsDef, sub
   const out = [...wrap(description, WIDTH), ""];
   const entries = Object.entries(args);
   const positionals = entries.filter(([, d]) => d.type === "positional").map(([n]) => `[${n.toUpperCase()}]`);
-  const usage = subCommands.length > 0 ? `${path} <${subCommands.map(([n]) => n).join("|")}> [OPTIONS]` : `${path} [OPTIONS] ${positionals.join(" ")}`.trimEnd();
+  const usage =
+    subCommands.length > 0 ? `${path} <${subCommands.map(([n]) => n).join("|")}> [OPTIONS]` : `${path} [OPTIONS] ${positionals.join(" ")}`.trimEnd();
   out.push(`${bold("Usage:")} ${usage}`, "");
   if (subCommands.length > 0) out.push(bold("Commands:"), ...table(subCommands), "");
   const rows: Array<[string, string]> = entries.map(([name, def]) => {

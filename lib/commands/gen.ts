@@ -20,8 +20,18 @@ export default defineCommand({
   },
   args: {
     src: { type: "string", valueHint: "DIR", description: "Rust checkout to read (default: the current folder if it is one, else the embedded sample tree)" },
-    out: { type: "string", valueHint: "DIR", default: "./bootstrap", description: "Where to write the tree (through a link, into the folder it names); an existing folder is replaced only if gen made it" },
-    mode: { type: "enum", options: ["first", "all"], default: "all", description: "all: record every call and let bootstrap.py go on as if each succeeded; first: record the first call and stop" },
+    out: {
+      type: "string",
+      valueHint: "DIR",
+      default: "./bootstrap",
+      description: "Where to write the tree (through a link, into the folder it names); an existing folder is replaced only if gen made it",
+    },
+    mode: {
+      type: "enum",
+      options: ["first", "all"],
+      default: "all",
+      description: "all: record every call and let bootstrap.py go on as if each succeeded; first: record the first call and stop",
+    },
     depth: {
       type: "enum",
       options: [...DEPTHS],
@@ -38,7 +48,11 @@ export default defineCommand({
     "build-dir": { type: "string", valueHint: "DIR", description: "Writable build dir for the recorded x.py run (default: a temp folder)" },
     system: { type: "string", valueHint: "SYSTEM", description: "Nix system of the steps (default: from build.build in the config, else this machine)" },
     nixpkgs: { type: "string", valueHint: "URL", description: `Flake URL of the nixpkgs the tree pins (default: ${DEFAULT_NIXPKGS})` },
-    force: { type: "boolean", description: "Write to --out even if nixify-rust did not generate it: that folder is moved aside (NAME.kept-by-nixify-rust), never deleted; never the source, a folder holding it, /, the home or the current folder" },
+    force: {
+      type: "boolean",
+      description:
+        "Write to --out even if nixify-rust did not generate it: that folder is moved aside (NAME.kept-by-nixify-rust), never deleted; never the source, a folder holding it, /, the home or the current folder",
+    },
     ...outputArgs,
   },
   async run({ args }) {

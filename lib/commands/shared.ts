@@ -13,10 +13,7 @@ export const outputArgs = {
   quiet: { type: "boolean", description: "Print only errors on stderr" },
 } as const satisfies ArgsDef;
 
-export async function runReporting(
-  flags: { verbose?: boolean; quiet?: boolean },
-  body: () => Promise<number | void>,
-): Promise<void> {
+export async function runReporting(flags: { verbose?: boolean; quiet?: boolean }, body: () => Promise<number | void>): Promise<void> {
   setVerbosity(flags);
   dropDotenvVariables();
   const report = (e: NixifyError) => {

@@ -27,23 +27,41 @@ export default defineCommand({
   },
   args: {
     tree: { type: "positional", required: false, default: "./bootstrap", valueHint: "TREE", description: "The tree gen wrote" },
-    offline: { type: "boolean", description: "No network: no substituters or flake registry, a private store, and the machine's own toolchain in place of nixpkgs" },
+    offline: {
+      type: "boolean",
+      description: "No network: no substituters or flake registry, a private store, and the machine's own toolchain in place of nixpkgs",
+    },
     state: { type: "string", valueHint: "DIR", description: "Where --offline keeps its store and settings (default: ~/.cache/nixify-rust/nix)" },
-    toolchain: { type: "string", valueHint: "DIR", description: "A toolchain folder (bin/rustc, bin/cargo): the compiler a --depth rustc tree was captured with, added to the store; with --offline also nixpkgs' rustc and cargo (default: the machine's)" },
-    src: { type: "string", valueHint: "DIR", description: "Build against this checkout instead of the tree's own (the same sources with a change: only the steps it reaches rebuild)" },
+    toolchain: {
+      type: "string",
+      valueHint: "DIR",
+      description:
+        "A toolchain folder (bin/rustc, bin/cargo): the compiler a --depth rustc tree was captured with, added to the store; with --offline also nixpkgs' rustc and cargo (default: the machine's)",
+    },
+    src: {
+      type: "string",
+      valueHint: "DIR",
+      description: "Build against this checkout instead of the tree's own (the same sources with a change: only the steps it reaches rebuild)",
+    },
     from: { type: "string", valueHint: "ID", description: "First step to build (e.g. step003)" },
     to: { type: "string", valueHint: "ID", description: "Last step to build" },
     only: { type: "string", valueHint: "ID,...", description: "Build only these steps" },
     "keep-going": { type: "boolean", description: "Go on after a failure with the steps that do not depend on it" },
     jobs: { type: "string", valueHint: "N", description: "Builds Nix may run at once on this machine (its --max-jobs); 0 with --builders: build nothing here" },
-    builders: { type: "string", valueHint: "SPEC", description: "Remote builders in Nix's machines syntax, e.g. 'ssh-ng://HOST x86_64-linux KEY 4' (its --builders); the report says where each step was built" },
+    builders: {
+      type: "string",
+      valueHint: "SPEC",
+      description:
+        "Remote builders in Nix's machines syntax, e.g. 'ssh-ng://HOST x86_64-linux KEY 4' (its --builders); the report says where each step was built",
+    },
     ...outputArgs,
   },
   async run({ args }) {
     await runReporting(args, async () => {
       const jobs = args.jobs === undefined ? undefined : Number(args.jobs);
       // Nix takes a max-jobs of up to 2^32 - 1, in digits only.
-      if (jobs !== undefined && !(/^\d+$/.test(args.jobs!) && jobs <= MAX_JOBS)) throw new NixifyError("badInput", `--jobs must be a whole number from 0 to ${MAX_JOBS} (0 with --builders: none here), not ${args.jobs}`);
+      if (jobs !== undefined && !(/^\d+$/.test(args.jobs!) && jobs <= MAX_JOBS))
+        throw new NixifyError("badInput", `--jobs must be a whole number from 0 to ${MAX_JOBS} (0 with --builders: none here), not ${args.jobs}`);
       const cache = process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache");
       const report = await verify(
         {
@@ -54,7 +72,10 @@ export default defineCommand({
           src: args.src === undefined ? undefined : resolve(args.src),
           from: args.from,
           to: args.to,
-          only: args.only?.split(",").map((s) => s.trim()).filter(Boolean),
+          only: args.only
+            ?.split(",")
+            .map((s) => s.trim())
+            .filter(Boolean),
           keepGoing: Boolean(args["keep-going"]),
           jobs,
           builders: args.builders,
@@ -73,9 +94,13 @@ export default defineCommand({
       // Where each step was built is a column of its own once any was built elsewhere.
       const remote = report.steps.some((r) => r.builtOn && r.builtOn !== "local");
       log.log(
-        ["", `step     kind         status           seconds${remote ? "  built on" : ""}`, ...report.steps.map(
-          (r) => `${r.id.padEnd(8)} ${r.kind.padEnd(12)} ${MARK[r.status].padEnd(16)} ${seconds(r).padStart(7)}${remote ? `  ${r.builtOn ?? "-"}` : ""}`,
-        )].join("\n"),
+        [
+          "",
+          `step     kind         status           seconds${remote ? "  built on" : ""}`,
+          ...report.steps.map(
+            (r) => `${r.id.padEnd(8)} ${r.kind.padEnd(12)} ${MARK[r.status].padEnd(16)} ${seconds(r).padStart(7)}${remote ? `  ${r.builtOn ?? "-"}` : ""}`,
+          ),
+        ].join("\n"),
       );
       const summary = `${count("passed")} passed, ${count("built")} already built, ${count("failed")} failed, ${count("skipped")} skipped in ${report.totalSeconds.toFixed(1)}s (evaluation ${report.evalSeconds.toFixed(1)}s${report.evalReused ? ", reused" : ""})`;
       if (report.ok) log.success(summary);

@@ -57,7 +57,11 @@ function observedSteps(cap: Capture, sym: (s: string) => string): DepthSteps {
   }
   const all = [...observed, ...handovers.records].map((r) => symbolicObserved(r, sym));
   const reads = new Map<ObservedRecord, ObservedRecord[]>();
-  for (const [i, hs] of handovers.readBy) reads.set(all[i]!, hs.map((h) => all[observed.length + h]!));
+  for (const [i, hs] of handovers.readBy)
+    reads.set(
+      all[i]!,
+      hs.map((h) => all[observed.length + h]!),
+    );
   const records = orderObserved(all, reads);
   if (records.length === 0) {
     // Only the bootstrap crate was compiled (newer bootstraps build no std at stage 0).
@@ -66,6 +70,11 @@ function observedSteps(cap: Capture, sym: (s: string) => string): DepthSteps {
   }
   const at = new Map(records.map((r, i) => [r, i]));
   const extraDeps = new Map<number, number[]>();
-  for (const [r, hs] of reads) if (at.has(r)) extraDeps.set(at.get(r)!, hs.map((h) => at.get(h)!));
+  for (const [r, hs] of reads)
+    if (at.has(r))
+      extraDeps.set(
+        at.get(r)!,
+        hs.map((h) => at.get(h)!),
+      );
   return { records, chain: [], extraDeps };
 }

@@ -51,10 +51,7 @@ export const ident = (name: string): Nix => mk({ kind: "ident", name: checkIdent
 export const bool = (b: boolean): Nix => mk({ kind: "bool", value: b });
 export const nul = (): Nix => mk({ kind: "null" });
 export const list = (items: Nix[]): Nix => mk({ kind: "list", items: [...items] });
-export function attrs(
-  entries: Record<string, Nix | undefined> | Array<[string, Nix]>,
-  opts: { rec?: boolean } = {},
-): Nix {
+export function attrs(entries: Record<string, Nix | undefined> | Array<[string, Nix]>, opts: { rec?: boolean } = {}): Nix {
   const es = Array.isArray(entries)
     ? entries.map(([k, v]): [string, Nix] => [k, v])
     : Object.keys(entries)
@@ -91,7 +88,9 @@ export function lambda(params: string | { names: string[]; ellipsis?: boolean; a
   return mk({ kind: "lambda", params: { names: [...names], ellipsis, at }, body });
 }
 export function letIn(bindings: Record<string, Nix>, body: Nix): Nix {
-  const bs = Object.keys(bindings).sort().map((k): [string, Nix] => [checkIdent(k), bindings[k]!]);
+  const bs = Object.keys(bindings)
+    .sort()
+    .map((k): [string, Nix] => [checkIdent(k), bindings[k]!]);
   return bs.length === 0 ? body : mk({ kind: "let", bindings: bs, body });
 }
 
@@ -101,10 +100,16 @@ export const attrName = (name: string): string => (isIdent(name) ? name : fmt(st
 // Binding strength: 3 atom, 2 selection, 1 application, 0 anything (lambda, let, an operator).
 function prec(e: Nix): number {
   switch (e.kind) {
-    case "sel": return 2;
-    case "call": return 1;
-    case "lambda": case "let": case "op": return 0;
-    default: return 3;
+    case "sel":
+      return 2;
+    case "call":
+      return 1;
+    case "lambda":
+    case "let":
+    case "op":
+      return 0;
+    default:
+      return 3;
   }
 }
 const sp = (d: number) => "  ".repeat(d);
@@ -148,26 +153,45 @@ function bindings(entries: [string, Nix][], d: number): string[] {
 
 function fmt(e: Nix, d: number): string {
   switch (e.kind) {
-    case "str": return quoted(e.text);
-    case "ident": return e.name;
-    case "bool": return e.value ? "true" : "false";
-    case "null": return "null";
-    case "list": return block("[", "]", e.items.map((i) => sub(i, 2, d + 1)), d);
-    case "attrs": return block(e.rec ? "rec {" : "{", "}", bindings(e.entries, d), d);
-    case "path": return e.path;
-    case "op": return `${sub(e.left, 1, d)} ${e.op} ${sub(e.right, 1, d)}`;
-    case "inherit": throw new Error("inherit is an attribute's value, never an expression of its own");
-    case "sel": return [sub(e.expr, 2, d), ...e.path.map((p) => (typeof p === "string" ? attrName(p) : "${" + fmt(p, d) + "}"))].join(".");
-    case "call": return [sub(e.fn, 1, d), ...e.args.map((a) => sub(a, 2, d))].join(" ");
+    case "str":
+      return quoted(e.text);
+    case "ident":
+      return e.name;
+    case "bool":
+      return e.value ? "true" : "false";
+    case "null":
+      return "null";
+    case "list":
+      return block(
+        "[",
+        "]",
+        e.items.map((i) => sub(i, 2, d + 1)),
+        d,
+      );
+    case "attrs":
+      return block(e.rec ? "rec {" : "{", "}", bindings(e.entries, d), d);
+    case "path":
+      return e.path;
+    case "op":
+      return `${sub(e.left, 1, d)} ${e.op} ${sub(e.right, 1, d)}`;
+    case "inherit":
+      throw new Error("inherit is an attribute's value, never an expression of its own");
+    case "sel":
+      return [sub(e.expr, 2, d), ...e.path.map((p) => (typeof p === "string" ? attrName(p) : "${" + fmt(p, d) + "}"))].join(".");
+    case "call":
+      return [sub(e.fn, 1, d), ...e.args.map((a) => sub(a, 2, d))].join(" ");
     case "lambda": {
       const p = e.params;
-      const head = typeof p === "string" ? p
-        : `{ ${[...p.names, ...(p.ellipsis ? ["..."] : [])].join(", ")}${p.names.length || p.ellipsis ? " " : ""}}` +
-          (p.at === undefined ? "" : `@${p.at}`);
+      const head =
+        typeof p === "string"
+          ? p
+          : `{ ${[...p.names, ...(p.ellipsis ? ["..."] : [])].join(", ")}${p.names.length || p.ellipsis ? " " : ""}}` + (p.at === undefined ? "" : `@${p.at}`);
       return `${head}: ${fmt(e.body, d)}`;
     }
     case "let":
-      return `let\n${bindings(e.bindings, d).map((b) => sp(d + 1) + b).join("\n")}\n${sp(d)}in\n${sp(d)}${fmt(e.body, d)}`;
+      return `let\n${bindings(e.bindings, d)
+        .map((b) => sp(d + 1) + b)
+        .join("\n")}\n${sp(d)}in\n${sp(d)}${fmt(e.body, d)}`;
   }
 }
 

@@ -46,7 +46,10 @@ export function reducedDeps(steps: Step[]): Map<string, string[]> {
       const d = position.get(id);
       return d !== undefined && d < i && (below[d >>> 5]! & (1 << (d & 31))) !== 0;
     };
-    reduced.set(s.id, s.deps.filter((id) => !implied(id)));
+    reduced.set(
+      s.id,
+      s.deps.filter((id) => !implied(id)),
+    );
     for (const d of deps) below[d >>> 5]! |= 1 << (d & 31);
     ancestors.push(below);
   });

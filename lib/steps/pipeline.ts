@@ -29,7 +29,11 @@ export function links(step: Step): boolean {
 /** The `.rmeta` a library call writes beside its rlib, where it can be written by a step of its own. */
 export function metadataOutput(step: Step): string | undefined {
   if (step.kind !== "rustc" || links(step) || step.args.includes(NO_CODEGEN)) return undefined;
-  const emit = step.args.find((a) => a.startsWith("--emit="))?.slice("--emit=".length).split(",") ?? [];
+  const emit =
+    step.args
+      .find((a) => a.startsWith("--emit="))
+      ?.slice("--emit=".length)
+      .split(",") ?? [];
   if (!emit.includes("metadata") || !emit.includes("link")) return undefined;
   const rmeta = step.outputs?.filter((o) => o.endsWith(".rmeta")) ?? [];
   return rmeta.length === 1 ? rmeta[0] : undefined;

@@ -59,5 +59,10 @@ export function piecesOf(paths: string[], isPackage: (rel: string) => boolean, e
 
 /** piecesOf against what the capture found of the checkout. */
 export function checkoutPieces(checkout: CheckoutPaths): (record: ObservedRecord) => string[] {
-  return (record) => piecesOf(sourcePaths(record), (rel) => checkout.packages.has(rel), (rel) => checkout.paths.has(rel));
+  return (record) =>
+    piecesOf(
+      sourcePaths(record),
+      (rel) => checkout.packages.has(rel),
+      (rel) => checkout.paths.has(rel),
+    );
 }

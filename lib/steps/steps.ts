@@ -178,7 +178,10 @@ export function buildSteps(records: Record[], checksums: Map<string, string>, ch
       const name = basename(record.tarball);
       steps.forEach((s, j) => s.fetch?.name === name && deps.add(j));
     }
-    const n = numbered(i, [...deps].sort((a, b) => a - b));
+    const n = numbered(
+      i,
+      [...deps].sort((a, b) => a - b),
+    );
     // Its fields in the order steps.json lists them.
     const step: Step = {
       id: n.id,

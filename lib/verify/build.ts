@@ -17,8 +17,18 @@ import { parseRealiseLine } from "./nix-output.ts";
 import { missing } from "./store.ts";
 
 function realiseArgs(opts: VerifyOptions, drvs: string[]): string[] {
-  return ["nix-store", "--realise", "--max-jobs", String(opts.jobs ?? 1), "--log-format", "internal-json", "-vvv",
-    ...(opts.builders === undefined ? [] : ["--builders", opts.builders]), ...(opts.keepGoing ? ["--keep-going"] : []), ...drvs];
+  return [
+    "nix-store",
+    "--realise",
+    "--max-jobs",
+    String(opts.jobs ?? 1),
+    "--log-format",
+    "internal-json",
+    "-vvv",
+    ...(opts.builders === undefined ? [] : ["--builders", opts.builders]),
+    ...(opts.keepGoing ? ["--keep-going"] : []),
+    ...drvs,
+  ];
 }
 
 /**
@@ -63,25 +73,38 @@ export async function build(tree: Evaluated, opts: VerifyOptions, toBuild: Step[
   /** `step`'s verdict, timed by what the log has said so far. */
   const now = (step: Step, status: Verdict["status"]) => timed(step, status, said, { paths, asked, now: performance.now() });
   const store = storeWatch(runner, out, (s) => give(now(s, "passed")));
-  const realised = await spawnWatching(realiseArgs(opts, toBuild.map((s) => paths[s.id]!.drv)), { env: runner.env }, (line) => {
-    const e = parseRealiseLine(line);
-    if (!e) return;
-    said = follow(said, e, performance.now());
-    if (e.kind !== "failed" && e.kind !== "done") return;
-    const step = byDrv.get(e.drv);
-    if (!step || !wanted.has(step.id)) return;
-    if (e.kind === "failed") give(now(step, "failed"));
-    // A goal done after a build: the store says whether it passed.
-    else if (said.builds.has(e.drv)) store.add(step);
-  });
+  const realised = await spawnWatching(
+    realiseArgs(
+      opts,
+      toBuild.map((s) => paths[s.id]!.drv),
+    ),
+    { env: runner.env },
+    (line) => {
+      const e = parseRealiseLine(line);
+      if (!e) return;
+      said = follow(said, e, performance.now());
+      if (e.kind !== "failed" && e.kind !== "done") return;
+      const step = byDrv.get(e.drv);
+      if (!step || !wanted.has(step.id)) return;
+      if (e.kind === "failed") give(now(step, "failed"));
+      // A goal done after a build: the store says whether it passed.
+      else if (said.builds.has(e.drv)) store.add(step);
+    },
+  );
   await Promise.all(failures);
   await store.settled();
 
   // The store is the judge's evidence; Nix failing for no step's fault is an error, not a verdict.
   const notThere = await missing(runner, toBuild.map(out));
   const judged = judge(said, {
-    steps: manifest.steps, paths, toBuild, missing: new Set(toBuild.filter((s) => notThere.has(out(s))).map((s) => s.id)),
-    code: realised.code, keepGoing: opts.keepGoing, asked, now: performance.now(),
+    steps: manifest.steps,
+    paths,
+    toBuild,
+    missing: new Set(toBuild.filter((s) => notThere.has(out(s))).map((s) => s.id)),
+    code: realised.code,
+    keepGoing: opts.keepGoing,
+    asked,
+    now: performance.now(),
   });
   if (judged.warning) log.warn(judged.warning);
   if (judged.error) throw judged.error;

@@ -9,7 +9,10 @@ export async function classify(tree: Evaluated, verdicts: Verdicts): Promise<Ste
   const { chosen, paths, runner } = tree;
   for (const s of chosen) if (!paths[s.id]) verdicts.give(s, "failed", 0, { reason: "the tree's flake does not define this step" });
   const defined = chosen.filter((s) => paths[s.id]);
-  const notBuilt = await missing(runner, defined.map((s) => paths[s.id]!.out));
+  const notBuilt = await missing(
+    runner,
+    defined.map((s) => paths[s.id]!.out),
+  );
   for (const s of defined) if (!notBuilt.has(paths[s.id]!.out)) verdicts.give(s, "built", 0);
   return defined.filter((s) => !verdicts.has(s));
 }

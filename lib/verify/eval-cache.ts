@@ -141,9 +141,20 @@ export function cacheFile(stateDir: string, treeDir: string, src: string): strin
 
 /** The evaluation kept for `key`, if its derivations are all still in the store. */
 export async function cached(runner: NixRunner, file: string, key: string): Promise<EvaluatedSteps | undefined> {
-  const text = await Bun.file(file).text().catch(() => undefined);
+  const text = await Bun.file(file)
+    .text()
+    .catch(() => undefined);
   if (text === undefined) return undefined;
-  const parsed = v.safeParse(CacheFileSchema, (() => { try { return JSON.parse(text); } catch { return undefined; } })());
+  const parsed = v.safeParse(
+    CacheFileSchema,
+    (() => {
+      try {
+        return JSON.parse(text);
+      } catch {
+        return undefined;
+      }
+    })(),
+  );
   if (!parsed.success || parsed.output.key !== key) return undefined;
   const drvs = Object.values(parsed.output.paths).map((p) => p.drv);
   const gone = await missing(runner, drvs).catch(() => undefined);

@@ -52,7 +52,8 @@ export type Evaluated = {
   standInRustc?: string;
 };
 
-export const BUILDER_HINT = "check that each builder answers: nix store ping --store URI (an ssh port or key goes in NIX_SSHOPTS or ~/.ssh/config); or let this machine build too (--jobs 1)";
+export const BUILDER_HINT =
+  "check that each builder answers: nix store ping --store URI (an ssh port or key goes in NIX_SSHOPTS or ~/.ssh/config); or let this machine build too (--jobs 1)";
 
 export function chooseSteps(manifest: Manifest, opts: VerifyOptions): Step[] {
   const ids = new Set(manifest.steps.map((s) => s.id));
@@ -64,19 +65,21 @@ export function chooseSteps(manifest: Manifest, opts: VerifyOptions): Step[] {
   const index = (id: string | undefined, fallback: number) => manifest.steps.find((s) => s.id === id)?.index ?? fallback;
   const from = index(opts.from, 1);
   const to = index(opts.to, manifest.steps.length);
-  const chosen = manifest.steps.filter(
-    (s) => s.index >= from && s.index <= to && (opts.only === undefined || opts.only.includes(s.id)),
-  );
+  const chosen = manifest.steps.filter((s) => s.index >= from && s.index <= to && (opts.only === undefined || opts.only.includes(s.id)));
   // Building nothing and saying ✔ would look like success.
   if (chosen.length === 0) {
     const asked = [opts.from && `--from ${opts.from}`, opts.to && `--to ${opts.to}`, opts.only && `--only ${opts.only.join(",")}`].filter(Boolean).join(" ");
-    throw new NixifyError("badInput", `no step to build: ${asked || "the tree has no steps"} chooses none`, from > to ? "--from must not come after --to" : "list the tree's steps with: nixify-rust graph");
+    throw new NixifyError(
+      "badInput",
+      `no step to build: ${asked || "the tree has no steps"} chooses none`,
+      from > to ? "--from must not come after --to" : "list the tree's steps with: nixify-rust graph",
+    );
   }
   return chosen;
 }
 
 // Depth cargo's planned cargo calls lean on hand-overs the bootstrap binary makes between them
-  // in its own code: they cannot build as steps, and saying so beats an hour of failures.
+// in its own code: they cannot build as steps, and saying so beats an hour of failures.
 function refusePlanned(chosen: Step[]): void {
   const planned = chosen.filter((s) => s.kind === "cargo" && s.outputs !== undefined);
   if (planned.length > 0) {
@@ -93,7 +96,11 @@ async function checkSrc(src: string | undefined): Promise<void> {
   if (src === undefined) return;
   const st = await stat(src).catch(() => undefined);
   if (st?.isDirectory()) return;
-  throw new NixifyError("badInput", `--src ${src} ${st ? "is not a folder" : "does not exist"}`, "pass the folder of the checkout to build against (the same sources with a change)");
+  throw new NixifyError(
+    "badInput",
+    `--src ${src} ${st ? "is not a folder" : "does not exist"}`,
+    "pass the folder of the checkout to build against (the same sources with a change)",
+  );
 }
 
 /**
@@ -105,12 +112,22 @@ function checkBuilders(opts: VerifyOptions, system: string): void {
   const machines = parseMachines(opts.builders ?? "");
   if (opts.jobs !== 0 || canBuild(machines, system)) return;
   if (opts.builders !== undefined || opts.offline) {
-    throw new NixifyError("noBuilder", `--jobs 0 builds nothing on this machine, and no builder ${opts.builders === undefined ? "is given" : "in --builders builds " + system}`, `name one with --builders 'ssh-ng://HOST ${system} KEY 4' (Nix's machines syntax), or let this machine build (--jobs 1)`);
+    throw new NixifyError(
+      "noBuilder",
+      `--jobs 0 builds nothing on this machine, and no builder ${opts.builders === undefined ? "is given" : "in --builders builds " + system}`,
+      `name one with --builders 'ssh-ng://HOST ${system} KEY 4' (Nix's machines syntax), or let this machine build (--jobs 1)`,
+    );
   }
 }
 
 /** Arguments that point a nix command at the tree (and, offline, at the stand-in for nixpkgs, whose rustc it names). */
-async function flakeRef(runner: NixRunner, manifest: Manifest, stateDir: string, toolchain?: string, src?: string): Promise<{ args: string[]; standIn?: string; standInRustc?: string }> {
+async function flakeRef(
+  runner: NixRunner,
+  manifest: Manifest,
+  stateDir: string,
+  toolchain?: string,
+  src?: string,
+): Promise<{ args: string[]; standIn?: string; standInRustc?: string }> {
   const args = [...runner.flakeArgs, "--no-write-lock-file"];
   if (src !== undefined) args.push("--override-input", "src", `path:${src}`);
   if (!runner.offline) return { args };
@@ -127,7 +144,11 @@ async function flakeRef(runner: NixRunner, manifest: Manifest, stateDir: string,
 async function checkToolchainOption(opts: VerifyOptions, manifest: Manifest): Promise<void> {
   if (opts.toolchain === undefined) return;
   if (!opts.offline && !manifest.toolchain) {
-    throw new NixifyError("badInput", `--toolchain ${opts.toolchain} would not be used: this tree (--depth ${manifest.depth ?? "shell"}) pins no compiler, and without --offline its steps build with nixpkgs' rustc`, "add --offline to build with that toolchain in place of nixpkgs' rustc and cargo, or leave --toolchain out");
+    throw new NixifyError(
+      "badInput",
+      `--toolchain ${opts.toolchain} would not be used: this tree (--depth ${manifest.depth ?? "shell"}) pins no compiler, and without --offline its steps build with nixpkgs' rustc`,
+      "add --offline to build with that toolchain in place of nixpkgs' rustc and cargo, or leave --toolchain out",
+    );
   }
   await checkToolchain(opts.toolchain, opts.offline);
 }
@@ -139,8 +160,24 @@ const DRV_AND_OUT = call(builtin("mapAttrs"), lambda("n", lambda("p", attrs({ dr
  * Offline, the evaluation kept in --state when nothing it reads changed (eval-cache.ts), else a
  * new one, kept. Online nixpkgs moves, so it always evaluates.
  */
-async function evaluateOrReuse(runner: NixRunner, dir: string, manifest: Manifest, stateDir: string, extra: string[], standIn: string | undefined, src: string | undefined): Promise<{ paths: EvaluatedSteps; reused: boolean }> {
-  const source = src === undefined ? flakeSrc(await Bun.file(join(dir, "flake.nix")).text().catch(() => ""), dir) : resolve(src);
+async function evaluateOrReuse(
+  runner: NixRunner,
+  dir: string,
+  manifest: Manifest,
+  stateDir: string,
+  extra: string[],
+  standIn: string | undefined,
+  src: string | undefined,
+): Promise<{ paths: EvaluatedSteps; reused: boolean }> {
+  const source =
+    src === undefined
+      ? flakeSrc(
+          await Bun.file(join(dir, "flake.nix"))
+            .text()
+            .catch(() => ""),
+          dir,
+        )
+      : resolve(src);
   let key: string | undefined;
   if (standIn !== undefined && source !== undefined) {
     try {
@@ -158,14 +195,14 @@ async function evaluateOrReuse(runner: NixRunner, dir: string, manifest: Manifes
 }
 
 async function evaluatePackages(runner: NixRunner, dir: string, manifest: Manifest, extra: string[]): Promise<EvaluatedSteps> {
-  const r = await spawn(
-    ["nix", "eval", "--json", ...extra, `path:${dir}#packages.${manifest.system}`,
-      "--apply", render(DRV_AND_OUT)],
-    { env: runner.env },
-  );
+  const r = await spawn(["nix", "eval", "--json", ...extra, `path:${dir}#packages.${manifest.system}`, "--apply", render(DRV_AND_OUT)], { env: runner.env });
   if (r.code !== 0) {
     log.debug(`nix eval said:\n${plainText(r.stderr).trimEnd()}`);
-    throw new NixifyError("evalFailed", `evaluating ${dir} failed: ${nixError(r.stderr)}`, `see: nix eval path:${dir}#packages.${manifest.system} --show-trace (or verify --verbose for all Nix said)`);
+    throw new NixifyError(
+      "evalFailed",
+      `evaluating ${dir} failed: ${nixError(r.stderr)}`,
+      `see: nix eval path:${dir}#packages.${manifest.system} --show-trace (or verify --verbose for all Nix said)`,
+    );
   }
   const parsed = v.safeParse(EvaluatedStepsSchema, JSON.parse(r.stdout));
   if (!parsed.success) throw new NixifyError("evalFailed", `evaluating ${dir} gave no derivations: ${issueText(parsed.issues)}`);
@@ -182,15 +219,28 @@ async function ensureToolchain(runner: NixRunner, manifest: Manifest, paths: Eva
   if (!(await missing(runner, [pin])).has(pin)) return;
   const pinned = `(${manifest.toolchain.version}, ${manifest.toolchain.hash})`;
   if (!toolchain) {
-    throw new NixifyError("badInput", `this tree builds with the compiler it was captured with ${pinned}, which is not in the store`, "pass its folder once with --toolchain DIR (what `rustc --print sysroot` prints for it)");
+    throw new NixifyError(
+      "badInput",
+      `this tree builds with the compiler it was captured with ${pinned}, which is not in the store`,
+      "pass its folder once with --toolchain DIR (what `rustc --print sysroot` prints for it)",
+    );
   }
   // The pin is of the compiler's real sysroot (a toolchain folder may reach it through links).
   const sysroot = await rustcSysroot(join(toolchain, "bin", "rustc"));
-  if ("error" in sysroot) throw new NixifyError("badInput", `--toolchain ${toolchain} has no working bin/rustc`, "pass a folder with bin/rustc, e.g. what `rustc --print sysroot` prints");
+  if ("error" in sysroot)
+    throw new NixifyError(
+      "badInput",
+      `--toolchain ${toolchain} has no working bin/rustc`,
+      "pass a folder with bin/rustc, e.g. what `rustc --print sysroot` prints",
+    );
   const r = await spawn(["nix", ...runner.flakeArgs, "store", "add-path", "--name", TOOLCHAIN_NAME, sysroot.sysroot], { env: runner.env });
   if (r.code !== 0) throw new NixifyError("nixFailed", `adding --toolchain ${toolchain} to the store failed: ${nixError(r.stderr)}`, NIX_BROKE_HINT);
   if ((await missing(runner, [pin])).has(pin)) {
-    throw new NixifyError("badInput", `--toolchain ${toolchain} is not the compiler this tree was captured with ${pinned}: its contents differ`, "pass the very folder the tree was captured with; to build with another compiler, generate the tree with it");
+    throw new NixifyError(
+      "badInput",
+      `--toolchain ${toolchain} is not the compiler this tree was captured with ${pinned}: its contents differ`,
+      "pass the very folder the tree was captured with; to build with another compiler, generate the tree with it",
+    );
   }
 }
 

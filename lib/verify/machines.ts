@@ -28,7 +28,12 @@ export function parseMachines(spec: string, seen: ReadonlySet<string> = new Set(
       continue;
     }
     const fields = line.split(/\s+/);
-    const bad = (what: string) => new NixifyError("badInput", `--builders: ${what} in '${line}'`, "the fields are: URI SYSTEMS SSH-KEY MAX-JOBS SPEED FEATURES MANDATORY-FEATURES BASE64-HOST-KEY ('-' for a default), machines separated by ';'");
+    const bad = (what: string) =>
+      new NixifyError(
+        "badInput",
+        `--builders: ${what} in '${line}'`,
+        "the fields are: URI SYSTEMS SSH-KEY MAX-JOBS SPEED FEATURES MANDATORY-FEATURES BASE64-HOST-KEY ('-' for a default), machines separated by ';'",
+      );
     const count = (i: number, name: string) => {
       const f = fields[i];
       if (unset(f)) return 1;
@@ -38,7 +43,8 @@ export function parseMachines(spec: string, seen: ReadonlySet<string> = new Set(
     if (unset(fields[0])) throw bad("no store URI first");
     count(4, "the speed factor");
     const key = fields[7];
-    if (!unset(key) && !/^[A-Za-z0-9+/]+={0,2}$/.test(key!)) throw bad(`the host key (field 8) must be base64, e.g. base64 -w0 of the host's ssh_host_ed25519_key.pub, not '${key}'`);
+    if (!unset(key) && !/^[A-Za-z0-9+/]+={0,2}$/.test(key!))
+      throw bad(`the host key (field 8) must be base64, e.g. base64 -w0 of the host's ssh_host_ed25519_key.pub, not '${key}'`);
     machines.push({ uri: fields[0]!, systems: unset(fields[1]) ? ["-"] : fields[1]!.split(","), maxJobs: count(3, "the maximum of jobs") });
   }
   return machines;

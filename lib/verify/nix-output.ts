@@ -5,8 +5,17 @@ import { plainText } from "../process.ts";
 export function nixError(stderr: string): string {
   const lines = plainText(stderr).split("\n");
   const i = lines.findIndex((l) => l.startsWith("error:"));
-  if (i < 0) return lines.map((l) => l.trim()).filter(Boolean).at(-1) ?? "no message";
-  const at = lines.slice(i + 1, i + 4).map((l) => /^\s+at (\S.*):$/.exec(l)?.[1]).find(Boolean);
+  if (i < 0)
+    return (
+      lines
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .at(-1) ?? "no message"
+    );
+  const at = lines
+    .slice(i + 1, i + 4)
+    .map((l) => /^\s+at (\S.*):$/.exec(l)?.[1])
+    .find(Boolean);
   return `${lines[i]!.slice("error:".length).trim()}${at ? ` (at ${at})` : ""}`;
 }
 
@@ -28,10 +37,16 @@ export type RealiseEvent =
  * version banner: ssh's own reason is then its last line that is not a debug line.
  */
 function oneLine(msg: string): string {
-  const lines = msg.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = msg
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   const first = lines[0] ?? "";
   const banner = /: OpenSSH_\S+.*$/;
-  const reason = lines.slice(1).filter((l) => !/^debug\d*:/.test(l)).at(-1);
+  const reason = lines
+    .slice(1)
+    .filter((l) => !/^debug\d*:/.test(l))
+    .at(-1);
   return banner.test(first) && reason ? first.replace(banner, `: ${reason}`) : first;
 }
 

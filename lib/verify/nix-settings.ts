@@ -46,7 +46,11 @@ export async function nixRunner(opts: { offline: boolean; stateDir: string }): P
   const dir = opts.stateDir;
   const bad = [...dir].find((c) => !STATE_PATH_CHAR.test(c));
   if (bad !== undefined) {
-    throw new NixifyError("badInput", `--state ${JSON.stringify(dir)} has ${JSON.stringify(bad)}, which Nix cannot take in the store and flake URLs that name it`, "choose a --state whose path has only letters A-Z a-z, digits and . _ - ~ $ & ' ( ) * + , = : @ /");
+    throw new NixifyError(
+      "badInput",
+      `--state ${JSON.stringify(dir)} has ${JSON.stringify(bad)}, which Nix cannot take in the store and flake URLs that name it`,
+      "choose a --state whose path has only letters A-Z a-z, digits and . _ - ~ $ & ' ( ) * + , = : @ /",
+    );
   }
   const conf = join(dir, "conf");
   const settings = [
@@ -64,7 +68,11 @@ export async function nixRunner(opts: { offline: boolean; stateDir: string }): P
     await writeFile(join(dir, "registry.json"), JSON.stringify({ flakes: [], version: 2 }));
     await writeFile(join(conf, "nix.conf"), `${settings.join("\n")}\n`);
   } catch (e) {
-    throw new NixifyError("badInput", `--state ${dir} cannot hold verify's store and settings: ${unwritableFolder(e)}`, "choose a writable folder with --state DIR");
+    throw new NixifyError(
+      "badInput",
+      `--state ${dir} cannot hold verify's store and settings: ${unwritableFolder(e)}`,
+      "choose a writable folder with --state DIR",
+    );
   }
   return {
     env: { ...process.env, NIX_CONF_DIR: conf, NIX_USER_CONF_FILES: "/dev/null", NIX_STORE_DIR: join(dir, "store"), XDG_CACHE_HOME: join(dir, "cache") },

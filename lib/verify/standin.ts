@@ -35,7 +35,8 @@ export async function checkToolchain(dir: string, withCargo: boolean): Promise<v
   const hint = "pass a toolchain folder with a working bin/rustc and bin/cargo, e.g. what `rustc --print sysroot` prints";
   const cargo = join(dir, "bin", "cargo");
   if (withCargo && !(await Bun.file(cargo).exists())) throw new NixifyError("badInput", `--toolchain ${dir} has no bin/cargo`, hint);
-  if (!(await rustcVersion(join(dir, "bin", "rustc")))) throw new NixifyError("badInput", `--toolchain ${dir}: bin/rustc is not a working rustc (rustc -vV names no release and host)`, hint);
+  if (!(await rustcVersion(join(dir, "bin", "rustc"))))
+    throw new NixifyError("badInput", `--toolchain ${dir}: bin/rustc is not a working rustc (rustc -vV names no release and host)`, hint);
 }
 
 /** Install prefixes of the host's tools, keyed by nixpkgs attribute path ("stdenv.cc"); `toolchain` replaces rustc and cargo. */
@@ -61,7 +62,12 @@ export async function hostToolchain(toolchain?: string): Promise<Map<string, str
       break;
     }
   }
-  if (!sysroot) throw new NixifyError("badInput", "no rustc found on this machine for the offline toolchain", "install Rust, or run verify without --offline against a real nixpkgs");
+  if (!sysroot)
+    throw new NixifyError(
+      "badInput",
+      "no rustc found on this machine for the offline toolchain",
+      "install Rust, or run verify without --offline against a real nixpkgs",
+    );
   prefixes.set("rustc", sysroot);
   const cargoInSysroot = await Bun.file(join(sysroot, "bin", "cargo")).exists();
   const cargo = cargoInSysroot ? sysroot : await output(["sh", "-c", 'dirname "$(dirname "$(command -v cargo)")"']);
@@ -89,14 +95,26 @@ export async function hostLlvm(version: string): Promise<Map<string, string>> {
     if (!found) continue;
     const [own, libdir] = [await output([found, "--version"]), await output([found, "--libdir"])];
     if (!own || !libdir || String(Number.parseInt(own, 10)) !== major) continue;
-    if (!libdir.endsWith("/lib")) throw new NixifyError("badInput", `the machine's llvm-config ${found} keeps its libraries in ${libdir}, not in a lib folder the offline stand-in can name`, missingHint);
+    if (!libdir.endsWith("/lib"))
+      throw new NixifyError(
+        "badInput",
+        `the machine's llvm-config ${found} keeps its libraries in ${libdir}, not in a lib folder the offline stand-in can name`,
+        missingHint,
+      );
     const set = llvmPackages(version);
-    const packages = new Map([[`${set}.llvm.dev`, dirname(dirname(await realpath(found)))], [`${set}.llvm.lib`, dirname(libdir)]]);
+    const packages = new Map([
+      [`${set}.llvm.dev`, dirname(dirname(await realpath(found)))],
+      [`${set}.llvm.lib`, dirname(libdir)],
+    ]);
     const compilerRt = join(libdir, "clang", major);
     if ((await stat(join(compilerRt, "lib/linux")).catch(() => undefined))?.isDirectory()) packages.set(`${set}.compiler-rt`, compilerRt);
     return packages;
   }
-  throw new NixifyError("badInput", `this tree links LLVM ${version} (the machine's when it was captured), and offline no llvm-config of LLVM ${major} is on this machine`, missingHint);
+  throw new NixifyError(
+    "badInput",
+    `this tree links LLVM ${version} (the machine's when it was captured), and offline no llvm-config of LLVM ${major} is on this machine`,
+    missingHint,
+  );
 }
 
 /**

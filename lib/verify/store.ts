@@ -11,7 +11,11 @@ export async function missing(runner: NixRunner, outs: string[]): Promise<Set<st
   if (outs.length === 0) return new Set();
   const r = await spawn(["nix-store", "--check-validity", "--print-invalid", ...outs], { env: runner.env });
   if (r.code !== 0) {
-    throw new NixifyError("nixFailed", `Nix could not say which steps are in the store: nix-store --check-validity exited with ${r.code}: ${nixError(r.stderr)}`, NIX_BROKE_HINT);
+    throw new NixifyError(
+      "nixFailed",
+      `Nix could not say which steps are in the store: nix-store --check-validity exited with ${r.code}: ${nixError(r.stderr)}`,
+      NIX_BROKE_HINT,
+    );
   }
   const asked = new Set(outs);
   return new Set(r.stdout.split("\n").filter((p) => asked.has(p)));

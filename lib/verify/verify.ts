@@ -15,7 +15,9 @@ export async function verify(opts: VerifyOptions, onStep?: (r: StepReport, n: nu
   const tree = await evaluate(opts);
   const verdicts = new Verdicts(tree, onStep);
   const toBuild = await classify(tree, verdicts);
-  log.info(`${tree.evalReused ? "evaluation reused (inputs unchanged), checked" : "evaluated"} in ${tree.evalSeconds.toFixed(2)}s; ${verdicts.count} of ${tree.chosen.length} steps already built, building ${toBuild.length}`);
+  log.info(
+    `${tree.evalReused ? "evaluation reused (inputs unchanged), checked" : "evaluated"} in ${tree.evalSeconds.toFixed(2)}s; ${verdicts.count} of ${tree.chosen.length} steps already built, building ${toBuild.length}`,
+  );
   await build(tree, opts, toBuild, verdicts);
   return verdicts.report((performance.now() - start) / 1000);
 }

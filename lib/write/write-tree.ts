@@ -54,7 +54,11 @@ export async function planOut(out: string, force: boolean, keep: string[] = []):
   const target = await realTarget(out);
   const st = await lstat(target).catch((e: NodeJS.ErrnoException) => {
     if (e.code === "ENOENT") return undefined;
-    throw new NixifyError("outDirUnwritable", `cannot write the tree at ${shown(out)}: ${e.code === "ENOTDIR" ? "a folder above it is a file (ENOTDIR)" : errCode(e)}`, "choose a writable --out");
+    throw new NixifyError(
+      "outDirUnwritable",
+      `cannot write the tree at ${shown(out)}: ${e.code === "ENOTDIR" ? "a folder above it is a file (ENOTDIR)" : errCode(e)}`,
+      "choose a writable --out",
+    );
   });
   if (st === undefined) return { target, aside: "old" };
   if (!st.isDirectory()) throw new NixifyError("outDirNotOurs", `${shown(out)} exists and is not a folder`, "choose another --out");
@@ -80,17 +84,30 @@ export async function planOut(out: string, force: boolean, keep: string[] = []):
     );
   }
   for (const src of keep) {
-    if (holds(src, target)) throw new NixifyError("wouldLoseSource", `refusing to replace ${shown(out)} even with --force: it is part of the source ${shown(src)}`, "choose an --out that is not a folder of the checkout");
+    if (holds(src, target))
+      throw new NixifyError(
+        "wouldLoseSource",
+        `refusing to replace ${shown(out)} even with --force: it is part of the source ${shown(src)}`,
+        "choose an --out that is not a folder of the checkout",
+      );
   }
   // Moving these aside would break the machine or the user's shell even though nothing is deleted.
   const home = await realpath(homedir()).catch(() => homedir());
   const cwd = await realpath(process.cwd()).catch(() => process.cwd());
   const what =
-    target === "/" || dirname(target) === "/" ? "/ or a top-level folder"
-    : holds(target, home) ? "the home folder or a folder holding it"
-    : holds(target, cwd) ? "the current folder or a folder holding it"
-    : undefined;
-  if (what) throw new NixifyError("wouldLoseSource", `refusing to replace ${shown(out)} even with --force: it is ${what}`, "choose an --out of its own, e.g. ./bootstrap");
+    target === "/" || dirname(target) === "/"
+      ? "/ or a top-level folder"
+      : holds(target, home)
+        ? "the home folder or a folder holding it"
+        : holds(target, cwd)
+          ? "the current folder or a folder holding it"
+          : undefined;
+  if (what)
+    throw new NixifyError(
+      "wouldLoseSource",
+      `refusing to replace ${shown(out)} even with --force: it is ${what}`,
+      "choose an --out of its own, e.g. ./bootstrap",
+    );
   return { target, aside: "kept" };
 }
 
@@ -128,7 +145,12 @@ export async function recoverLeftovers(out: string): Promise<void> {
     if (kind !== "old") continue;
     if ((await readdir(path).catch(() => [])).length === 0) {
       await rm(path, { recursive: true, force: true }).catch(() => {});
-    } else if (!(await lstat(target).then(() => true, () => false))) {
+    } else if (
+      !(await lstat(target).then(
+        () => true,
+        () => false,
+      ))
+    ) {
       await rename(path, target).then(
         () => log.warn(`restored the tree a stopped run had moved aside (${shown(path)}) to ${shown(out)}`),
         (e) => log.warn(`a stopped run left the tree of ${shown(out)} at ${shown(path)}, and it could not be put back (${errCode(e)}): move it back yourself`),
@@ -149,7 +171,13 @@ const FILES_PER_STOP_POINT = 200;
 async function keptName(target: string): Promise<string> {
   for (let n = 1; ; n++) {
     const name = `${target}.kept-by-nixify-rust${n === 1 ? "" : `-${n}`}`;
-    if (!(await lstat(name).then(() => true, () => false))) return name;
+    if (
+      !(await lstat(name).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return name;
   }
 }
 

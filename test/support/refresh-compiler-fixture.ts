@@ -45,7 +45,11 @@ async function todaysSources(steps: Step[], version: string): Promise<Step[]> {
     const { reads, remaps } = namedTexts(step);
     const named = checkoutPaths(reads);
     const remapOnly = new Set(checkoutPaths(remaps).filter((p) => !named.includes(p)));
-    const sources = piecesOf([...step.sources.filter((p) => !remapOnly.has(p)), ...named], (rel) => checkout.packages.has(rel), (rel) => checkout.paths.has(rel));
+    const sources = piecesOf(
+      [...step.sources.filter((p) => !remapOnly.has(p)), ...named],
+      (rel) => checkout.packages.has(rel),
+      (rel) => checkout.paths.has(rel),
+    );
     return { ...step, sources };
   });
 }
@@ -72,7 +76,10 @@ async function refresh(version: string, from?: string): Promise<void> {
     // first), a Nix string in its steps.nix (in JSON's escapes).
     const [, configName, configText] = /"((?:config|bootstrap)\.toml)" = ("(?:[^"\\]|\\.)*");/.exec(await Bun.file(join(tree, "steps.nix")).text())!;
     const config = JSON.parse(configText!) as string;
-    const machine = await machineLibraries(captured.steps.map((s) => s.env), (p) => p.startsWith("@"));
+    const machine = await machineLibraries(
+      captured.steps.map((s) => s.env),
+      (p) => p.startsWith("@"),
+    );
     const sym = makeSymbolizer(await withRealPaths(machine.paths));
     const manifest = { ...(mapStrings(captured, sym) as Manifest), placeholders: { ...PLACEHOLDERS } };
     // Today's reshaping of the steps (pipelining; a step already split is left as it is).
@@ -82,7 +89,9 @@ async function refresh(version: string, from?: string): Promise<void> {
     await rm(tree, { recursive: true });
     for (const [rel, text] of files) if (!/^step\d+\/flake\.nix$/.test(rel)) await Bun.write(join(tree, rel), text);
     await run(["tar", "-cJf", FIXTURE, "--sort=name", "--owner=0", "--group=0", "--numeric-owner", "--mtime=@0", "-C", dir, NAME]);
-    console.log(`${FIXTURE}: ${manifest.steps.length} steps re-rendered; machine paths now placeholders: ${machine.paths.map(([p, h]) => `${p} -> ${h}`).join(", ")}`);
+    console.log(
+      `${FIXTURE}: ${manifest.steps.length} steps re-rendered; machine paths now placeholders: ${machine.paths.map(([p, h]) => `${p} -> ${h}`).join(", ")}`,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

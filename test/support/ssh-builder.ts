@@ -69,33 +69,39 @@ export async function startBuilder(dir: string, storeDir: string, toolPrefixes: 
   if (process.getuid?.() === 0) await mkdir("/run/sshd", { recursive: true, mode: 0o755 });
 
   const store = `local?root=${join(dir, "root")}&store=${storeDir}`;
-  await Bun.write(join(conf, "nix.conf"), [
-    "experimental-features = nix-command flakes",
-    "substituters =",
-    "build-users-group =",
-    "sandbox = true",
-    "sandbox-fallback = false",
-    `sandbox-paths = ${sandboxPaths(toolPrefixes).join(" ")}`,
-    `store = ${store}`,
-    "",
-  ].join("\n"));
+  await Bun.write(
+    join(conf, "nix.conf"),
+    [
+      "experimental-features = nix-command flakes",
+      "substituters =",
+      "build-users-group =",
+      "sandbox = true",
+      "sandbox-fallback = false",
+      `sandbox-paths = ${sandboxPaths(toolPrefixes).join(" ")}`,
+      `store = ${store}`,
+      "",
+    ].join("\n"),
+  );
   const port = freePort();
   const config = join(ssh, "sshd_config");
-  await Bun.write(config, [
-    `Port ${port}`,
-    "ListenAddress 127.0.0.1",
-    `HostKey ${hostKey}`,
-    `AuthorizedKeysFile ${join(ssh, "authorized_keys")}`,
-    "PasswordAuthentication no",
-    "KbdInteractiveAuthentication no",
-    "UsePAM no",
-    "PermitRootLogin prohibit-password",
-    // The temp folders' modes are not sshd's business here.
-    "StrictModes no",
-    "PidFile none",
-    `SetEnv NIX_CONF_DIR=${conf} NIX_USER_CONF_FILES=/dev/null XDG_CACHE_HOME=${join(dir, "cache")}`,
-    "",
-  ].join("\n"));
+  await Bun.write(
+    config,
+    [
+      `Port ${port}`,
+      "ListenAddress 127.0.0.1",
+      `HostKey ${hostKey}`,
+      `AuthorizedKeysFile ${join(ssh, "authorized_keys")}`,
+      "PasswordAuthentication no",
+      "KbdInteractiveAuthentication no",
+      "UsePAM no",
+      "PermitRootLogin prohibit-password",
+      // The temp folders' modes are not sshd's business here.
+      "StrictModes no",
+      "PidFile none",
+      `SetEnv NIX_CONF_DIR=${conf} NIX_USER_CONF_FILES=/dev/null XDG_CACHE_HOME=${join(dir, "cache")}`,
+      "",
+    ].join("\n"),
+  );
 
   const sshd = Bun.spawn([SSHD, "-D", "-e", "-f", config], { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
   // Its log is read to the end, so that a full pipe never stops it; the tail explains a failure.

@@ -14,7 +14,17 @@ test("the paths the calls name that exist, and the packages among and above them
   await Bun.write(join(root, "library/core/Cargo.toml"), "");
   await Bun.write(join(root, "library/core/src/lib.rs"), "");
   const args = ["@src@/library/core/src/lib.rs", "@src@/library/gone.rs"];
-  const call: ObservedRecord = { type: "observed", schema: 1, tool: "rustc", command: "@rustc@", args, env: {}, cwd: "@src@/library/core", inputs: [], outputs: [] };
+  const call: ObservedRecord = {
+    type: "observed",
+    schema: 1,
+    tool: "rustc",
+    command: "@rustc@",
+    args,
+    env: {},
+    cwd: "@src@/library/core",
+    inputs: [],
+    outputs: [],
+  };
   const checkout = checkoutPathsOf(root, [call.cwd, ...call.args, "@build@/x"]);
   expect(checkout).toEqual({ paths: new Set(["library/core", "library/core/src/lib.rs"]), packages: new Set(["library/core"]) });
   expect(checkoutPieces(checkout)(call)).toEqual(["library/core"]);

@@ -13,7 +13,8 @@ const DEEP_CARGO = "change-id = 134650\n[build]\nsubmodules = false\noptimized-c
 /** What gen supplies to a trimmed tree (lib/capture/capture.ts). */
 const TRIMMED = "# Supplied by nixify-rust: the checkout has no .git and no config.toml.\n[build]\nsubmodules = false\n";
 /** Lines of Rust 1.85's config.example.toml: the keys commented out. */
-const EXAMPLE = '[build]\n#build = "x86_64-unknown-linux-gnu" (as an example)\n#cargo = "/path/to/cargo"\n#rustc = "/path/to/rustc"\n[rust]\n#channel = "dev"\n';
+const EXAMPLE =
+  '[build]\n#build = "x86_64-unknown-linux-gnu" (as an example)\n#cargo = "/path/to/cargo"\n#rustc = "/path/to/rustc"\n[rust]\n#channel = "dev"\n';
 
 describe("configValue", () => {
   test.each([
@@ -29,7 +30,12 @@ describe("configValue", () => {
     ["an empty config", "", "build.rustc", undefined],
     ["a key of another table is not it", '[dist]\nrustc = "/x"\n', "build.rustc", undefined],
     ["a dotted key at the top", 'build.rustc = "/d"\n', "build.rustc", "/d"],
-    ["a target's key, its triple's dots and all", '[target.x86_64-unknown-linux-gnu]\nllvm-config = "/usr/bin/llvm-config-14"\n', "target.x86_64-unknown-linux-gnu.llvm-config", "/usr/bin/llvm-config-14"],
+    [
+      "a target's key, its triple's dots and all",
+      '[target.x86_64-unknown-linux-gnu]\nllvm-config = "/usr/bin/llvm-config-14"\n',
+      "target.x86_64-unknown-linux-gnu.llvm-config",
+      "/usr/bin/llvm-config-14",
+    ],
     ["build.build", '[build]\nbuild = "aarch64-unknown-linux-gnu"\n', "build.build", "aarch64-unknown-linux-gnu"],
     ["with a comment after the header", '[build] # ours\n  build = "x86_64-apple-darwin"\n', "build.build", "x86_64-apple-darwin"],
     ["a value that is no string", "[build]\nrustc = 1\n", "build.rustc", undefined],
@@ -60,7 +66,10 @@ describe("setBuildValue", () => {
     expect(configValue(parseConfig("[build]\nrustc = '/opt/rustc'\n"), "build.rustc")).toBe("/opt/rustc");
   });
   test("a config that is not TOML is bad input, in one line", async () => {
-    expect(await thrown(() => parseConfig("[build\nrustc = 1\n"))).toEqual({ code: "badInput", message: "the config is not TOML: TOML Parse error: Expected ']' to close a table header but found (0x0A)" });
+    expect(await thrown(() => parseConfig("[build\nrustc = 1\n"))).toEqual({
+      code: "badInput",
+      message: "the config is not TOML: TOML Parse error: Expected ']' to close a table header but found (0x0A)",
+    });
   });
   test("setBuildValue finds a [build] header followed by a comment", () => {
     expect(setBuildValue("[build] # ours\nsubmodules = false\n", "rustc", "/r").match(/\[build\]/g)).toHaveLength(1);

@@ -21,7 +21,12 @@ const context = (recordFile: string): RecordingContext => ({
   python: "/usr/bin/python3",
   xpyArgs: ["build", "--stage", "1"],
   recordFile,
-  paths: { rootReal: "/home/user/rust", overlay: "/tmp/nixify-rust-test/src", build: "/tmp/nixify-rust-test/run/build", buildReal: "/tmp/nixify-rust-test/run/build" },
+  paths: {
+    rootReal: "/home/user/rust",
+    overlay: "/tmp/nixify-rust-test/src",
+    build: "/tmp/nixify-rust-test/run/build",
+    buildReal: "/tmp/nixify-rust-test/run/build",
+  },
 });
 
 describe("the registry", () => {
@@ -78,14 +83,25 @@ describe("cargo", () => {
     const outer = { ...(await fixtureCapture("shell-1.85.capture.json")), records: await fixtureRecords("shell-1.85.records.jsonl") };
     // The plan's capture (dry-run-1.85.txt), with the toolchain it ran with (--run-toolchain).
     const [tmp, build] = ["/tmp/nixify-rust-7QDI59/cargo", "/tmp/nixify-rust-7QDI59/cargo/run/build"];
-    const paths = { overlay: `${tmp}/src`, root: "/home/user/rust", rootReal: "/home/user/rust", work: `${tmp}/run`, build, buildReal: build, home: `${tmp}/home`, tmp: `${tmp}/tmp` };
+    const paths = {
+      overlay: `${tmp}/src`,
+      root: "/home/user/rust",
+      rootReal: "/home/user/rust",
+      work: `${tmp}/run`,
+      build,
+      buildReal: build,
+      home: `${tmp}/home`,
+      tmp: `${tmp}/tmp`,
+    };
     const records = cargoCallsOfDryRun(await fixtureText("dry-run-1.85.txt"));
     const runToolchain = ["/home/user/.rustup/toolchains/stable-x86_64-unknown-linux-gnu"];
     const steps = DEPTH_DEFINITIONS.cargo.steps({ ...outer, records, paths, runToolchain, outer });
     const cargo = "@build@/x86_64-unknown-linux-gnu/stage0/bin/cargo build";
     expect(steps.records.map((r) => (r.type === "unpack" ? `unpack ${r.match}` : `${r.command} ${r.args[0]}`))).toEqual([
       ...Array(3).fill("curl --progress-bar"),
-      "unpack rust-std-x86_64-unknown-linux-gnu", "unpack rustc", "unpack cargo",
+      "unpack rust-std-x86_64-unknown-linux-gnu",
+      "unpack rustc",
+      "unpack cargo",
       cargo,
       ...records.map(() => cargo),
     ]);

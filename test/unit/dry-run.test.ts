@@ -20,7 +20,7 @@ describe("splitDebugCommand", () => {
   test.each([
     ["quoted words", '"cargo" "build"', [q("cargo"), q("build")]],
     ["bare words", "cd DIR && env -u MAKEFLAGS", [b("cd"), b("DIR"), b("&&"), b("env"), b("-u"), b("MAKEFLAGS")]],
-    ["K=\"V\" is a bare K= then the quoted V", 'RUSTC_STAGE="0"', [b("RUSTC_STAGE="), q("0")]],
+    ['K="V" is a bare K= then the quoted V', 'RUSTC_STAGE="0"', [b("RUSTC_STAGE="), q("0")]],
     ["an empty value", 'CC_x86_64_unknown_linux_gnu=""', [b("CC_x86_64_unknown_linux_gnu="), q("")]],
     ["spaces inside quotes stay", '"backtrace panic-unwind"', [q("backtrace panic-unwind")]],
     ["Rust's escapes are undone: \\\" \\\\ \\t \\n \\r \\0", String.raw`"a\"b\\c\td\ne\rf\0g"`, [q('a"b\\c\td\ne\rf\0g')]],
@@ -117,7 +117,12 @@ describe("cargoCallsOfDryRun", () => {
       [`${TMP}/run/build`, "@build@"],
       [`${TMP}/run`, "@work@"],
     ]);
-    const records = calls.map((r) => ({ ...r, cwd: sym(r.cwd), args: r.args.map(sym), env: Object.fromEntries(Object.entries(r.env).map(([k, v]) => [k, sym(v)])) }));
+    const records = calls.map((r) => ({
+      ...r,
+      cwd: sym(r.cwd),
+      args: r.args.map(sym),
+      env: Object.fromEntries(Object.entries(r.env).map(([k, v]) => [k, sym(v)])),
+    }));
     const steps = buildSteps(records, new Map(), [0, 1, 2]);
     expect(steps.map((s) => [s.kind, s.label, s.deps, s.outputs])).toEqual([
       ["cargo", "cargo build sysroot (stage0-std)", [], ["@build@/x86_64-unknown-linux-gnu/stage0-std"]],

@@ -2,7 +2,14 @@
 // environments are real: the recorder's records of Rust 1.85's outer shell and of 1.63's compiler.
 import { afterEach, describe, expect, test } from "bun:test";
 import {
-  dropDotenvVariables, holdsCredential, isSecretName, isSecretValue, scrubObservedEnv, scrubRecordEnv, withoutSecretValues, xpyEnv,
+  dropDotenvVariables,
+  holdsCredential,
+  isSecretName,
+  isSecretValue,
+  scrubObservedEnv,
+  scrubRecordEnv,
+  withoutSecretValues,
+  xpyEnv,
 } from "../../lib/capture/env.ts";
 import type { InvocationRecord } from "../../lib/schema.ts";
 import { fixtureRecords } from "./fixtures.ts";
@@ -66,9 +73,19 @@ describe("scrubObservedEnv: which variables of an observed call reach its step",
   test.each([
     ["a compiler call reading nothing keeps no shim variable", "rustc", [], { CARGO_PKG_NAME: "rustc_interface", CFG_RELEASE: "1.63.0" }],
     // rustc_interface has env!("RUSTC_INSTALL_BINDIR"): its dep-info says so, and the step keeps it.
-    ["a compiler call keeps the shim variable its env! reads", "rustc", ["RUSTC_INSTALL_BINDIR"], { CARGO_PKG_NAME: "rustc_interface", CFG_RELEASE: "1.63.0", RUSTC_INSTALL_BINDIR: "bin" }],
+    [
+      "a compiler call keeps the shim variable its env! reads",
+      "rustc",
+      ["RUSTC_INSTALL_BINDIR"],
+      { CARGO_PKG_NAME: "rustc_interface", CFG_RELEASE: "1.63.0", RUSTC_INSTALL_BINDIR: "bin" },
+    ],
     // rustc_llvm's build script requires REAL_LIBRARY_PATH_VAR.
-    ["a build script keeps REAL_LIBRARY_PATH_VAR", "build-script", [], { CARGO_PKG_NAME: "rustc_interface", CFG_RELEASE: "1.63.0", REAL_LIBRARY_PATH_VAR: "LD_LIBRARY_PATH" }],
+    [
+      "a build script keeps REAL_LIBRARY_PATH_VAR",
+      "build-script",
+      [],
+      { CARGO_PKG_NAME: "rustc_interface", CFG_RELEASE: "1.63.0", REAL_LIBRARY_PATH_VAR: "LD_LIBRARY_PATH" },
+    ],
   ] as const)("%s", (_, tool, reads, expected) => {
     expect(scrubObservedEnv(env, tool, [...reads])).toEqual(expected);
   });

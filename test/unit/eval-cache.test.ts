@@ -44,8 +44,15 @@ describe("the tree's source folder, read from the flake gen writes", () => {
 });
 
 describe("a walk entry", () => {
-  const st = (over: Partial<Record<"size" | "mtimeNs" | "ctimeNs" | "ino", bigint>> = {}, dir = false) =>
-    ({ mode: 0o100644n, size: 3n, mtimeNs: 1n, ctimeNs: 2n, ino: 7n, ...over, isDirectory: () => dir });
+  const st = (over: Partial<Record<"size" | "mtimeNs" | "ctimeNs" | "ino", bigint>> = {}, dir = false) => ({
+    mode: 0o100644n,
+    size: 3n,
+    mtimeNs: 1n,
+    ctimeNs: 2n,
+    ino: 7n,
+    ...over,
+    isDirectory: () => dir,
+  });
   test("a file's line changes with its size, times or inode", () => {
     for (const over of [{ size: 4n }, { mtimeNs: 9n }, { ctimeNs: 9n }, { ino: 9n }]) expect(statLine("a", st(over))).not.toBe(statLine("a", st()));
   });

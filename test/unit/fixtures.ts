@@ -58,7 +58,17 @@ export async function fixtureCapture(name: string): Promise<Capture & { stage0: 
 export function observedOf(step: Step): ObservedRecord {
   const tool = step.kind === "build-script" || step.kind === "handover" ? step.kind : "rustc";
   const outputs = step.outputs ?? [];
-  return { type: "observed", schema: 1, tool, command: step.command, args: step.args, env: step.env, cwd: step.cwd, inputs: tool === "handover" ? sourcesOf(step) : [], outputs };
+  return {
+    type: "observed",
+    schema: 1,
+    tool,
+    command: step.command,
+    args: step.args,
+    env: step.env,
+    cwd: step.cwd,
+    inputs: tool === "handover" ? sourcesOf(step) : [],
+    outputs,
+  };
 }
 
 /** A hand-over copies (from, to) pairs: its inputs are the froms. */

@@ -7,13 +7,31 @@ import { fixtureSteps, fixtureText } from "./fixtures.ts";
 /** Steps with only what the graph reads: id, deps, emoji and label. */
 function steps(deps: { [id: string]: string[] }): Step[] {
   return Object.entries(deps).map(([id, ds], i) => ({
-    id, index: i + 1, kind: "rustc", emoji: "🦀", label: `rustc ${id}`, prime: 2, composite: "2", deps: ds,
-    command: "rustc", args: [], env: {}, cwd: "@work@", site: "",
+    id,
+    index: i + 1,
+    kind: "rustc",
+    emoji: "🦀",
+    label: `rustc ${id}`,
+    prime: 2,
+    composite: "2",
+    deps: ds,
+    command: "rustc",
+    args: [],
+    env: {},
+    cwd: "@work@",
+    site: "",
   }));
 }
 const manifestOf = (ss: Step[]): Manifest => ({
-  schema: 1, generator: "nixify-rust", version: "0", system: "x86_64-linux", mode: "all", xpyArgs: [],
-  source: { sample: true, channel: "stable", channelSupplied: false }, placeholders: {}, steps: ss,
+  schema: 1,
+  generator: "nixify-rust",
+  version: "0",
+  system: "x86_64-linux",
+  mode: "all",
+  xpyArgs: [],
+  source: { sample: true, channel: "stable", channelSupplied: false },
+  placeholders: {},
+  steps: ss,
 });
 
 describe("reducedDeps", () => {

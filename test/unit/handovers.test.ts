@@ -12,10 +12,21 @@ const sysroot = `${host}/stage0-sysroot/lib/rustlib/x86_64-unknown-linux-gnu/lib
 const stage1 = `${host}/stage1`;
 
 const call = (outputs: string[], sees: string[] = []): ObservedRecord => ({
-  type: "observed", schema: 1, tool: "rustc", command: "rustc", args: [], env: {}, cwd: build, inputs: [], outputs, sees,
+  type: "observed",
+  schema: 1,
+  tool: "rustc",
+  command: "rustc",
+  args: [],
+  env: {},
+  cwd: build,
+  inputs: [],
+  outputs,
+  sees,
 });
 const sysroots = (origins: Array<[string, string]>, final: Array<[string, string[]]> = []): Sysroots => ({
-  final: new Map(final), origins: new Map(origins), unexplained: [],
+  final: new Map(final),
+  origins: new Map(origins),
+  unexplained: [],
 });
 
 test("copies into sysroots become hand-overs, grouped by what each call saw", () => {
@@ -28,7 +39,11 @@ test("copies into sysroots become hand-overs, grouped by what each call saw", ()
     call([`${host}/stage1-std/libcore.rlib`], [`${stage1}/bin/rustc`, `${stage1}/lib/stamp`]),
   ];
   const found = sysroots(
-    [[inSysroot[0], `${deps}/libcore-1.rlib`], [inSysroot[1], `${deps}/libstd-2.rlib`], [`${stage1}/bin/rustc`, `${host}/stage0-rustc/release/rustc-main`]],
+    [
+      [inSysroot[0], `${deps}/libcore-1.rlib`],
+      [inSysroot[1], `${deps}/libstd-2.rlib`],
+      [`${stage1}/bin/rustc`, `${host}/stage0-rustc/release/rustc-main`],
+    ],
     [[stage1, [`${stage1}/bin/rustc`, `${stage1}/lib/stamp`]]],
   );
   const h = findHandovers(records, build, found);
@@ -40,15 +55,26 @@ test("copies into sysroots become hand-overs, grouped by what each call saw", ()
   expect(h.records.every((r) => r.tool === "handover")).toBe(true);
   expect(h.records[0]!.inputs).toEqual([`${deps}/libcore-1.rlib`, `${deps}/libstd-2.rlib`]);
   // Both compiler calls saw the same two copies: one hand-over serves both.
-  expect([...h.readBy]).toEqual([[2, [0]], [3, [0]], [4, [1]]]);
+  expect([...h.readBy]).toEqual([
+    [2, [0]],
+    [3, [0]],
+    [4, [1]],
+  ]);
 });
 
 describe("hand-over steps", () => {
   test("a hand-over runs cp beside the build dir, with no environment", () => {
     const [h] = findHandovers([call(["/b/a"]), call([], ["/b/b"])], "/b/build", sysroots([["/b/b", "/b/a"]])).records;
     expect(h).toEqual({
-      type: "observed", schema: 1, tool: "handover", command: "cp", args: ["/b/a", "/b/b"], env: {}, cwd: "/b",
-      inputs: ["/b/a"], outputs: ["/b/b"],
+      type: "observed",
+      schema: 1,
+      tool: "handover",
+      command: "cp",
+      args: ["/b/a", "/b/b"],
+      env: {},
+      cwd: "/b",
+      inputs: ["/b/a"],
+      outputs: ["/b/b"],
     });
   });
 

@@ -18,7 +18,10 @@ const forged = log.find((l) => l.startsWith('@nix {"action":"msg","level":0,"msg
 
 describe("parseRealiseLine on a real realise of three steps", () => {
   test("each build's start, its builder's end, its goal's end, and the failure of step002", () => {
-    const events = log.filter((l) => l !== forged).map(parseRealiseLine).filter((e): e is RealiseEvent => e !== undefined);
+    const events = log
+      .filter((l) => l !== forged)
+      .map(parseRealiseLine)
+      .filter((e): e is RealiseEvent => e !== undefined);
     expect(events).toEqual([
       { kind: "start", drv: drv.step001, machine: "" },
       { kind: "end", drv: drv.step001 },
@@ -36,20 +39,36 @@ describe("parseRealiseLine on a real realise of three steps", () => {
 
   // A builder's "@nix {...}" line is passed on by Nix as a message of its own: this one claims a failure.
   test("a builder's line in the shape of Nix's JSON is not taken for Nix's word", () => {
-    expect(parseRealiseLine(forged)).toEqual({ kind: "error", text: "error: builder for '/nix/store/00000000000000000000000000000000-fake.drv' failed", ours: true });
+    expect(parseRealiseLine(forged)).toEqual({
+      kind: "error",
+      text: "error: builder for '/nix/store/00000000000000000000000000000000-fake.drv' failed",
+      ours: true,
+    });
   });
 
   const line = (pattern: string) => log.find((l) => l.includes(pattern))!;
   test.each<[string, string, RealiseEvent | undefined]>([
     ["an activity that is not a build (type 102)", line('"type":102'), undefined],
     ["a builder's output (a result line)", line('"fields":["compiling greeting"]'), undefined],
-    ["a builder's output that mentions Nix's actions", line('"fields":["compiling greeting"]').replace("compiling greeting", '\\"action\\":\\"start\\"'), undefined],
+    [
+      "a builder's output that mentions Nix's actions",
+      line('"fields":["compiling greeting"]').replace("compiling greeting", '\\"action\\":\\"start\\"'),
+      undefined,
+    ],
     ["an informational message", line("these 3 derivations will be built:"), undefined],
     ["a debug message of the goal that is not its end", line("from .drv file: woken up"), undefined],
     ["a substitution's end (not a build's)", line("substitution of"), undefined],
     ["an activity's stop", line('"action":"stop"'), undefined],
-    ["an error of Nix's that is no build failure: its first line", '@nix {"action":"msg","level":0,"msg":"\\u001b[31;1merror:\\u001b[0m opening lock file \'/nix/var/nix/db/big-lock\': Permission denied\\nmore"}', { kind: "error", text: "error: opening lock file '/nix/var/nix/db/big-lock': Permission denied", ours: true }],
-    ["a line that is not Nix's JSON (a Nix ignoring --log-format)", "warning: you did not specify '--add-root'; the result might be removed by the garbage collector", { kind: "error", text: "warning: you did not specify '--add-root'; the result might be removed by the garbage collector", ours: false }],
+    [
+      "an error of Nix's that is no build failure: its first line",
+      '@nix {"action":"msg","level":0,"msg":"\\u001b[31;1merror:\\u001b[0m opening lock file \'/nix/var/nix/db/big-lock\': Permission denied\\nmore"}',
+      { kind: "error", text: "error: opening lock file '/nix/var/nix/db/big-lock': Permission denied", ours: true },
+    ],
+    [
+      "a line that is not Nix's JSON (a Nix ignoring --log-format)",
+      "warning: you did not specify '--add-root'; the result might be removed by the garbage collector",
+      { kind: "error", text: "warning: you did not specify '--add-root'; the result might be removed by the garbage collector", ours: false },
+    ],
     ["plain text in colour", "\x1b[31;1merror:\x1b[0m cannot connect to daemon  ", { kind: "error", text: "error: cannot connect to daemon", ours: false }],
     ["broken JSON", '@nix {"action":"msg","level":0,"msg":', undefined],
     ["an empty line", "", undefined],
@@ -65,7 +84,11 @@ describe("nixError", () => {
 
   test.each([
     ["an error without a place", "error: getting status of '/x': No such file or directory\n", "getting status of '/x': No such file or directory"],
-    ["colour is taken off", "\x1b[31;1merror:\x1b[0m flake 'path:/t' does not provide attribute 'packages.x86_64-linux'\n", "flake 'path:/t' does not provide attribute 'packages.x86_64-linux'"],
+    [
+      "colour is taken off",
+      "\x1b[31;1merror:\x1b[0m flake 'path:/t' does not provide attribute 'packages.x86_64-linux'\n",
+      "flake 'path:/t' does not provide attribute 'packages.x86_64-linux'",
+    ],
     ["no error line: the last line said", "warning: Git tree is dirty\nsomething went wrong\n\n", "something went wrong"],
     ["nothing said", "", "no message"],
   ])("%s", (_, stderr, message) => expect(nixError(stderr)).toBe(message));

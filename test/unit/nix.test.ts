@@ -2,7 +2,24 @@
 // checks with nix-instantiate that these texts read back as the values they stand for.
 import { describe, expect, test } from "bun:test";
 import {
-  type Nix, attrName, attrs, bool, inherit, op, path, call, ident, lambda, letIn, list, nul, builtin, render, renderFile, sel, str,
+  type Nix,
+  attrName,
+  attrs,
+  bool,
+  inherit,
+  op,
+  path,
+  call,
+  ident,
+  lambda,
+  letIn,
+  list,
+  nul,
+  builtin,
+  render,
+  renderFile,
+  sel,
+  str,
 } from "../../lib/render/nix.ts";
 
 describe("double-quoted strings", () => {
@@ -17,9 +34,17 @@ describe("double-quoted strings", () => {
 
 describe("structures", () => {
   test.each<[string, Nix, string]>([
-    ["attrs sorted, names quoted where Nix needs it", attrs({ b: bool(false), a: str("x"), "a.b": bool(true), if: nul() }), '{ a = "x"; "a.b" = true; b = false; "if" = null; }'],
+    [
+      "attrs sorted, names quoted where Nix needs it",
+      attrs({ b: bool(false), a: str("x"), "a.b": bool(true), if: nul() }),
+      '{ a = "x"; "a.b" = true; b = false; "if" = null; }',
+    ],
     ["an undefined attribute is left out", attrs({ z: nul(), gone: undefined }), "{ z = null; }"],
-    ["list items parenthesised where they would split", list([call(ident("f"), ident("x")), lambda("x", ident("x")), sel(call(ident("f"), ident("x")), "a")]), "[ (f x) (x: x) (f x).a ]"],
+    [
+      "list items parenthesised where they would split",
+      list([call(ident("f"), ident("x")), lambda("x", ident("x")), sel(call(ident("f"), ident("x")), "a")]),
+      "[ (f x) (x: x) (f x).a ]",
+    ],
     ["a selection with a quoted name", sel(ident("packages"), "x86_64-linux", "step.001"), 'packages.x86_64-linux."step.001"'],
     ["a pattern lambda", lambda({ names: ["a", "b"], ellipsis: true, at: "args" }, ident("a")), "{ a, b, ... }@args: a"],
     ["an empty pattern", lambda({ names: [] }, nul()), "{ }: null"],
@@ -27,12 +52,32 @@ describe("structures", () => {
     ["let without bindings is its body", letIn({}, ident("a")), "a"],
     ["a call of a call's result", call(call(ident("f"), ident("x")), builtin("y")), "f x builtins.y"],
     ["import of a path, called", call(call(ident("import"), path("./steps.nix")), attrs({})), "import ./steps.nix { }"],
-    ["neighbouring inherits share one", attrs([["a", inherit()], ["b", inherit()], ["c", nul()], ["d", inherit()]]), "{ inherit a b; c = null; inherit d; }"],
-    ["an inherit from somewhere", attrs([["x", inherit(ident("pkgs"))], ["y", inherit(ident("pkgs"))]]), "{ inherit (pkgs) x y; }"],
+    [
+      "neighbouring inherits share one",
+      attrs([
+        ["a", inherit()],
+        ["b", inherit()],
+        ["c", nul()],
+        ["d", inherit()],
+      ]),
+      "{ inherit a b; c = null; inherit d; }",
+    ],
+    [
+      "an inherit from somewhere",
+      attrs([
+        ["x", inherit(ident("pkgs"))],
+        ["y", inherit(ident("pkgs"))],
+      ]),
+      "{ inherit (pkgs) x y; }",
+    ],
     ["a selection by a value", sel(ident("byId"), ident("id"), "deps"), "byId.${id}.deps"],
     ["an operator's call operands stay bare", op(call(ident("f"), ident("x")), "++", list([nul()])), "f x ++ [ null ]"],
     ["an operator as an argument is parenthesised", call(ident("head"), op(ident("a"), "//", ident("b"))), "head (a // b)"],
-    ["a long list breaks into lines", list(Array.from({ length: 12 }, (_, i) => str(`step${i}`))), `[\n${Array.from({ length: 12 }, (_, i) => `  "step${i}"`).join("\n")}\n]`],
+    [
+      "a long list breaks into lines",
+      list(Array.from({ length: 12 }, (_, i) => str(`step${i}`))),
+      `[\n${Array.from({ length: 12 }, (_, i) => `  "step${i}"`).join("\n")}\n]`,
+    ],
   ])("%s", (_, e, text) => expect(render(e)).toBe(text));
 
   test.each<[string, () => unknown]>([
@@ -63,7 +108,14 @@ describe("what Nix cannot hold is refused", () => {
     ["a lone surrogate", () => str("\ud800")],
     ["a keyword as an identifier", () => ident("let")],
     ["a dotted identifier", () => ident("a.b")],
-    ["a duplicate attribute", () => attrs([["a", nul()], ["a", bool(true)]])],
+    [
+      "a duplicate attribute",
+      () =>
+        attrs([
+          ["a", nul()],
+          ["a", bool(true)],
+        ]),
+    ],
     ["a version of two lines", () => renderFile(nul(), "1\n2")],
     ["a lambda parameter that is a keyword", () => lambda("in", nul())],
   ])("%s", (_, make) => expect(make).toThrow());

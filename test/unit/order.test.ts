@@ -7,7 +7,15 @@ import { fixtureSteps, observedOf, thrown } from "./fixtures.ts";
 
 const steps = await fixtureSteps("compiler-1.63.steps.json");
 const real = steps.map(observedOf);
-const [buildRs, buildScript, unicodeIdent, procMacro2, quote, handover, core] = real as [ObservedRecord, ObservedRecord, ObservedRecord, ObservedRecord, ObservedRecord, ObservedRecord, ObservedRecord];
+const [buildRs, buildScript, unicodeIdent, procMacro2, quote, handover, core] = real as [
+  ObservedRecord,
+  ObservedRecord,
+  ObservedRecord,
+  ObservedRecord,
+  ObservedRecord,
+  ObservedRecord,
+  ObservedRecord,
+];
 
 describe("observedName", () => {
   test.each([
@@ -39,7 +47,11 @@ describe("orderObserved", () => {
 
   test("calls of the same crate go by their first output", () => {
     // 1.63 compiles `cc` three times (for the compiler, std's build scripts and the stage-1 std).
-    const cc = (dir: string): ObservedRecord => ({ ...unicodeIdent, args: ["--crate-name", "cc"], outputs: [`@build@/x86_64-unknown-linux-gnu/${dir}/release/deps/libcc.rlib`] });
+    const cc = (dir: string): ObservedRecord => ({
+      ...unicodeIdent,
+      args: ["--crate-name", "cc"],
+      outputs: [`@build@/x86_64-unknown-linux-gnu/${dir}/release/deps/libcc.rlib`],
+    });
     const input = [cc("stage1-std"), cc("stage0-std"), cc("stage0-rustc")];
     expect(orderObserved(input).map((r) => r.outputs[0]!.split("/")[2])).toEqual(["stage0-rustc", "stage0-std", "stage1-std"]);
   });

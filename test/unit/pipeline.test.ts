@@ -29,9 +29,15 @@ const steps = [...real, procMacro];
 test("crate types as rustc reads them, bin where none is named", () => {
   const table: [string[], string[]][] = [
     [["--crate-type", "lib"], ["lib"]],
-    [["--crate-type", "dylib,rlib"], ["dylib", "rlib"]],
+    [
+      ["--crate-type", "dylib,rlib"],
+      ["dylib", "rlib"],
+    ],
     [["--crate-type=proc-macro"], ["proc-macro"]],
-    [["--crate-type", "lib", "--crate-type", "bin"], ["lib", "bin"]],
+    [
+      ["--crate-type", "lib", "--crate-type", "bin"],
+      ["lib", "bin"],
+    ],
     [["main.rs"], ["bin"]],
   ];
   for (const [args, types] of table) expect(crateTypes(args)).toEqual(types);
@@ -105,7 +111,14 @@ test("the calls chosen are those that many library calls name the metadata of", 
   const unicodeIdent = byLabel(real, "rustc unicode_ident");
   const rmeta = metadataOutput(unicodeIdent)!;
   const readers = (n: number, base: Step = unicodeIdent): Step[] =>
-    Array.from({ length: n }, (_, i) => ({ ...base, id: `step${400 + i}`, index: 400 + i, label: `rustc reader${i}`, args: [...base.args, "--extern", `unicode_ident=${rmeta}`], outputs: [] }));
+    Array.from({ length: n }, (_, i) => ({
+      ...base,
+      id: `step${400 + i}`,
+      index: 400 + i,
+      label: `rustc reader${i}`,
+      args: [...base.args, "--extern", `unicode_ident=${rmeta}`],
+      outputs: [],
+    }));
   const chosen = (extra: Step[]) => [...real, ...extra].filter(pipelinedCalls([...real, ...extra])).map((s) => s.label);
   expect(chosen([])).toEqual([]);
   expect(chosen(readers(PIPELINE_FAN_OUT - 1))).toEqual(["rustc unicode_ident"]);

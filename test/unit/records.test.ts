@@ -11,8 +11,25 @@ const lines = (await fixtureText("sample.records.jsonl")).trimEnd().split("\n");
 
 describe("readRecords", () => {
   test.each([
-    ["the sample's", "sample.records.jsonl", ["rust_compiler_invocation:rustc", "rust_compiler_invocation:rustc", "rust_compiler_invocation:rustc", "rust_compiler_invocation:hello"]],
-    ["Rust 1.85's outer shell", "shell-1.85.records.jsonl", ["rust_compiler_invocation:curl", "rust_compiler_invocation:curl", "rust_compiler_invocation:curl", "unpack:", "unpack:", "unpack:", "rust_compiler_invocation:cargo", "rust_compiler_invocation:bootstrap"]],
+    [
+      "the sample's",
+      "sample.records.jsonl",
+      ["rust_compiler_invocation:rustc", "rust_compiler_invocation:rustc", "rust_compiler_invocation:rustc", "rust_compiler_invocation:hello"],
+    ],
+    [
+      "Rust 1.85's outer shell",
+      "shell-1.85.records.jsonl",
+      [
+        "rust_compiler_invocation:curl",
+        "rust_compiler_invocation:curl",
+        "rust_compiler_invocation:curl",
+        "unpack:",
+        "unpack:",
+        "unpack:",
+        "rust_compiler_invocation:cargo",
+        "rust_compiler_invocation:bootstrap",
+      ],
+    ],
   ])("%s real records are valid", async (_, file, shapes) => {
     const records = await fixtureRecords(file);
     expect(records.map((r) => `${r.type}:${r.type === "unpack" ? "" : r.command.split("/").at(-1)}`)).toEqual(shapes);
@@ -26,7 +43,11 @@ describe("readRecords", () => {
   test.each([
     ["a line that is not JSON", `${lines[1]!.slice(0, 40)}\n`, "2: not JSON ("],
     ["an argument with a NUL", JSON.stringify({ ...second, args: ["a\0b"] }), '2: args[0] holds a NUL character ("a\\x00b")'],
-    ["an argument with bytes that are not UTF-8 (Python's surrogate escape)", JSON.stringify({ ...second, args: ["caf\udce9"] }), '2: args[0] is not UTF-8 text ("caf\\xe9")'],
+    [
+      "an argument with bytes that are not UTF-8 (Python's surrogate escape)",
+      JSON.stringify({ ...second, args: ["caf\udce9"] }),
+      '2: args[0] is not UTF-8 text ("caf\\xe9")',
+    ],
     ["a variable name that is not UTF-8", JSON.stringify({ ...second, env: { "X\udcff": "1" } }), '2: a name in env is not UTF-8 text ("X\\xff")'],
     ["an unknown record type", JSON.stringify({ ...second, type: "other" }), "2: type: Invalid type: Expected"],
     ["a missing field", JSON.stringify({ ...second, cwd: undefined }), "2: cwd: Invalid key: Expected"],
@@ -63,7 +84,9 @@ describe("stage0 checksums", () => {
 
   test("1.63's src/stage0.json", async () => {
     const [key, sum] = stage0[0]!.split("=") as [string, string];
-    const root = await checkout({ "src/stage0.json": JSON.stringify({ compiler: { date: "2022-06-30", version: "1.62.0" }, checksums_sha256: { [key]: sum } }) });
+    const root = await checkout({
+      "src/stage0.json": JSON.stringify({ compiler: { date: "2022-06-30", version: "1.62.0" }, checksums_sha256: { [key]: sum } }),
+    });
     expect([...(await readStage0Checksums(root))]).toEqual([[key, sum]]);
   });
 
@@ -84,7 +107,11 @@ describe("stage0 checksums", () => {
   });
 
   test.each([
-    ["a URL ending in a listed key", "https://static.rust-lang.org/dist/2025-01-09/rustc-1.84.0-x86_64-unknown-linux-gnu.tar.xz", "a1737d86f80b31a6d48a6726726275dc068ecb930c9635b13aa59999486de837"],
+    [
+      "a URL ending in a listed key",
+      "https://static.rust-lang.org/dist/2025-01-09/rustc-1.84.0-x86_64-unknown-linux-gnu.tar.xz",
+      "a1737d86f80b31a6d48a6726726275dc068ecb930c9635b13aa59999486de837",
+    ],
     ["a URL of another file", "https://static.rust-lang.org/dist/2025-01-09/rustc-1.84.0-aarch64-apple-darwin.tar.xz", undefined],
     ["a key must start a path segment", "https://example.com/xdist/2025-01-09/rustc-1.84.0-x86_64-unknown-linux-gnu.tar.xz", undefined],
   ])("checksumFor: %s", (_, url, sum) => {

@@ -9,7 +9,8 @@ import { thrown } from "./fixtures.ts";
 
 // The call of the real compiler in Rust 1.63's src/bootstrap/bin/rustc.rs, and the start of 1.85's
 // src/bootstrap/src/bin/rustc.rs, which already hands it to $RUSTC_WRAPPER_REAL.
-const SHIM_163 = "    let rustc = env::var_os(rustc).unwrap_or_else(|| panic!(\"{:?} was not set\", rustc));\n    let mut cmd = Command::new(rustc);\n    cmd.args(&args).env(dylib_path_var(), env::join_paths(&dylib_path).unwrap());\n";
+const SHIM_163 =
+  '    let rustc = env::var_os(rustc).unwrap_or_else(|| panic!("{:?} was not set", rustc));\n    let mut cmd = Command::new(rustc);\n    cmd.args(&args).env(dylib_path_var(), env::join_paths(&dylib_path).unwrap());\n';
 const SHIM_185 = '    let mut cmd = match env::var_os("RUSTC_WRAPPER_REAL") {\n        Some(wrapper) if !wrapper.is_empty() => {\n';
 
 async function checkout(files: { [rel: string]: string }): Promise<string> {
@@ -28,13 +29,23 @@ describe("shimWithWrapper", () => {
     expect([...files.keys()]).toEqual(["src/bootstrap/bin/rustc.rs"]);
     const text = files.get("src/bootstrap/bin/rustc.rs")!;
     expect(text).not.toContain("let mut cmd = Command::new(rustc);");
-    expect(text).toContain('let mut cmd = match env::var_os("RUSTC_WRAPPER_REAL") { Some(w) if !w.is_empty() => { let mut c = Command::new(w); c.arg(&rustc); c } _ => Command::new(rustc) };');
+    expect(text).toContain(
+      'let mut cmd = match env::var_os("RUSTC_WRAPPER_REAL") { Some(w) if !w.is_empty() => { let mut c = Command::new(w); c.arg(&rustc); c } _ => Command::new(rustc) };',
+    );
     expect(text.split("\n").slice(2)).toEqual(SHIM_163.split("\n").slice(2));
   });
 
   test.each([
-    ["a shim calling the compiler twice", { "src/bootstrap/bin/rustc.rs": SHIM_163 + SHIM_163 }, "src/bootstrap/bin/rustc.rs neither hands compiler calls to $RUSTC_WRAPPER_REAL nor makes them in the one way gen knows"],
-    ["a shim calling it another way", { "src/bootstrap/bin/rustc.rs": "let mut cmd = Command::new(&rustc);\n" }, "src/bootstrap/bin/rustc.rs neither hands compiler calls to $RUSTC_WRAPPER_REAL nor makes them in the one way gen knows"],
+    [
+      "a shim calling the compiler twice",
+      { "src/bootstrap/bin/rustc.rs": SHIM_163 + SHIM_163 },
+      "src/bootstrap/bin/rustc.rs neither hands compiler calls to $RUSTC_WRAPPER_REAL nor makes them in the one way gen knows",
+    ],
+    [
+      "a shim calling it another way",
+      { "src/bootstrap/bin/rustc.rs": "let mut cmd = Command::new(&rustc);\n" },
+      "src/bootstrap/bin/rustc.rs neither hands compiler calls to $RUSTC_WRAPPER_REAL nor makes them in the one way gen knows",
+    ],
     ["no shim at all", {}, "the checkout has no rustc shim of the bootstrap (src/bootstrap/src/bin/rustc.rs or src/bootstrap/bin/rustc.rs)"],
   ])("%s is a bootstrap gen does not know", async (_, files, message) => {
     const root = await checkout(files);
@@ -45,7 +56,11 @@ describe("shimWithWrapper", () => {
 describe("prepareRustcRecorder", () => {
   test.each([
     ["no config", undefined, "--depth rustc runs a real build and needs a local stage0 compiler: the config names no build.rustc"],
-    ["a config without build.rustc", "[build]\nsubmodules = false\n", "--depth rustc runs a real build and needs a local stage0 compiler: the config names no build.rustc"],
+    [
+      "a config without build.rustc",
+      "[build]\nsubmodules = false\n",
+      "--depth rustc runs a real build and needs a local stage0 compiler: the config names no build.rustc",
+    ],
     ["a build.rustc that does not exist", '[build]\nrustc = "/nonexistent/bin/rustc"\n', "build.rustc /nonexistent/bin/rustc does not exist"],
   ])("%s is bad input", async (_, config, message) => {
     const root = await checkout({ "src/bootstrap/src/bin/rustc.rs": SHIM_185 });

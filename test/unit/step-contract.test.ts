@@ -19,7 +19,10 @@ const mkStep = builders.slice(builders.indexOf("mkStep ="));
 const mkStepDerivation = mkStep.slice(mkStep.indexOf("derivation (common // {"), mkStep.indexOf("} // llvmFor"));
 
 test("mkStep's formals are the fields render-tree.ts writes for a step", () => {
-  const formals = /mkStep = source: \{(.*)\}:$/m.exec(builders)![1]!.split(",").map((f) => f.trim().split(/\s/)[0]!);
+  const formals = /mkStep = source: \{(.*)\}:$/m
+    .exec(builders)![1]!
+    .split(",")
+    .map((f) => f.trim().split(/\s/)[0]!);
   expect(sorted(formals)).toEqual(sorted(MK_STEP_FIELDS));
   // Each field render-tree.ts can write is taken (a misspelled one would be an evaluation error only where it occurs).
   const written = matches(files.get("step001/default.nix")!, /^\s+(\w+) =/gm);

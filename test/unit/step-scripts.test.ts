@@ -9,7 +9,8 @@ import { fixtureSteps } from "./fixtures.ts";
 
 const manifest = { system: "x86_64-linux", steps: await fixtureSteps("sample.steps.json") } as Manifest;
 const files = renderTree({ manifest, srcUrl: "path:./src", supplied: new Map(), generated: [] });
-const vars = "stepSource=/S; out=/O; home=/H; tmp=/T; toolRustc=/R/rustc; toolCargo=/C/cargo; toolSysroot=/Y; toolLlvmConfig=/L/bin/llvm-config; toolLlvmLibdir=/L/lib; toolLibstdcxxDir=/G; toolCompilerRtDir=/K";
+const vars =
+  "stepSource=/S; out=/O; home=/H; tmp=/T; toolRustc=/R/rustc; toolCargo=/C/cargo; toolSysroot=/Y; toolLlvmConfig=/L/bin/llvm-config; toolLlvmLibdir=/L/lib; toolLibstdcxxDir=/G; toolCompilerRtDir=/K";
 const every = Object.keys(PLACEHOLDERS).join(" ");
 
 async function bash(script: string): Promise<string> {
@@ -24,7 +25,9 @@ const shellFunction = (name: string) => new RegExp(`^${name}\\(\\) \\{\\n[\\s\\S
 
 test("run-step.sh's subst replaces every placeholder, and keeps a replacement's own text literal", async () => {
   const fn = shellFunction("subst");
-  expect(await bash(`${fn}\n${vars}\nsubst r ${JSON.stringify(every)}; printf %s "$r"`)).toBe("/S /O/build /O /H /T /R/rustc /C/cargo /Y /L/bin/llvm-config /L/lib /G /K");
+  expect(await bash(`${fn}\n${vars}\nsubst r ${JSON.stringify(every)}; printf %s "$r"`)).toBe(
+    "/S /O/build /O /H /T /R/rustc /C/cargo /Y /L/bin/llvm-config /L/lib /G /K",
+  );
   // A value holding a pattern character is not a pattern.
   expect(await bash(`${fn}\nstepSource='/a*b'\nsubst r '@src@/x'; printf %s "$r"`)).toBe("/a*b/x");
 });
@@ -34,8 +37,14 @@ const jobserverFns = ["startJobserver", "feedJobserver"].map(shellFunction).join
 const takeTokens = "dd bs=1 count=65536 iflag=nonblock <&3 2>/dev/null | wc -c";
 
 test("run-step.sh's jobserver: the step's own slot, and a feeder for the others where the build has more cores", async () => {
-  for (const [cores, slots, fed] of [["3", "3", "yes"], ["1", "1", "no"], ["0", String(navigator.hardwareConcurrency), navigator.hardwareConcurrency > 1 ? "yes" : "no"]]) {
-    const out = await bash(`${jobserverFns}\ntmp=$(mktemp -d); trap 'kill $feeder 2>/dev/null; rm -rf "$tmp"' EXIT; feeder=; NIX_BUILD_CORES=${cores}; startJobserver; echo "$jobserverEnv"; [ -n "$feeder" ] && echo yes || echo no; ${takeTokens}`);
+  for (const [cores, slots, fed] of [
+    ["3", "3", "yes"],
+    ["1", "1", "no"],
+    ["0", String(navigator.hardwareConcurrency), navigator.hardwareConcurrency > 1 ? "yes" : "no"],
+  ]) {
+    const out = await bash(
+      `${jobserverFns}\ntmp=$(mktemp -d); trap 'kill $feeder 2>/dev/null; rm -rf "$tmp"' EXIT; feeder=; NIX_BUILD_CORES=${cores}; startJobserver; echo "$jobserverEnv"; [ -n "$feeder" ] && echo yes || echo no; ${takeTokens}`,
+    );
     expect(out).toBe(`CARGO_MAKEFLAGS=-j${slots} --jobserver-fds=3,3 --jobserver-auth=3,3\n${fed}\n0\n`);
   }
 });
@@ -46,9 +55,18 @@ test("run-step.sh's jobserver feeder gives slots while cores are idle, holds at 
   // to 5 s on a loaded machine), holding is watched for a second.
   const look = `look() { local n; n=$(${takeTokens}); printf '%*s' "$n" '' | tr ' ' x >&3; echo "$n"; }
 await() { local n; for _ in $(seq 50); do n=$(look); [ "$n" = "$1" ] && break; sleep 0.1; done; echo "$n"; }`;
-  const phases: [string, string, "await" | "hold"][] = [["1/90", "2", "await"], ["3/90", "2", "hold"], ["6/90", "0", "await"], ["3/90", "0", "hold"]];
-  const script = phases.map(([running, tokens, how]) => `echo "0.5 0.5 0.5 ${running} 1" >"$tmp/load"; ${how === "await" ? `await ${tokens}` : "sleep 1; look"}`).join("\n");
-  const out = await bash(`${jobserverFns}\n${look}\ntmp=$(mktemp -d); mkfifo "$tmp/jobserver"; exec 3<>"$tmp/jobserver"; echo "0 0 0 9/90 1" >"$tmp/load"\nfeedJobserver 2 2 "$tmp/load" & feeder=$!; trap 'kill $feeder; rm -rf "$tmp"' EXIT\n${script}`);
+  const phases: [string, string, "await" | "hold"][] = [
+    ["1/90", "2", "await"],
+    ["3/90", "2", "hold"],
+    ["6/90", "0", "await"],
+    ["3/90", "0", "hold"],
+  ];
+  const script = phases
+    .map(([running, tokens, how]) => `echo "0.5 0.5 0.5 ${running} 1" >"$tmp/load"; ${how === "await" ? `await ${tokens}` : "sleep 1; look"}`)
+    .join("\n");
+  const out = await bash(
+    `${jobserverFns}\n${look}\ntmp=$(mktemp -d); mkfifo "$tmp/jobserver"; exec 3<>"$tmp/jobserver"; echo "0 0 0 9/90 1" >"$tmp/load"\nfeedJobserver 2 2 "$tmp/load" & feeder=$!; trap 'kill $feeder; rm -rf "$tmp"' EXIT\n${script}`,
+  );
   expect(out.trim().split("\n")).toEqual(phases.map(([, tokens]) => tokens));
 });
 
@@ -73,8 +91,13 @@ keepOwnFiles; cd "$out"; find . ! -type d | sort`);
 
 test("make-source.sh fills in the toolchain's placeholders, and only those", async () => {
   const script = files.get("make-source.sh")!;
-  const lines = script.split("\n").filter((l) => /^\s*text=\$\{text\/\//.test(l)).join("\n");
-  expect(await bash(`${vars}\ntext=${JSON.stringify(every)}\n${lines}\nprintf %s "$text"`)).toBe("@src@ @build@ @work@ @home@ @tmp@ /R/rustc /C/cargo /Y /L/bin/llvm-config /L/lib @libstdcxx-dir@ /K");
+  const lines = script
+    .split("\n")
+    .filter((l) => /^\s*text=\$\{text\/\//.test(l))
+    .join("\n");
+  expect(await bash(`${vars}\ntext=${JSON.stringify(every)}\n${lines}\nprintf %s "$text"`)).toBe(
+    "@src@ @build@ @work@ @home@ @tmp@ /R/rustc /C/cargo /Y /L/bin/llvm-config /L/lib @libstdcxx-dir@ /K",
+  );
   // The config may name the optimized builtins archive (build.optimized-compiler-builtins).
   expect(IN_SOURCE).toEqual(["@rustc@", "@cargo@", "@sysroot@", "@llvm-config@", "@llvm-libdir@", "@compiler-rt-dir@"]);
 });

@@ -61,7 +61,15 @@ describe("whole captures become the steps gen wrote", () => {
     // step311 (stage-1 core) reads the hand-over step310 made: gen passes that as an extra dependency.
     const steps = buildSteps(compiler.map(observedOf), new Map(), [], new Map([[6, [5]]]));
     expect(steps.map((s) => [s.kind, s.emoji, s.label, s.outputs])).toEqual(compiler.map((s) => [s.kind, s.emoji, s.label, s.outputs]));
-    expect(steps.map((s) => s.site)).toEqual(["observed rustc", "observed build-script", "observed rustc", "observed rustc", "observed rustc", "observed handover", "observed rustc"]);
+    expect(steps.map((s) => s.site)).toEqual([
+      "observed rustc",
+      "observed build-script",
+      "observed rustc",
+      "observed rustc",
+      "observed rustc",
+      "observed handover",
+      "observed rustc",
+    ]);
     // The capture's own edges among these seven (renumbered), from arguments and environment alone.
     expect(Object.fromEntries(compiler.map((s, i) => [s.id, steps[i]!.deps]))).toEqual({
       step013: [],
@@ -86,21 +94,41 @@ describe("kinds and labels", () => {
   };
   test.each<[string, Record, Pick<Step, "kind" | "label">]>([
     ["rustc names the crate it compiles", rustc, { kind: "rustc", label: "rustc greeting" }],
-    ["rustc without --crate-name names its source file", { ...rustc, args: rustc.args.filter((a) => !a.startsWith("--crate-name")) }, { kind: "rustc", label: "rustc lib.rs" }],
+    [
+      "rustc without --crate-name names its source file",
+      { ...rustc, args: rustc.args.filter((a) => !a.startsWith("--crate-name")) },
+      { kind: "rustc", label: "rustc lib.rs" },
+    ],
     ["rustdoc is a compiler call too", { ...rustc, command: "/usr/bin/rustdoc" }, { kind: "rustc", label: "rustc greeting" }],
     ["a build script's compilation names its package (from --out-dir)", observedOf(byId("step013")), { kind: "rustc", label: "rustc build.rs of proc-macro2" }],
-    ["a build script's run names its package (from build/<package>-<hash>/)", observedOf(byId("step050")), { kind: "build-script", label: "build-script proc-macro2" }],
-    ["a hand-over names the sysroots it fills and how many files", observedOf(byId("step310")), { kind: "handover", label: "handover x86_64-unknown-linux-gnu/stage1 (4 files)" }],
+    [
+      "a build script's run names its package (from build/<package>-<hash>/)",
+      observedOf(byId("step050")),
+      { kind: "build-script", label: "build-script proc-macro2" },
+    ],
+    [
+      "a hand-over names the sysroots it fills and how many files",
+      observedOf(byId("step310")),
+      { kind: "handover", label: "handover x86_64-unknown-linux-gnu/stage1 (4 files)" },
+    ],
     ["curl is a download, named by the URL's file", curl, { kind: "download", label: "download rust-std-1.84.0-x86_64-unknown-linux-gnu.tar.xz" }],
     ["wget is a download too", { ...curl, command: "/usr/bin/wget" }, { kind: "download", label: "download rust-std-1.84.0-x86_64-unknown-linux-gnu.tar.xz" }],
     ["an unpack names its tarball", shell185.records[3]!, { kind: "unpack", label: "unpack rust-std-1.84.0-x86_64-unknown-linux-gnu.tar.xz" }],
     ["cargo names the package of --manifest-path", cargo, { kind: "cargo", label: "cargo build bootstrap" }],
     ["a config's cargo (@cargo@) is cargo", { ...cargo, command: "@cargo@" }, { kind: "cargo", label: "cargo build bootstrap" }],
     ["cargo -p names the package", { ...cargo, args: ["build", "-p", "std"], env: {} }, { kind: "cargo", label: "cargo build std" }],
-    ["cargo says which target dir when it is not the package's name", { ...cargo, env: { CARGO_TARGET_DIR: "@build@/x86_64-unknown-linux-gnu/stage0-std" } }, { kind: "cargo", label: "cargo build bootstrap (stage0-std)" }],
+    [
+      "cargo says which target dir when it is not the package's name",
+      { ...cargo, env: { CARGO_TARGET_DIR: "@build@/x86_64-unknown-linux-gnu/stage0-std" } },
+      { kind: "cargo", label: "cargo build bootstrap (stage0-std)" },
+    ],
     ["the bootstrap binary's run (1.85) is named by its arguments", shell185.records[7]!, { kind: "bootstrap", label: "bootstrap build" }],
     ["the sample's bootstrap run is named by its program", sample.records[3]!, { kind: "bootstrap", label: "bootstrap hello" }],
-    ["anything else is other, with its program", { ...cargo, command: "/usr/bin/python3", args: ["x.py", "build"] }, { kind: "other", label: "other python3 x.py" }],
+    [
+      "anything else is other, with its program",
+      { ...cargo, command: "/usr/bin/python3", args: ["x.py", "build"] },
+      { kind: "other", label: "other python3 x.py" },
+    ],
   ])("%s", (_, record, expected) => expect(one(record)).toEqual(expected));
 
   test("every kind has its emoji, and steps carry it", () => {
@@ -126,7 +154,12 @@ describe("downloads", () => {
     });
   });
   test.each([
-    ["a URL the stage0 list does not hash", curl, new Map<string, string>(), "cannot hash download https://static.rust-lang.org/dist/2025-01-09/rust-std-1.84.0-x86_64-unknown-linux-gnu.tar.xz"],
+    [
+      "a URL the stage0 list does not hash",
+      curl,
+      new Map<string, string>(),
+      "cannot hash download https://static.rust-lang.org/dist/2025-01-09/rust-std-1.84.0-x86_64-unknown-linux-gnu.tar.xz",
+    ],
     ["a download naming no URL", { ...curl, args: curl.args.filter((a) => !a.startsWith("https:")) }, shell185.checksums, "a download step names no URL"],
   ])("%s is bad input", async (_, record, checksums, message) => {
     const t = await thrown(() => buildSteps([record], checksums));
@@ -151,7 +184,12 @@ describe("writers: what a record writes, and who reads it", () => {
     ["--out-dir, read below it", call(["--out-dir", "@build@/deps"]), call(["@build@/deps/libcore.rlib"]), ["step001"]],
     ["--out-dir=DIR, read below it", call(["--out-dir=@build@/deps"]), call(["@build@/deps/libcore.rlib"]), ["step001"]],
     ["--target-dir=DIR, read in a PATH-like list", call(["--target-dir=@work@/t"]), call([], { PATH: "/usr/bin:@work@/t/bin" }), ["step001"]],
-    ["CARGO_TARGET_DIR, read by the command itself", call([], { CARGO_TARGET_DIR: "@build@/bootstrap" }), { ...call([]), command: "@build@/bootstrap/debug/bootstrap" }, ["step001"]],
+    [
+      "CARGO_TARGET_DIR, read by the command itself",
+      call([], { CARGO_TARGET_DIR: "@build@/bootstrap" }),
+      { ...call([]), command: "@build@/bootstrap/debug/bootstrap" },
+      ["step001"],
+    ],
     ["a comma-separated value", call(["-o", "@build@/a.o"]), call(["-Clink-args=x,@build@/a.o"]), ["step001"]],
     ["an output outside the build and work dirs links nothing", call(["-o", "@src@/generated.rs"]), call(["@src@/generated.rs"]), []],
     ["a path that only starts like an output is not it", writer, call(["@build@/libgreeting.rlib.d"]), []],
@@ -160,7 +198,10 @@ describe("writers: what a record writes, and who reads it", () => {
   });
 
   test("writersOf finds the writers of a mentioned path and of the folders above it", () => {
-    const writers = new Map([["@build@/x86_64-unknown-linux-gnu/stage0", [3, 4]], ["@build@/bootstrap", [6]]]);
+    const writers = new Map([
+      ["@build@/x86_64-unknown-linux-gnu/stage0", [3, 4]],
+      ["@build@/bootstrap", [6]],
+    ]);
     // The cargo build of bootstrap runs the unpacked stage0's cargo, and names its own target dir.
     expect([...writersOf(shell185.records[6]!, writers)].sort()).toEqual([3, 4, 6]);
     expect([...writersOf(shell185.records[7]!, writers)]).toEqual([6]);
@@ -183,7 +224,11 @@ describe("chains and extra dependencies", () => {
   });
 
   test("unchained, the calls do not depend on each other, and keep no outputs", () => {
-    expect(buildSteps(records, new Map()).map((s) => [s.deps, s.outputs])).toEqual([[[], undefined], [[], undefined], [[], undefined]]);
+    expect(buildSteps(records, new Map()).map((s) => [s.deps, s.outputs])).toEqual([
+      [[], undefined],
+      [[], undefined],
+      [[], undefined],
+    ]);
   });
 
   test("extra dependencies are added, sorted, to file flow's", () => {
@@ -194,7 +239,10 @@ describe("chains and extra dependencies", () => {
     ["on itself", new Map([[1, [1]]])],
     ["on a later step", new Map([[0, [2]]])],
   ])("an extra dependency %s is an invalid record", async (_, extra) => {
-    expect(await thrown(() => buildSteps(records, new Map(), [], extra))).toEqual({ code: "invalidRecord", message: expect.stringContaining("would depend on a later step") });
+    expect(await thrown(() => buildSteps(records, new Map(), [], extra))).toEqual({
+      code: "invalidRecord",
+      message: expect.stringContaining("would depend on a later step"),
+    });
   });
 
   test("a hand-over's outputs are read only through extra dependencies, never by file flow", () => {

@@ -10,10 +10,20 @@ const cap = await fixtureCapture("shell-1.85.capture.json");
 const p = cap.paths;
 
 describe("makeSymbolizer", () => {
-  const sym = makeSymbolizer([[p.overlay, "@src@"], [p.work, "@work@"], [p.build, "@build@"], [p.home, "@home@"], [p.tmp, "@tmp@"]]);
+  const sym = makeSymbolizer([
+    [p.overlay, "@src@"],
+    [p.work, "@work@"],
+    [p.build, "@build@"],
+    [p.home, "@home@"],
+    [p.tmp, "@tmp@"],
+  ]);
   test.each([
     ["the copy of the checkout", `${p.overlay}/src/bootstrap/Cargo.toml`, "@src@/src/bootstrap/Cargo.toml"],
-    ["the build dir inside the work dir: the longer path wins", `${p.build}/x86_64-unknown-linux-gnu/stage0/bin/cargo`, "@build@/x86_64-unknown-linux-gnu/stage0/bin/cargo"],
+    [
+      "the build dir inside the work dir: the longer path wins",
+      `${p.build}/x86_64-unknown-linux-gnu/stage0/bin/cargo`,
+      "@build@/x86_64-unknown-linux-gnu/stage0/bin/cargo",
+    ],
     ["the work dir itself", p.work, "@work@"],
     ["every occurrence in one text", `-Zroot-dir=${p.overlay} ${p.overlay}/x`, "-Zroot-dir=@src@ @src@/x"],
     ["a PATH-like list", `${p.build}/x86_64-unknown-linux-gnu/stage0/bin:/usr/bin`, "@build@/x86_64-unknown-linux-gnu/stage0/bin:/usr/bin"],
@@ -22,7 +32,12 @@ describe("makeSymbolizer", () => {
   ])("%s", (_, text, expected) => expect(sym(text)).toBe(expected));
 
   test("a path of one character (the root) is never replaced", () => {
-    expect(makeSymbolizer([["/", "@src@"], ["", "@build@"]])("/usr/bin")).toBe("/usr/bin");
+    expect(
+      makeSymbolizer([
+        ["/", "@src@"],
+        ["", "@build@"],
+      ])("/usr/bin"),
+    ).toBe("/usr/bin");
   });
 
   test("every placeholder is @name@ and described", () => {

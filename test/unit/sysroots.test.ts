@@ -9,7 +9,17 @@ import { findHandovers } from "../../lib/steps/handovers.ts";
 import { tempDir } from "../helpers.ts";
 
 const call = (outputs: string[], sees: string[] = [], more: Partial<ObservedRecord> = {}): ObservedRecord => ({
-  type: "observed", schema: 1, tool: "rustc", command: "rustc", args: [], env: {}, cwd: "/", inputs: [], outputs, sees, ...more,
+  type: "observed",
+  schema: 1,
+  tool: "rustc",
+  command: "rustc",
+  args: [],
+  env: {},
+  cwd: "/",
+  inputs: [],
+  outputs,
+  sees,
+  ...more,
 });
 
 test("copies and hard links into sysroots are found; the sysroots the calls used, as the build left them", async () => {
@@ -96,7 +106,12 @@ test("since the stage-0 redesign, the pinned toolchain's libraries linked into s
   const stage0 = call([out], seen, { command: join(toolchain, "bin/rustc"), ...inStage0Sysroot });
 
   const found = await sysrootsOf([stage0], build, [toolchain]);
-  expect(found.origins).toEqual(new Map([[seen[0], out], [seen[1], join(lib, "libstd-1.rlib")]]));
+  expect(found.origins).toEqual(
+    new Map([
+      [seen[0], out],
+      [seen[1], join(lib, "libstd-1.rlib")],
+    ]),
+  );
   expect(found.unexplained).toEqual([]);
   expect(findHandovers([stage0], build, found).records.map((r) => r.args)).toEqual([[out, seen[0], join(lib, "libstd-1.rlib"), seen[1]]]);
   // Without the pinned toolchain (a compiler in the build dir is none), its std is no one's.

@@ -32,20 +32,37 @@ const broken = await fixtureRealise("realise-broken.log");
 const fallback = await fixtureRealise("realise-fallback.log");
 const noBuilder = await fixtureRealise("realise-no-builder.log");
 const remote = await fixtureRealise("realise-remote.log");
-const UNREACHABLE = "cannot build on 'ssh-ng://nixify@127.0.0.1': error: cannot open connection to remote store 'ssh-ng://nixify@127.0.0.1': error: unexpected end-of-file";
+const UNREACHABLE =
+  "cannot build on 'ssh-ng://nixify@127.0.0.1': error: cannot open connection to remote store 'ssh-ng://nixify@127.0.0.1': error: unexpected end-of-file";
 const here = (start: number, end: number) => ({ start, machine: "", end });
 const onBuilder = (start: number, end: number) => ({ start, machine: "ssh-ng://root@localhost", end });
 
 describe("follow: Nix's log, folded event by event", () => {
   test.each([
-    ["built here (--jobs 1, the builder did not answer): each build's start and its builder's end, and Nix's word on the builder", fallback,
-      { builds: { step001: here(150, 162), step003: here(215, 227), step002: here(264, 274), step004: here(316, 327) }, failed: [] }, [UNREACHABLE]],
-    ["built on a builder (--jobs 0): the start and machine of Nix's hand-over, not of the builder's relayed start", remote,
-      { builds: { step001: onBuilder(168, 290), step003: onBuilder(240, 430), step002: onBuilder(369, 463), step004: onBuilder(542, 589) }, failed: [] }, []],
-    ["step001 fails: its build, Nix's word that it failed, and its summing-up", broken,
-      { builds: { step001: here(131, 154) }, failed: ["step001"] }, [expect.stringMatching(/^error: build of '.*step002-rustc-hello.drv', .* failed$/)]],
-    ["no builder answers (--jobs 0): no build, Nix's two words", noBuilder,
-      { builds: {}, failed: [] }, [UNREACHABLE, "error: unable to start any build; remote machines may not have all required system features."]],
+    [
+      "built here (--jobs 1, the builder did not answer): each build's start and its builder's end, and Nix's word on the builder",
+      fallback,
+      { builds: { step001: here(150, 162), step003: here(215, 227), step002: here(264, 274), step004: here(316, 327) }, failed: [] },
+      [UNREACHABLE],
+    ],
+    [
+      "built on a builder (--jobs 0): the start and machine of Nix's hand-over, not of the builder's relayed start",
+      remote,
+      { builds: { step001: onBuilder(168, 290), step003: onBuilder(240, 430), step002: onBuilder(369, 463), step004: onBuilder(542, 589) }, failed: [] },
+      [],
+    ],
+    [
+      "step001 fails: its build, Nix's word that it failed, and its summing-up",
+      broken,
+      { builds: { step001: here(131, 154) }, failed: ["step001"] },
+      [expect.stringMatching(/^error: build of '.*step002-rustc-hello.drv', .* failed$/)],
+    ],
+    [
+      "no builder answers (--jobs 0): no build, Nix's two words",
+      noBuilder,
+      { builds: {}, failed: [] },
+      [UNREACHABLE, "error: unable to start any build; remote machines may not have all required system features."],
+    ],
   ])("%s", (_, run, want, nixSaid) => {
     const log = folded(run.lines);
     expect(byStep(log, run.paths)).toEqual(want);
@@ -95,9 +112,10 @@ function judged(run: Run, evidence: Partial<Realised> = {}, lines = run.lines): 
 }
 const verdicts = (j: Judgement) => j.verdicts.map((v) => ({ id: v.step.id, status: v.status, seconds: v.seconds, ...v.more }));
 /** The judge's error, as its exit code's name and its message. */
-const error = (j: Judgement) => thrown(() => {
-  if (j.error) throw j.error;
-});
+const error = (j: Judgement) =>
+  thrown(() => {
+    if (j.error) throw j.error;
+  });
 
 describe("judge: a verdict for each step, from the log and the store", () => {
   test("built here: each passed, in its own seconds; the builder that did not answer is said first", () => {
@@ -115,8 +133,10 @@ describe("judge: a verdict for each step, from the log and the store", () => {
   test("built on a builder: each says where", () => {
     const j = judged(remote);
     expect(verdicts(j).map((v) => `${v.id} ${v.status} ${v.builtOn} ${v.seconds}`)).toEqual([
-      "step001 passed ssh-ng://root@localhost 0.122", "step002 passed ssh-ng://root@localhost 0.094",
-      "step003 passed ssh-ng://root@localhost 0.19", "step004 passed ssh-ng://root@localhost 0.047",
+      "step001 passed ssh-ng://root@localhost 0.122",
+      "step002 passed ssh-ng://root@localhost 0.094",
+      "step003 passed ssh-ng://root@localhost 0.19",
+      "step004 passed ssh-ng://root@localhost 0.047",
     ]);
     expect(j.warning).toBeUndefined();
   });
@@ -155,10 +175,20 @@ describe("judge: Nix failing for no step's fault is an error, never a verdict", 
   });
 
   test.each<[string, Run, Partial<Realised>, string[] | undefined, string]>([
-    ["Nix says it built everything, but the store lacks a step", fallback, { missing: new Set(["step003"]) }, undefined,
-      `nix-store --realise said it built everything, but step003's output ${fallback.paths.step003!.out} is not in the store`],
-    ["Nix crashes (not a build failure) with no step failing: its first words", broken, { code: 1 }, ["error: unexpected end-of-file in the build loop"],
-      "nix-store --realise failed (exit code 1) with no step failing: error: unexpected end-of-file in the build loop"],
+    [
+      "Nix says it built everything, but the store lacks a step",
+      fallback,
+      { missing: new Set(["step003"]) },
+      undefined,
+      `nix-store --realise said it built everything, but step003's output ${fallback.paths.step003!.out} is not in the store`,
+    ],
+    [
+      "Nix crashes (not a build failure) with no step failing: its first words",
+      broken,
+      { code: 1 },
+      ["error: unexpected end-of-file in the build loop"],
+      "nix-store --realise failed (exit code 1) with no step failing: error: unexpected end-of-file in the build loop",
+    ],
     ["... or that it said nothing", broken, { code: 1 }, [], "nix-store --realise failed (exit code 1) with no step failing: it said nothing"],
   ])("%s", async (_, run, evidence, lines, message) => {
     const j = judged(run, evidence, lines);
