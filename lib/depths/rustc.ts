@@ -9,7 +9,7 @@ import { prepareRustcRecorder } from "../capture/rustc-recording.ts";
 import { NixifyError } from "../errors.ts";
 import { log } from "../log.ts";
 import { RECORDER_ENV, type ObservedRecord } from "../schema.ts";
-import { findHandovers } from "../steps/handovers.ts";
+import { disjointHandovers, findHandovers } from "../steps/handovers.ts";
 import { orderObserved } from "../steps/order.ts";
 import { pipelinedCalls, pipelineSteps } from "../steps/pipeline.ts";
 import { symbolicObserved } from "../steps/symbolic-records.ts";
@@ -41,7 +41,7 @@ export const rustc: DepthDefinition = {
     };
   },
   steps: (cap) => observedSteps(cap, symbolizerOf(cap)),
-  finishSteps: (steps) => pipelineSteps(steps, pipelinedCalls(steps)),
+  finishSteps: (steps) => pipelineSteps(disjointHandovers(steps), pipelinedCalls(steps)),
 };
 
 /**

@@ -7,7 +7,8 @@
 // same copies share one hand-over step that makes them from the outputs of the calls that built them.
 import { dirname } from "node:path";
 import type { Sysroots } from "../capture/sysroots.ts";
-import { RECORD_SCHEMA_VERSION, type ObservedRecord } from "../schema.ts";
+import { RECORD_SCHEMA_VERSION, type ObservedRecord, type Step } from "../schema.ts";
+import { handoverLabel, numbering } from "./steps.ts";
 
 export type Handovers = {
   /** One record per distinct set of copies: args are (from, to) pairs, inputs the froms, outputs the tos. */
@@ -55,4 +56,53 @@ export function findHandovers(records: ObservedRecord[], buildDir: string, { fin
     });
   }
   return { records: handovers, readBy };
+}
+
+/**
+ * Hand-overs that copy all of an earlier one's files and more copy only the more, and the steps
+ * that read them read both. A sysroot filled twice gives such a pair: since the stage-0 redesign
+ * stage0-sysroot gets the stage-0 toolchain's std first and the compiler's libraries later, and
+ * the calls after that saw both. A step links the outputs of every step below it, and no two may
+ * hold the same file.
+ */
+export function disjointHandovers(steps: Step[]): Step[] {
+  const copies = new Map<string, Map<string, string>>(); // hand-over id -> to -> from
+  for (const s of steps) {
+    if (s.kind === "handover") copies.set(s.id, new Map(s.args.flatMap((to, i) => (i % 2 === 1 ? [[to, s.args[i - 1]!] as const] : []))));
+  }
+  const index = new Map(steps.map((s, i) => [s.id, i]));
+  // A hand-over no step reads (a sysroot as the build left it: the stage-1 compiler with its std)
+  // stays whole: its output is that sysroot.
+  const read = new Set(steps.flatMap((s) => s.deps));
+  const within = new Map<string, string[]>(); // hand-over id -> the earlier hand-overs it holds whole
+  for (const [id, mine] of copies) {
+    if (!read.has(id)) continue;
+    const held = [...copies].filter(
+      ([other, theirs]) => index.get(other)! < index.get(id)! && theirs.size < mine.size && [...theirs].every(([to, from]) => mine.get(to) === from),
+    );
+    if (held.length > 0)
+      within.set(
+        id,
+        held.map(([other]) => other),
+      );
+  }
+  if (within.size === 0) return steps;
+  const numbered = numbering(steps.length);
+  return steps.map((step, i) => {
+    let s = step;
+    const held = within.get(s.id);
+    if (held) {
+      const covered = new Set(held.flatMap((other) => [...copies.get(other)!.keys()]));
+      const outputs = (s.outputs ?? []).filter((to) => !covered.has(to));
+      s = { ...s, args: outputs.flatMap((to) => [copies.get(s.id)!.get(to)!, to]), outputs, label: handoverLabel(outputs) };
+    }
+    const deps = new Set([...s.deps, ...s.deps.flatMap((d) => within.get(d) ?? [])]);
+    return {
+      ...s,
+      ...numbered(
+        i,
+        [...deps].map((d) => index.get(d)!).sort((a, b) => a - b),
+      ),
+    };
+  });
 }

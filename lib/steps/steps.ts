@@ -86,15 +86,17 @@ function packageOfBuildDir(dir: string): string {
   return basename(dir).replace(/-[0-9a-f]{16}$/, "");
 }
 
+/** A hand-over's label: the sysroots it fills (the folders under the build dir's host folder), and how much. */
+export function handoverLabel(outputs: string[]): string {
+  const roots = new Set(outputs.map((o) => o.split("/").slice(1, 3).join("/")));
+  return `handover ${[...roots].sort().join(" ")} (${outputs.length} files)`;
+}
+
 function labelOf(record: Record, kind: StepKind): string {
   if (record.type === "unpack") return `unpack ${basename(record.tarball)}`;
   // Cargo runs a build script from build/<package>-<hash>/, and compiles it there.
   if (kind === "build-script") return `build-script ${packageOfBuildDir(dirname(record.command))}`;
-  if (kind === "handover" && record.type === "observed") {
-    // The sysroots it fills (the folders under the build dir's host folder), and how much.
-    const roots = new Set(record.outputs.map((o) => o.split("/").slice(1, 3).join("/")));
-    return `handover ${[...roots].sort().join(" ")} (${record.outputs.length} files)`;
-  }
+  if (kind === "handover" && record.type === "observed") return handoverLabel(record.outputs);
   const args = record.args;
   if (kind === "download") return `download ${basename(args.find((a) => /^https?:\/\//.test(a)) ?? "file")}`;
   if (kind === "rustc") {

@@ -2,8 +2,9 @@
 // test/unit/sysroots.test.ts) become hand-over steps, one per set of copies the calls saw.
 import { describe, expect, test } from "bun:test";
 import type { Sysroots } from "../../lib/capture/sysroots.ts";
-import { findHandovers } from "../../lib/steps/handovers.ts";
-import type { ObservedRecord } from "../../lib/schema.ts";
+import { disjointHandovers, findHandovers } from "../../lib/steps/handovers.ts";
+import type { ObservedRecord, Step } from "../../lib/schema.ts";
+import { fixtureSteps } from "./fixtures.ts";
 
 const build = "/checkout/build";
 const host = `${build}/x86_64-unknown-linux-gnu`;
@@ -82,5 +83,41 @@ describe("hand-over steps", () => {
     const seenWhole = findHandovers([call(["/b/a"]), call([], ["/b/b"])], "/b", sysroots([["/b/b", "/b/a"]], [["/b", ["/b/b"]]]));
     expect(seenWhole.records).toHaveLength(1);
     expect(findHandovers([call(["/b/a"])], "/b", sysroots([]))).toEqual({ records: [], readBy: new Map() });
+  });
+});
+
+describe("disjointHandovers, on hand-overs of Rust 1.95's real capture", async () => {
+  // step157 hands the stage-0 toolchain's std into stage0-sysroot; step428, read by anstyle
+  // (step429), hands it all again with the compiler's libraries; step494 and step516 fill stage1,
+  // the last read by no step (the sysroot as the build left it).
+  const steps = await fixtureSteps("handovers-1.95.steps.json");
+  const after = disjointHandovers(steps);
+  const tos = (s: Step) => s.args.filter((_, i) => i % 2 === 1);
+  const [first, second, reader, small, last] = after as [Step, Step, Step, Step, Step];
+
+  test("a hand-over read by a step copies only what no earlier one it holds whole copies", () => {
+    expect(first.label).toBe("handover x86_64-unknown-linux-gnu/stage0-sysroot (89 files)");
+    expect(second.label).toBe("handover x86_64-unknown-linux-gnu/stage0-sysroot (254 files)");
+    expect(second.outputs).toEqual(tos(second));
+    expect(tos(second).filter((to) => tos(first).includes(to))).toEqual([]);
+    expect(new Set([...tos(first), ...tos(second)])).toEqual(new Set(tos(steps[1]!)));
+    // Each copy still comes from where it did.
+    const from = new Map(steps[1]!.args.flatMap((a, i) => (i % 2 === 1 ? [[a, steps[1]!.args[i - 1]]] : [])));
+    second.args.forEach((a, i) => i % 2 === 1 && expect(second.args[i - 1]).toBe(from.get(a)!));
+  });
+
+  test("its readers read both, and the numbers follow", () => {
+    expect(reader.deps).toEqual([first.id, second.id]);
+    expect(BigInt(reader.composite)).toBe(BigInt(reader.prime) * BigInt(first.prime) * BigInt(second.prime));
+  });
+
+  test("a hand-over no step reads stays whole: its output is the sysroot", () => {
+    expect(small.label).toBe("handover x86_64-unknown-linux-gnu/stage1 (4 files)");
+    expect(last.label).toBe("handover x86_64-unknown-linux-gnu/stage1 (45 files)");
+    expect(last.args).toEqual(steps[4]!.args);
+  });
+
+  test("applied twice, nothing more changes", () => {
+    expect(disjointHandovers(after)).toEqual(after);
   });
 });
