@@ -77,14 +77,10 @@ export function disjointHandovers(steps: Step[]): Step[] {
   const within = new Map<string, string[]>(); // hand-over id -> the earlier hand-overs it holds whole
   for (const [id, mine] of copies) {
     if (!read.has(id)) continue;
-    const held = [...copies].filter(
-      ([other, theirs]) => index.get(other)! < index.get(id)! && theirs.size < mine.size && [...theirs].every(([to, from]) => mine.get(to) === from),
-    );
-    if (held.length > 0)
-      within.set(
-        id,
-        held.map(([other]) => other),
-      );
+    const holds = ([other, theirs]: [string, Map<string, string>]) =>
+      index.get(other)! < index.get(id)! && theirs.size < mine.size && [...theirs].every(([to, from]) => mine.get(to) === from);
+    const held = [...copies].filter(holds).map(([other]) => other);
+    if (held.length > 0) within.set(id, held);
   }
   if (within.size === 0) return steps;
   const numbered = numbering(steps.length);
@@ -96,12 +92,12 @@ export function disjointHandovers(steps: Step[]): Step[] {
       const outputs = (s.outputs ?? []).filter((to) => !covered.has(to));
       s = { ...s, args: outputs.flatMap((to) => [copies.get(s.id)!.get(to)!, to]), outputs, label: handoverLabel(outputs) };
     }
-    const deps = new Set([...s.deps, ...s.deps.flatMap((d) => within.get(d) ?? [])]);
+    const deps = [...new Set([...s.deps, ...s.deps.flatMap((d) => within.get(d) ?? [])])].map((d) => index.get(d)!);
     return {
       ...s,
       ...numbered(
         i,
-        [...deps].map((d) => index.get(d)!).sort((a, b) => a - b),
+        deps.sort((a, b) => a - b),
       ),
     };
   });

@@ -32,7 +32,7 @@ export function namedTexts(call: Pick<ObservedRecord, "cwd" | "args" | "env">): 
 }
 
 /** Checkout-relative paths a record names as what it may read: its inputs, cwd, arguments and environment values, but no remapped prefix. */
-export function sourcePaths(record: ObservedRecord): string[] {
+export function sourcePaths(record: Pick<ObservedRecord, "cwd" | "args" | "env" | "inputs">): string[] {
   return checkoutPaths([...namedTexts(record).reads, ...record.inputs]);
 }
 
@@ -58,7 +58,7 @@ export function piecesOf(paths: string[], isPackage: (rel: string) => boolean, e
 }
 
 /** piecesOf against what the capture found of the checkout. */
-export function checkoutPieces(checkout: CheckoutPaths): (record: ObservedRecord) => string[] {
+export function checkoutPieces(checkout: CheckoutPaths): (record: Pick<ObservedRecord, "cwd" | "args" | "env" | "inputs">) => string[] {
   return (record) =>
     piecesOf(
       sourcePaths(record),

@@ -21,7 +21,7 @@ import { spawn } from "../../lib/process.ts";
 import { renderTree } from "../../lib/render/render-tree.ts";
 import type { Manifest, Step } from "../../lib/schema.ts";
 import { checkoutPaths, makeSymbolizer, PLACEHOLDERS } from "../../lib/placeholders.ts";
-import { namedTexts, piecesOf } from "../../lib/steps/sources.ts";
+import { checkoutPieces, namedTexts } from "../../lib/steps/sources.ts";
 
 const VERSIONS = ["1.63", "1.95"];
 
@@ -39,18 +39,15 @@ async function run(argv: string[]): Promise<string> {
 async function todaysSources(steps: Step[], version: string): Promise<Step[]> {
   const root = (await run(["bash", join(import.meta.dir, "prepare-debian-tree.sh"), version])).trim().split("\n").at(-1)!;
   const texts = steps.flatMap((s) => [...namedTexts(s).reads, ...(s.sources ?? []).map((p) => `@src@/${p}`)]);
-  const checkout = checkoutPathsOf(root, texts);
+  const pieces = checkoutPieces(checkoutPathsOf(root, texts));
   return steps.map((step) => {
     if (!step.sources) return step;
+    // The capture's pieces stand in for the dep-info inputs, but for what only a remap names.
     const { reads, remaps } = namedTexts(step);
     const named = checkoutPaths(reads);
     const remapOnly = new Set(checkoutPaths(remaps).filter((p) => !named.includes(p)));
-    const sources = piecesOf(
-      [...step.sources.filter((p) => !remapOnly.has(p)), ...named],
-      (rel) => checkout.packages.has(rel),
-      (rel) => checkout.paths.has(rel),
-    );
-    return { ...step, sources };
+    const inputs = step.sources.filter((p) => !remapOnly.has(p)).map((p) => `@src@/${p}`);
+    return { ...step, sources: pieces({ ...step, inputs }) };
   });
 }
 
