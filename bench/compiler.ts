@@ -7,7 +7,7 @@
 //     --tree   a tree gen already wrote for the same build (e.g. test/fixtures/compiler-1.63.tar.xz
 //              unpacked): no gen phase; verify points it at the prepared checkout (--src)
 // On Rust 1.63 or 1.95 prepared as Debian does (RUSTS: the stage0, LLVM and config of each),
-// `x.py build --stage 1 library/std`:
+// `x.py build --stage 1 <RUSTS: library>` (the stage-1 compiler and its std with libtest):
 //   gen       gen --depth rustc: the observed capture, steps by kind
 //   plain N   x.py's wall time from a fresh build dir, its bootstrap binary already built
 //   verify N  verify --jobs 2 --offline into a fresh store; the Nix-built stage-1 rustc's
@@ -48,6 +48,8 @@ const TARGET = "x86_64-unknown-linux-gnu";
  */
 type Rust = {
   configName: string;
+  /** What x.py builds at stage 1: the std with libtest (1.63's library/std holds it, 1.95's does not). */
+  library: string;
   changedFile: string;
   aptPackages: string[];
   stage0: () => Promise<string>;
@@ -56,6 +58,7 @@ type Rust = {
 const RUSTS: { [version: string]: Rust } = {
   "1.63": {
     configName: "config.toml",
+    library: "library/std",
     changedFile: "compiler/rustc_driver/src/lib.rs",
     aptPackages: ["llvm-14-dev"],
     stage0: () => support("debian-stage0.sh", "1.63"),
@@ -66,6 +69,7 @@ const RUSTS: { [version: string]: Rust } = {
   },
   "1.95": {
     configName: "bootstrap.toml",
+    library: "library",
     changedFile: "compiler/rustc_driver_impl/src/lib.rs",
     aptPackages: ["llvm-22-dev", "llvm-22-tools", "libclang-rt-22-dev"],
     stage0: () => support("toolchain-for.sh", "1.95"),
@@ -227,7 +231,7 @@ if (!opts.tree) {
       "build",
       "--stage",
       "1",
-      "library/std",
+      rust.library,
     ]);
     const manifest = JSON.parse(g.stdout) as Manifest;
     const kinds: { [k: string]: number } = {};
@@ -248,7 +252,7 @@ const plain = async () => {
   // x.py --help builds the bootstrap binary, then exits 1 on 1.63 (usage); the binary is what counts.
   await spawn(["python3", join(plainSrc, "x.py"), "--help"], { cwd: plainDir, env: process.env });
   if (!(await Bun.file(join(plainDir, "build/bootstrap/debug/bootstrap")).exists())) throw new Error("x.py --help built no bootstrap binary");
-  const b = await run(["python3", join(plainSrc, "x.py"), "build", "--stage", "1", "library/std"], { cwd: plainDir });
+  const b = await run(["python3", join(plainSrc, "x.py"), "build", "--stage", "1", rust.library], { cwd: plainDir });
   return { xpySeconds: Math.round(b.seconds) };
 };
 
@@ -356,7 +360,7 @@ await phase("change", async () => {
   const v = await nixify([...verifyArgs, "--src", changed]);
   const report = JSON.parse(v.stdout) as VerifyReport;
   await copyOf(plainSrc, true);
-  const x = await run(["python3", join(plainSrc, "x.py"), "build", "--stage", "1", "library/std"], { cwd: plainDir });
+  const x = await run(["python3", join(plainSrc, "x.py"), "build", "--stage", "1", rust.library], { cwd: plainDir });
   return {
     rebuilt: report.steps.filter((s) => s.status === "passed").length,
     alreadyBuilt: report.steps.filter((s) => s.status === "built").length,

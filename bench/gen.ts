@@ -11,9 +11,9 @@ import { join } from "node:path";
 import { gen } from "../lib/gen.ts";
 import { log } from "../lib/log.ts";
 import { renderTree } from "../lib/render/render-tree.ts";
-import { MANIFEST_SCHEMA_VERSION, RECORD_SCHEMA_VERSION, type Manifest, type Record } from "../lib/schema.ts";
 import { buildSteps } from "../lib/steps/steps.ts";
-import { PLACEHOLDERS } from "../lib/placeholders.ts";
+import { manifestOf } from "../test/unit/fixtures.ts";
+import { chainRecords } from "./chain.ts";
 import { writeTreeAtomically } from "../lib/write/write-tree.ts";
 
 log.level = 1; // warnings and errors only: the figures are the output
@@ -40,39 +40,10 @@ if (src) {
 
 // Synthetic: a chain of crates, each compiled by rustc against the two before it.
 const n = 10_000;
-const records: Record[] = Array.from({ length: n }, (_, i) => ({
-  type: "rust_compiler_invocation",
-  schema: RECORD_SCHEMA_VERSION,
-  seq: i + 1,
-  command: "rustc",
-  args: [
-    "--crate-name",
-    `crate${i}`,
-    `@src@/library/crate${i}/lib.rs`,
-    ...(i > 0 ? ["--extern", `crate${i - 1}=@build@/deps/libcrate${i - 1}.rlib`] : []),
-    ...(i > 1 ? ["--extern", `crate${i - 2}=@build@/deps/libcrate${i - 2}.rlib`] : []),
-    "-o",
-    `@build@/deps/libcrate${i}.rlib`,
-  ],
-  env: { CARGO_PKG_NAME: `crate${i}`, RUSTC_BOOTSTRAP: "1" },
-  cwd: "@work@",
-  site: "bench",
-  isBootstrap: false,
-}));
+const records = chainRecords(n, 2);
 const t0 = performance.now();
-const steps = buildSteps(records, new Map());
+const manifest = manifestOf(buildSteps(records, new Map()), "bench");
 const t1 = performance.now();
-const manifest: Manifest = {
-  schema: MANIFEST_SCHEMA_VERSION,
-  generator: "nixify-rust",
-  version: "bench",
-  system: "x86_64-linux",
-  mode: "all",
-  xpyArgs: ["build"],
-  source: { sample: false, channel: "dev", channelSupplied: false },
-  placeholders: { ...PLACEHOLDERS },
-  steps,
-};
 const files = renderTree({ manifest, srcUrl: "path:/src", supplied: new Map(), generated: [] });
 const t2 = performance.now();
 console.log(`synthetic: ${n} records -> ${files.size} files`);

@@ -7,9 +7,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MANIFEST_SCHEMA_VERSION, RECORD_SCHEMA_VERSION, type Manifest, type Record } from "../lib/schema.ts";
-import { buildSteps } from "../lib/steps/steps.ts";
-import { PLACEHOLDERS } from "../lib/placeholders.ts";
+import { chainManifest } from "./chain.ts";
 
 const MAIN = join(import.meta.dir, "..", "main.ts");
 const sizes = process.argv.slice(2).map(Number);
@@ -17,35 +15,7 @@ const work = await mkdtemp(join(tmpdir(), "nixify-bench-"));
 
 /** A tree folder holding only the steps.json of a chain of n rustc steps (graph reads nothing else). */
 async function chainTree(dir: string, n: number): Promise<void> {
-  const records: Record[] = Array.from({ length: n }, (_, i) => ({
-    type: "rust_compiler_invocation",
-    schema: RECORD_SCHEMA_VERSION,
-    seq: i + 1,
-    command: "rustc",
-    args: [
-      "--crate-name",
-      `crate${i}`,
-      ...(i > 0 ? ["--extern", `crate${i - 1}=@build@/deps/libcrate${i - 1}.rlib`] : []),
-      "-o",
-      `@build@/deps/libcrate${i}.rlib`,
-    ],
-    env: {},
-    cwd: "@work@",
-    site: "bench",
-    isBootstrap: false,
-  }));
-  const manifest: Manifest = {
-    schema: MANIFEST_SCHEMA_VERSION,
-    generator: "nixify-rust",
-    version: "bench",
-    system: "x86_64-linux",
-    mode: "all",
-    xpyArgs: ["build"],
-    source: { sample: false, channel: "dev", channelSupplied: false },
-    placeholders: { ...PLACEHOLDERS },
-    steps: buildSteps(records, new Map()),
-  };
-  await Bun.write(join(dir, "steps.json"), JSON.stringify(manifest));
+  await Bun.write(join(dir, "steps.json"), JSON.stringify(chainManifest(n, 1)));
 }
 
 /** Peak resident memory of `graph` on the tree, in MB. */

@@ -10,7 +10,7 @@ import { writeSample } from "../lib/capture/sample.ts";
 import { writeStandIn } from "../lib/verify/standin.ts";
 import { isFlakeInputUrl } from "../lib/render/render-tree.ts";
 import { MAX_CHAIN } from "../lib/steps/graph.ts";
-import { cli, listing, offlineNixEnv, tempDir } from "./helpers.ts";
+import { cli, listing, nixEval, offlineNixEnv, tempDir } from "./helpers.ts";
 
 /** A copy of the sample at `src` whose x.py leaves `sentinel` when it runs (so a test can tell it did not). */
 async function checkout(src: string, sentinel: string, edit: (py: string) => string = (py) => py): Promise<string> {
@@ -189,7 +189,7 @@ describe("gen writes no tree that can never evaluate", () => {
     const nixTakes = async (url: string, i: number) => {
       const flake = join(dir, `probe${i}`);
       await Bun.write(join(flake, "flake.nix"), `{ inputs.nixpkgs.url = ${JSON.stringify(url)}; outputs = { self, nixpkgs }: { x = 1; }; }`);
-      const r = await spawn(["nix", "eval", "--no-write-lock-file", "--override-input", "nixpkgs", `path:${join(dir, "standin")}`, `path:${flake}#x`], { env });
+      const r = await nixEval(env, `path:${flake}#x`, { inputs: { nixpkgs: join(dir, "standin") } });
       return r.code === 0;
     };
     const urls = [
@@ -248,19 +248,10 @@ describe("gen writes no tree that can never evaluate", () => {
     expect(r.code).toBe(0);
     expect(await Bun.file(join(dir, "out/flake.nix")).text()).toContain('url = "git+https://github.com/NixOS/nixpkgs?ref=nixos-unstable";');
     await writeStandIn(join(dir, "standin-arm"), "aarch64-linux");
-    const e = await spawn(
-      [
-        "nix",
-        "eval",
-        "--raw",
-        "--no-write-lock-file",
-        "--override-input",
-        "nixpkgs",
-        `path:${join(dir, "standin-arm")}`,
-        `path:${join(dir, "out")}#packages.aarch64-linux.default.system`,
-      ],
-      { env },
-    );
+    const e = await nixEval(env, `path:${join(dir, "out")}#packages.aarch64-linux.default.system`, {
+      inputs: { nixpkgs: join(dir, "standin-arm") },
+      raw: true,
+    });
     expect({ code: e.code, out: e.stdout, err: e.code === 0 ? "" : e.stderr }).toEqual({ code: 0, out: "aarch64-linux", err: "" });
   });
 
@@ -289,19 +280,10 @@ describe("gen writes no tree that can never evaluate", () => {
     const limit = await checkout(join(dir, "limit"), join(dir, "ran"), chainOf(MAX_CHAIN));
     expect((await cli(["gen", "--src", limit, "--out", "out"], { cwd: dir })).code).toBe(0);
     await writeStandIn(join(dir, "standin"), "x86_64-linux");
-    const e = await spawn(
-      [
-        "nix",
-        "eval",
-        "--raw",
-        "--no-write-lock-file",
-        "--override-input",
-        "nixpkgs",
-        `path:${join(dir, "standin")}`,
-        `path:${join(dir, "out")}#packages.x86_64-linux.step${MAX_CHAIN}.drvPath`,
-      ],
-      { env: await offlineNixEnv(join(dir, "nix")) },
-    );
+    const e = await nixEval(await offlineNixEnv(join(dir, "nix")), `path:${join(dir, "out")}#packages.x86_64-linux.step${MAX_CHAIN}.drvPath`, {
+      inputs: { nixpkgs: join(dir, "standin") },
+      raw: true,
+    });
     expect({ code: e.code, err: e.code === 0 ? "" : e.stderr.slice(-500) }).toEqual({ code: 0, err: "" });
     expect(e.stdout).toEndWith(`-step${MAX_CHAIN}-other-echo-${MAX_CHAIN - 1}.drv`);
   });
@@ -432,22 +414,10 @@ describe("a symlinked --out", () => {
     await writeStandIn(join(dir, "standin"), "x86_64-linux");
     const env = await offlineNixEnv(join(dir, "nix"));
     const system = (await Bun.file(join(real, "steps.json")).json()).system;
-    const e = await spawn(
-      [
-        "nix",
-        "eval",
-        "--raw",
-        "--no-write-lock-file",
-        "--override-input",
-        "tree",
-        `path:${real}`,
-        "--override-input",
-        "tree/nixpkgs",
-        `path:${join(dir, "standin")}`,
-        `path:${real}/step001#packages.${system}.default.name`,
-      ],
-      { env },
-    );
+    const e = await nixEval(env, `path:${real}/step001#packages.${system}.default.name`, {
+      inputs: { tree: real, "tree/nixpkgs": join(dir, "standin") },
+      raw: true,
+    });
     expect({ code: e.code, out: e.stdout, err: e.code === 0 ? "" : e.stderr }).toEqual({ code: 0, out: "step001-rustc-greeting", err: "" });
   });
 
@@ -478,21 +448,7 @@ test("step ids are padded to the width the step count needs, so they sort in ste
   await writeStandIn(join(dir, "standin"), "x86_64-linux");
   const env = await offlineNixEnv(join(dir, "nix"));
   const system = (await Bun.file(join(dir, "out/steps.json")).json()).system;
-  const e = await spawn(
-    [
-      "nix",
-      "eval",
-      "--json",
-      "--no-write-lock-file",
-      "--override-input",
-      "nixpkgs",
-      `path:${join(dir, "standin")}`,
-      `path:${join(dir, "out")}#packages.${system}`,
-      "--apply",
-      "builtins.attrNames",
-    ],
-    { env },
-  );
+  const e = await nixEval(env, `path:${join(dir, "out")}#packages.${system}`, { inputs: { nixpkgs: join(dir, "standin") }, apply: "builtins.attrNames" });
   expect(e.code).toBe(0);
   expect(JSON.parse(e.stdout)).toEqual(["default", ...steps.map((s) => s.id)]);
 });

@@ -105,3 +105,18 @@ export async function offlineNixEnv(dir: string): Promise<{ [k: string]: string 
   const { nixRunner } = await import("../lib/verify/nix-settings.ts");
   return (await nixRunner({ offline: true, stateDir: dir })).env;
 }
+
+/**
+ * `nix eval` of a flake attribute (`path:TREE#attr`) as verify --offline evaluates: no lock file
+ * written, each input of `inputs` (nixpkgs: a stand-in writeStandIn wrote) overridden by a folder.
+ * JSON unless `raw`; `apply`: a Nix function of the value.
+ */
+export function nixEval(
+  env: { [k: string]: string | undefined },
+  ref: string,
+  opts: { inputs: { [input: string]: string }; raw?: boolean; apply?: string },
+): Promise<SpawnResult> {
+  const overrides = Object.entries(opts.inputs).flatMap(([input, dir]) => ["--override-input", input, `path:${dir}`]);
+  const apply = opts.apply === undefined ? [] : ["--apply", opts.apply];
+  return spawn(["nix", "eval", opts.raw ? "--raw" : "--json", "--no-write-lock-file", ...overrides, ref, ...apply], { env });
+}

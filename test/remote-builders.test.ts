@@ -12,7 +12,7 @@ import type { Manifest } from "../lib/schema.ts";
 import { hostToolchain } from "../lib/verify/standin.ts";
 import { hostSystem } from "../lib/capture/system.ts";
 import type { VerifyReport } from "../lib/verify/report.ts";
-import { cli, offlineNixEnv, rustSrc, supportPath, tempDir } from "./helpers.ts";
+import { cli, nixEval, offlineNixEnv, rustSrc, supportPath, tempDir } from "./helpers.ts";
 import { freePort, startBuilder, type Builder } from "./support/ssh-builder.ts";
 
 const SYSTEM = hostSystem();
@@ -39,22 +39,7 @@ function report(r: { stdout: string }): VerifyReport {
 
 /** `nix eval` of the tree's hydraJobs, offline: the stand-in for nixpkgs verify wrote under STATE. */
 async function evalJobs(env: { [k: string]: string | undefined }, state: string, tree: string, apply: string, src?: string) {
-  const r = await spawn(
-    [
-      "nix",
-      "eval",
-      "--json",
-      `path:${tree}#hydraJobs`,
-      "--apply",
-      apply,
-      "--no-write-lock-file",
-      "--override-input",
-      "nixpkgs",
-      `path:${join(state, "nixpkgs-host")}`,
-      ...(src ? ["--override-input", "src", `path:${src}`] : []),
-    ],
-    { env },
-  );
+  const r = await nixEval(env, `path:${tree}#hydraJobs`, { inputs: { nixpkgs: join(state, "nixpkgs-host"), ...(src ? { src } : {}) }, apply });
   expect({ code: r.code, err: r.code ? r.stderr.slice(-2000) : "" }).toEqual({ code: 0, err: "" });
   return JSON.parse(r.stdout) as unknown;
 }

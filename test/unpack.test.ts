@@ -6,10 +6,9 @@ import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { spawn } from "../lib/process.ts";
 import { renderTree } from "../lib/render/render-tree.ts";
-import { MANIFEST_SCHEMA_VERSION, type Manifest, type Step } from "../lib/schema.ts";
-import { PLACEHOLDERS } from "../lib/placeholders.ts";
+import type { Step } from "../lib/schema.ts";
 import { cli, offlineNixEnv, tempDir } from "./helpers.ts";
-import { fixtureSteps } from "./unit/fixtures.ts";
+import { fixtureSteps, manifestOf } from "./unit/fixtures.ts";
 
 test("an unpack step puts the tarball's FNAME/MATCH/ into its destination", async () => {
   const dir = await tempDir();
@@ -28,17 +27,7 @@ test("an unpack step puts the tarball's FNAME/MATCH/ into its destination", asyn
     { ...download, fetch: { ...download.fetch!, sha256 } },
     { ...unpack, id: "step002", index: 2, deps: ["step001"] },
   ];
-  const manifest: Manifest = {
-    schema: MANIFEST_SCHEMA_VERSION,
-    generator: "nixify-rust",
-    version: "test",
-    system: "x86_64-linux",
-    mode: "all",
-    xpyArgs: ["build"],
-    source: { sample: false, channel: "dev", channelSupplied: false },
-    placeholders: { ...PLACEHOLDERS },
-    steps,
-  };
+  const manifest = manifestOf(steps);
   const tree = join(dir, "tree");
   for (const [rel, text] of renderTree({ manifest, srcUrl: "path:./src", supplied: new Map(), generated: [] })) await Bun.write(join(tree, rel), text);
   await Bun.write(join(tree, "src/README"), "no source is read\n");

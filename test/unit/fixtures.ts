@@ -6,7 +6,8 @@ import { parseConfig } from "../../lib/capture/config-toml.ts";
 import type { Capture } from "../../lib/capture/types.ts";
 import { readRecords } from "../../lib/capture/records.ts";
 import { NixifyError, type ExitCodeName, ExitCode } from "../../lib/errors.ts";
-import { EvaluatedStepsSchema, StepSchema, type ObservedRecord, type Record, type Step } from "../../lib/schema.ts";
+import { PLACEHOLDERS } from "../../lib/placeholders.ts";
+import { EvaluatedStepsSchema, MANIFEST_SCHEMA_VERSION, StepSchema, type Manifest, type ObservedRecord, type Record, type Step } from "../../lib/schema.ts";
 
 export const FIXTURES = join(import.meta.dir, "..", "fixtures", "unit");
 
@@ -22,6 +23,21 @@ export function fixtureRecords(name: string): Promise<Record[]> {
 /** Steps as gen wrote them, validated by the manifest's schema. */
 export async function fixtureSteps(name: string): Promise<Step[]> {
   return v.parse(v.array(StepSchema), await Bun.file(join(FIXTURES, name)).json());
+}
+
+/** A manifest of these steps alone (a tree of chosen steps, for the tests and the benches), as gen writes one for a checkout of no channel. */
+export function manifestOf(steps: Step[], version = "test"): Manifest {
+  return {
+    schema: MANIFEST_SCHEMA_VERSION,
+    generator: "nixify-rust",
+    version,
+    system: "x86_64-linux",
+    mode: "all",
+    xpyArgs: ["build"],
+    source: { sample: false, channel: "dev", channelSupplied: false },
+    placeholders: { ...PLACEHOLDERS },
+    steps,
+  };
 }
 
 const RealiseRunSchema = v.strictObject({ flags: v.array(v.string()), code: v.number(), missing: v.array(v.string()), paths: EvaluatedStepsSchema });
