@@ -87,6 +87,11 @@ export function observedOf(step: Step): ObservedRecord {
   };
 }
 
+/** A rustc call the rustc recorder observed writing `outputs`, having seen `sees` in sysroots; `more` overrides the rest. */
+export function observedCall(outputs: string[], sees: string[] = [], more: Partial<ObservedRecord> = {}): ObservedRecord {
+  return { type: "observed", schema: 1, tool: "rustc", command: "rustc", args: [], env: {}, cwd: "/", inputs: [], outputs, sees, ...more };
+}
+
 /** A hand-over copies (from, to) pairs: its inputs are the froms. */
 function sourcesOf(step: Step): string[] {
   return step.args.filter((_, i) => i % 2 === 0);

@@ -3,8 +3,8 @@
 import { describe, expect, test } from "bun:test";
 import type { Sysroots } from "../../lib/capture/sysroots.ts";
 import { disjointHandovers, findHandovers } from "../../lib/steps/handovers.ts";
-import type { ObservedRecord, Step } from "../../lib/schema.ts";
-import { fixtureSteps } from "./fixtures.ts";
+import type { Step } from "../../lib/schema.ts";
+import { fixtureSteps, observedCall } from "./fixtures.ts";
 
 const build = "/checkout/build";
 const host = `${build}/x86_64-unknown-linux-gnu`;
@@ -12,18 +12,7 @@ const deps = `${host}/stage0-std/release/deps`;
 const sysroot = `${host}/stage0-sysroot/lib/rustlib/x86_64-unknown-linux-gnu/lib`;
 const stage1 = `${host}/stage1`;
 
-const call = (outputs: string[], sees: string[] = []): ObservedRecord => ({
-  type: "observed",
-  schema: 1,
-  tool: "rustc",
-  command: "rustc",
-  args: [],
-  env: {},
-  cwd: build,
-  inputs: [],
-  outputs,
-  sees,
-});
+const call = (outputs: string[], sees: string[] = []) => observedCall(outputs, sees, { cwd: build });
 const sysroots = (origins: Array<[string, string]>, final: Array<[string, string[]]> = []): Sysroots => ({
   final: new Map(final),
   origins: new Map(origins),

@@ -4,23 +4,9 @@ import { describe, expect, test } from "bun:test";
 import { copyFile, link, mkdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { sysrootsOf } from "../../lib/capture/sysroots.ts";
-import type { ObservedRecord } from "../../lib/schema.ts";
 import { findHandovers } from "../../lib/steps/handovers.ts";
 import { tempDir } from "../helpers.ts";
-
-const call = (outputs: string[], sees: string[] = [], more: Partial<ObservedRecord> = {}): ObservedRecord => ({
-  type: "observed",
-  schema: 1,
-  tool: "rustc",
-  command: "rustc",
-  args: [],
-  env: {},
-  cwd: "/",
-  inputs: [],
-  outputs,
-  sees,
-  ...more,
-});
+import { observedCall } from "./fixtures.ts";
 
 test("copies and hard links into sysroots are found; the sysroots the calls used, as the build left them", async () => {
   const build = await tempDir();
@@ -39,12 +25,12 @@ test("copies and hard links into sysroots are found; the sysroots the calls used
 
   const inSysroot: [string, string] = [join(sysroot, "libcore-1.rlib"), join(sysroot, "libstd-2.rlib")];
   const records = [
-    call([join(deps, "libcore-1.rlib")]),
-    call([join(deps, "libstd-2.rlib")]),
-    call([join(host, "stage0-rustc/release/rustc-main")], inSysroot, { args: ["--sysroot", "x86_64-unknown-linux-gnu/stage0-sysroot"], cwd: build }),
+    observedCall([join(deps, "libcore-1.rlib")]),
+    observedCall([join(deps, "libstd-2.rlib")]),
+    observedCall([join(host, "stage0-rustc/release/rustc-main")], inSysroot, { args: ["--sysroot", "x86_64-unknown-linux-gnu/stage0-sysroot"], cwd: build }),
     // The stage-1 compiler's own sysroot; a compiler outside the build dir has none of the build's.
-    call([join(host, "stage1-std/libcore.rlib")], [join(stage1, "bin/rustc"), join(stage1, "lib/stamp")], { command: join(stage1, "bin/rustc") }),
-    call([join(host, "stage1-std/liballoc.rlib")], [], { command: "/usr/bin/rustc" }),
+    observedCall([join(host, "stage1-std/libcore.rlib")], [join(stage1, "bin/rustc"), join(stage1, "lib/stamp")], { command: join(stage1, "bin/rustc") }),
+    observedCall([join(host, "stage1-std/liballoc.rlib")], [], { command: "/usr/bin/rustc" }),
   ];
   const found = await sysrootsOf(records, build);
   expect(found).toEqual({
@@ -77,7 +63,7 @@ describe("what counts as a copy of a call's output", () => {
     const seen = join(build, "sysroot", "lib.rlib");
     await Bun.write(out, "lib!");
     await make(out, seen);
-    const records = [call([out]), call([join(build, "x")], [seen])];
+    const records = [observedCall([out]), observedCall([join(build, "x")], [seen])];
     const found = await sysrootsOf(records, build);
     const h = findHandovers(records, build, found);
     expect({ handovers: h.records.map((r) => r.args), readBy: [...h.readBy], unexplained: found.unexplained }).toEqual(
@@ -103,7 +89,7 @@ test("since the stage-0 redesign, the pinned toolchain's libraries linked into s
   await copyFile(out, join(sysroot, "libsame-2.rlib"));
   const seen: [string, string] = [join(sysroot, "libsame-2.rlib"), join(sysroot, "libstd-1.rlib")];
   const inStage0Sysroot = { args: ["--sysroot", "x86_64-unknown-linux-gnu/stage0-sysroot"], cwd: build };
-  const stage0 = call([out], seen, { command: join(toolchain, "bin/rustc"), ...inStage0Sysroot });
+  const stage0 = observedCall([out], seen, { command: join(toolchain, "bin/rustc"), ...inStage0Sysroot });
 
   const found = await sysrootsOf([stage0], build, [toolchain]);
   expect(found.origins).toEqual(
@@ -115,6 +101,6 @@ test("since the stage-0 redesign, the pinned toolchain's libraries linked into s
   expect(found.unexplained).toEqual([]);
   expect(findHandovers([stage0], build, found).records.map((r) => r.args)).toEqual([[out, seen[0], join(lib, "libstd-1.rlib"), seen[1]]]);
   // Without the pinned toolchain (a compiler in the build dir is none), its std is no one's.
-  const own = call([out], seen, { command: join(build, "x86_64-unknown-linux-gnu/stage1/bin/rustc"), ...inStage0Sysroot });
+  const own = observedCall([out], seen, { command: join(build, "x86_64-unknown-linux-gnu/stage1/bin/rustc"), ...inStage0Sysroot });
   expect((await sysrootsOf([own], build)).unexplained).toEqual([seen[1]]);
 });
