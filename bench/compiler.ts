@@ -117,6 +117,11 @@ async function cpuTicks(): Promise<{ busy: number; all: number }> {
   return { busy, all: busy + idle! + iowait! + steal! };
 }
 
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
 /** Its steps' seconds summed, the longest chain of steps by their seconds, and the metadata steps (pipelining) with their seconds. */
 function stepSeconds(manifest: Manifest, report: VerifyReport): { [k: string]: number | string } {
   const seconds = new Map(report.steps.map((s) => [s.id, s.seconds]));
@@ -124,8 +129,15 @@ function stepSeconds(manifest: Manifest, report: VerifyReport): { [k: string]: n
   for (const s of manifest.steps) finish.set(s.id, Math.max(0, ...s.deps.map((d) => finish.get(d) ?? 0)) + (seconds.get(s.id) ?? 0));
   const sum = (ids: string[]) => Math.round(ids.reduce((a, id) => a + (seconds.get(id) ?? 0), 0));
   const metadata = manifest.steps.filter((s) => s.args.includes(NO_CODEGEN)).map((s) => s.id);
+  // Each step's own cost beside its command (run-step.sh times the command; Nix's log the rest).
+  const overheads = report.steps.flatMap((s) => (s.overheadSeconds === undefined ? [] : [s.overheadSeconds]));
+  const commandSum = report.steps.reduce((a, s) => a + (s.commandSeconds ?? 0), 0);
   return {
     stepSecondsSum: sum(manifest.steps.map((s) => s.id)),
+    commandSecondsSum: Math.round(commandSum),
+    overheadSteps: overheads.length,
+    medianOverheadMs: overheads.length ? Math.round(median(overheads) * 1000) : "none",
+    overheadSecondsSum: Math.round(overheads.reduce((a, b) => a + b, 0)),
     criticalPathSeconds: Math.round(Math.max(...finish.values())),
     metadataSteps: metadata.length,
     metadataStepSeconds: sum(metadata),
@@ -337,10 +349,6 @@ for (let round = 1; round <= rounds; round++) {
 }
 
 // Medians over the rounds, and each round's verify against the plain run right before it.
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const ofRounds = (phaseName: string, key: string) => Array.from({ length: rounds }, (_, i) => Number(figures[`${phaseName} ${i + 1}`]![key]));
 const [xpySeconds, verifySeconds] = [ofRounds("plain", "xpySeconds"), ofRounds("verify", "verifySeconds")];
 const [xpy, nix] = [median(xpySeconds), median(verifySeconds)];
@@ -368,6 +376,8 @@ await phase("change", async () => {
     evalSeconds: Math.round(report.evalSeconds),
     xpyRebuildSeconds: Math.round(x.seconds),
     "verify / x.py rebuild": Number((report.totalSeconds / x.seconds).toFixed(2)),
+    // Where the rebuild's seconds went: the rebuilt steps' commands, their own overhead, the chain.
+    ...stepSeconds(JSON.parse(await Bun.file(join(tree, "steps.json")).text()) as Manifest, report),
   };
 });
 console.log(JSON.stringify(figures, null, 2));

@@ -190,6 +190,11 @@ test("--jobs 2: each step's seconds are its own build time, not the time until t
   expect(slow.timing).toBeUndefined();
   expect(slow.seconds).toBeGreaterThanOrEqual(2.9);
   expect(slow.seconds).toBeLessThan(6);
+  // Its command's own seconds, as run-step.sh timed them, and the rest of its build: its overhead.
+  expect(slow.commandSeconds).toBeGreaterThanOrEqual(3);
+  expect(slow.commandSeconds).toBeLessThanOrEqual(slow.seconds);
+  expect(slow.overheadSeconds).toBeGreaterThanOrEqual(0);
+  expect(slow.overheadSeconds).toBeLessThan(2);
   for (const id of ["step001", "step002", "step004"]) {
     const s = byId.get(id)!;
     expect(s.status).toBe("passed");

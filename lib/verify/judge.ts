@@ -42,12 +42,24 @@ export function byDerivation(steps: readonly Step[], paths: EvaluatedSteps): Map
   return new Map(steps.flatMap((s) => (paths[s.id] ? [[paths[s.id]!.drv, s]] : [])));
 }
 
-/** A build's own seconds (from its start to its builder's end), when it began and where, as the log shows them by `now`. */
-function timing(log: BuildLog, drv: string, asked: number, now: number): Pick<StepReport, "seconds" | "startSeconds" | "timing" | "builtOn"> {
+/**
+ * A build's own seconds (from its start to its builder's end), when it began and where, as the log
+ * shows them by `now`; and, where its step's script said so, its command's seconds and the rest
+ * until Nix was done with it (the step's own overhead).
+ */
+function timing(
+  log: BuildLog,
+  drv: string,
+  asked: number,
+  now: number,
+): Pick<StepReport, "seconds" | "startSeconds" | "timing" | "builtOn" | "commandSeconds" | "overheadSeconds"> {
   const build = log.builds.get(drv);
   if (!build) return { seconds: 0, timing: "unknown" };
   const at = { startSeconds: (build.start - asked) / 1000, builtOn: build.machine || "local" };
-  return build.end === undefined ? { seconds: (now - build.start) / 1000, timing: "upper-bound", ...at } : { seconds: (build.end - build.start) / 1000, ...at };
+  if (build.end === undefined) return { seconds: (now - build.start) / 1000, timing: "upper-bound", ...at };
+  const command = build.command;
+  const overhead = command !== undefined && build.done !== undefined ? { overheadSeconds: Math.max(0, (build.done - build.start) / 1000 - command) } : {};
+  return { seconds: (build.end - build.start) / 1000, ...at, ...(command !== undefined ? { commandSeconds: command } : {}), ...overhead };
 }
 
 /** `step`'s verdict, timed by the log. */

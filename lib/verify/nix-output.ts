@@ -21,8 +21,10 @@ export function nixError(stderr: string): string {
 
 /** What verify follows in the log of `nix-store --realise --log-format internal-json -vvv`. */
 export type RealiseEvent =
-  /** Nix started building `drv`, on `machine` (a remote builder's store URI, or "" for this machine). */
-  | { kind: "start"; drv: string; machine: string }
+  /** Nix started building `drv`, on `machine` (a remote builder's store URI, or "" for this machine), as its activity `activity`. */
+  | { kind: "start"; drv: string; machine: string; activity: number }
+  /** The build of activity `activity` said its command ran `seconds` (run-step.sh's last line, COMMAND_RAN). */
+  | { kind: "ran"; activity: number; seconds: number }
   /** Its builder exited (for a remote build: its outputs are copied back); its goal is done (outputs registered if it succeeded); it failed. */
   | { kind: "end" | "done" | "failed"; drv: string }
   /**
@@ -50,12 +52,21 @@ function oneLine(msg: string): string {
   return banner.test(first) && reason ? first.replace(banner, `: ${reason}`) : first;
 }
 
+/**
+ * The line run-step.sh writes last into a step's build log: its command's seconds (the rest of the
+ * build is the step's own overhead). Its `printf` format and this pattern are one contract
+ * (test/unit/step-contract.test.ts).
+ */
+export const COMMAND_RAN = /^nixify-rust: step\d+: command ran (\d+\.\d{6}) s$/;
+
 export function parseRealiseLine(line: string): RealiseEvent | undefined {
   if (!line.startsWith("@nix {")) return line.trim() ? { kind: "error", text: plainText(line).trim(), ours: false } : undefined;
+  // A build's log line (result 101) counts only as the seconds its step's script says its command took.
+  if (line.includes('"action":"result"') && line.includes("command ran")) return commandRan(line);
   // Only activity starts and messages matter; a builder's own output ("result" lines) never
   // counts as Nix's word, whatever it prints.
   if (!line.includes('"action":"start"') && !line.includes('"action":"msg"')) return undefined;
-  let e: { action?: unknown; type?: unknown; fields?: unknown; level?: unknown; msg?: unknown; raw_msg?: unknown };
+  let e: { action?: unknown; id?: unknown; type?: unknown; fields?: unknown; level?: unknown; msg?: unknown; raw_msg?: unknown };
   try {
     e = JSON.parse(line.slice("@nix ".length)) as typeof e;
   } catch {
@@ -65,7 +76,7 @@ export function parseRealiseLine(line: string): RealiseEvent | undefined {
   // ("" for this one). A remote build shows twice: Nix's hand-over, then the builder's own
   // activity (machine ""), relayed.
   if (e.action === "start" && e.type === 105 && Array.isArray(e.fields) && typeof e.fields[0] === "string") {
-    return { kind: "start", drv: e.fields[0], machine: typeof e.fields[1] === "string" ? e.fields[1] : "" };
+    return { kind: "start", drv: e.fields[0], machine: typeof e.fields[1] === "string" ? e.fields[1] : "", activity: Number(e.id) };
   }
   if (e.action !== "msg" || typeof e.msg !== "string") return undefined;
   const msg = plainText(e.msg);
@@ -81,6 +92,18 @@ export function parseRealiseLine(line: string): RealiseEvent | undefined {
   const done = /^building of '([^'!]+\.drv)(?:![^']*)?' from \.drv file: done$/.exec(msg);
   if (done) return { kind: "done", drv: done[1]! };
   return undefined;
+}
+
+function commandRan(line: string): RealiseEvent | undefined {
+  let e: { id?: unknown; type?: unknown; fields?: unknown };
+  try {
+    e = JSON.parse(line.slice("@nix ".length)) as typeof e;
+  } catch {
+    return undefined;
+  }
+  const text = e.type === 101 && Array.isArray(e.fields) && typeof e.fields[0] === "string" ? e.fields[0] : "";
+  const ran = COMMAND_RAN.exec(text);
+  return ran && typeof e.id === "number" ? { kind: "ran", activity: e.id, seconds: Number(ran[1]) } : undefined;
 }
 
 /** `nix-store --realise` exit codes that mean some build failed: 0x60 plus Nix's failure bits (100 = a builder failed). */

@@ -20,6 +20,14 @@ export const StepReportSchema = v.object({
    * verify learned the result), "unknown" (no start seen; `seconds` is 0).
    */
   timing: v.optional(v.picklist(["upper-bound", "unknown"])),
+  /** The seconds its command ran, as its step's script timed it (a copy or an unpack runs none). */
+  commandSeconds: v.optional(v.number()),
+  /**
+   * The rest of its build until Nix was done with it, its own overhead: preparing its inputs,
+   * linking its dependencies' outputs, dropping what it did not write, Nix registering its output
+   * (from a builder: copying it back).
+   */
+  overheadSeconds: v.optional(v.number()),
   outPath: v.optional(v.string()),
   drvPath: v.optional(v.string()),
   /** Why it failed or was skipped: the log's tail, or the step it waited for. */

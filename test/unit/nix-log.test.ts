@@ -23,13 +23,13 @@ describe("parseRealiseLine on a real realise of three steps", () => {
       .map(parseRealiseLine)
       .filter((e): e is RealiseEvent => e !== undefined);
     expect(events).toEqual([
-      { kind: "start", drv: drv.step001, machine: "" },
+      { kind: "start", drv: drv.step001, machine: "", activity: expect.any(Number) },
       { kind: "end", drv: drv.step001 },
       { kind: "done", drv: drv.step001 },
-      { kind: "start", drv: drv.step003, machine: "" },
+      { kind: "start", drv: drv.step003, machine: "", activity: expect.any(Number) },
       { kind: "end", drv: drv.step003 },
       { kind: "done", drv: drv.step003 },
-      { kind: "start", drv: drv.step002, machine: "" },
+      { kind: "start", drv: drv.step002, machine: "", activity: expect.any(Number) },
       { kind: "end", drv: drv.step002 },
       { kind: "done", drv: drv.step002 },
       // Nix's own error, in colour: "builder for '...' failed with exit code 1".
@@ -50,6 +50,16 @@ describe("parseRealiseLine on a real realise of three steps", () => {
   test.each<[string, string, RealiseEvent | undefined]>([
     ["an activity that is not a build (type 102)", line('"type":102'), undefined],
     ["a builder's output (a result line)", line('"fields":["compiling greeting"]'), undefined],
+    [
+      "a builder's last line, its command's seconds (run-step.sh)",
+      line('"fields":["compiling greeting"]').replace("compiling greeting", "nixify-rust: step001: command ran 12.000345 s"),
+      { kind: "ran", activity: Number(/"id":(\d+)/.exec(line('"fields":["compiling greeting"]'))![1]), seconds: 12.000345 },
+    ],
+    [
+      "a line like it that is no result of a build",
+      line("these 3 derivations will be built:").replace("these 3 derivations will be built:", "nixify-rust: step001: command ran 1.000000 s"),
+      undefined,
+    ],
     [
       "a builder's output that mentions Nix's actions",
       line('"fields":["compiling greeting"]').replace("compiling greeting", '\\"action\\":\\"start\\"'),

@@ -5,6 +5,7 @@ import { expect, test } from "bun:test";
 import { IN_STEP, PLACEHOLDERS } from "../../lib/placeholders.ts";
 import { MK_STEP_FIELDS, renderTree } from "../../lib/render/render-tree.ts";
 import { STEP_KINDS, type Manifest } from "../../lib/schema.ts";
+import { COMMAND_RAN } from "../../lib/verify/nix-output.ts";
 import { fixtureSteps } from "./fixtures.ts";
 
 const manifest = { system: "x86_64-linux", steps: await fixtureSteps("sample.steps.json") } as Manifest;
@@ -72,4 +73,17 @@ test("the step kinds run-step.sh tells apart are kinds of lib/schema.ts", () => 
 test("the placeholders the templates name are lib/placeholders.ts's", () => {
   const named = matches(builders + scripts, /(@[a-z][a-z-]*@)/g);
   for (const p of named) expect(Object.keys(PLACEHOLDERS)).toContain(p);
+});
+
+test("the line run-step.sh ends a build's log with is the one verify reads as its command's seconds", () => {
+  // The template's own printf, run by bash for a command of 2.5 and one of 0.000042 seconds.
+  const printf = /^\s*(printf 'nixify-rust: .*command ran .*)>&2$/m.exec(runStep)![1]!;
+  for (const [us, seconds] of [
+    [2_500_000, 2.5],
+    [42, 0.000042],
+  ] as const) {
+    const r = Bun.spawnSync(["bash", "-c", `stepId=step007 us=${us}; ${printf}`]);
+    const line = r.stdout.toString().trimEnd();
+    expect(Number(COMMAND_RAN.exec(line)?.[1])).toBe(seconds);
+  }
 });

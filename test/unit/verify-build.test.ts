@@ -34,27 +34,30 @@ const noBuilder = await fixtureRealise("realise-no-builder.log");
 const remote = await fixtureRealise("realise-remote.log");
 const UNREACHABLE =
   "cannot build on 'ssh-ng://nixify@127.0.0.1': error: cannot open connection to remote store 'ssh-ng://nixify@127.0.0.1': error: unexpected end-of-file";
-const here = (start: number, end: number) => ({ start, machine: "", end });
-const onBuilder = (start: number, end: number) => ({ start, machine: "ssh-ng://root@localhost", end });
+const here = (start: number, end: number, done: number) => ({ start, machine: "", end, done });
+const onBuilder = (start: number, end: number, done: number) => ({ start, machine: "ssh-ng://root@localhost", end, done });
 
 describe("follow: Nix's log, folded event by event", () => {
   test.each([
     [
-      "built here (--jobs 1, the builder did not answer): each build's start and its builder's end, and Nix's word on the builder",
+      "built here (--jobs 1, the builder did not answer): each build's start, its builder's end and its goal's, and Nix's word on the builder",
       fallback,
-      { builds: { step001: here(150, 162), step003: here(215, 227), step002: here(264, 274), step004: here(316, 327) }, failed: [] },
+      { builds: { step001: here(150, 162, 174), step003: here(215, 227, 237), step002: here(264, 274, 284), step004: here(316, 327, 337) }, failed: [] },
       [UNREACHABLE],
     ],
     [
       "built on a builder (--jobs 0): the start and machine of Nix's hand-over, not of the builder's relayed start",
       remote,
-      { builds: { step001: onBuilder(168, 290), step003: onBuilder(240, 430), step002: onBuilder(369, 463), step004: onBuilder(542, 589) }, failed: [] },
+      {
+        builds: { step001: onBuilder(168, 290, 296), step003: onBuilder(240, 430, 436), step002: onBuilder(369, 463, 469), step004: onBuilder(542, 589, 595) },
+        failed: [],
+      },
       [],
     ],
     [
       "step001 fails: its build, Nix's word that it failed, and its summing-up",
       broken,
-      { builds: { step001: here(131, 154) }, failed: ["step001"] },
+      { builds: { step001: here(131, 154, 161) }, failed: ["step001"] },
       [expect.stringMatching(/^error: build of '.*step002-rustc-hello.drv', .* failed$/)],
     ],
     [
@@ -99,7 +102,7 @@ describe("follow: Nix's log, folded event by event", () => {
     const copy = structuredClone(before);
     for (const e of fallback.lines.slice(200).map(parseRealiseLine)) if (e) follow(before, e, 0);
     expect(before).toEqual(copy);
-    expect(NOTHING_SAID).toEqual({ builds: new Map(), failed: [], nixSaid: [], othersSaid: [] });
+    expect(NOTHING_SAID).toEqual({ builds: new Map(), activities: new Map(), failed: [], nixSaid: [], othersSaid: [] });
   });
 });
 
@@ -128,6 +131,24 @@ describe("judge: a verdict for each step, from the log and the store", () => {
     ]);
     expect(j.warning).toBe(`${UNREACHABLE}; Nix built on this machine instead`);
     expect(j.error).toBeUndefined();
+  });
+
+  test("where a step's script said how long its command ran: those seconds, and the rest until Nix was done with it as its overhead", () => {
+    // step001's build: start at line 150, builder's end 162, Nix done 174; its script's last line said 0.008 s.
+    const id = Number(/"id":(\d+)/.exec(fallback.lines[149]!)![1]);
+    const ran = `@nix {"action":"result","fields":["nixify-rust: step001: command ran 0.008000 s"],"id":${id},"type":101}`;
+    const lines = [...fallback.lines.slice(0, 160), ran, ...fallback.lines.slice(161)];
+    const [first, ...rest] = verdicts(judged(fallback, {}, lines));
+    expect(first).toEqual({
+      id: "step001",
+      status: "passed",
+      seconds: 0.012,
+      startSeconds: 0.15,
+      builtOn: "local",
+      commandSeconds: 0.008,
+      overheadSeconds: 0.016,
+    });
+    for (const v of rest) expect(v).not.toHaveProperty("commandSeconds");
   });
 
   test("built on a builder: each says where", () => {

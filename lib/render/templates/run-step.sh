@@ -173,11 +173,19 @@ mkdir -p "$dir" 2>/dev/null || true
 cd "$dir"
 echo "nixify-rust: $stepId: $cmd ${argv[*]}" >&2
 set +e
+commandStart=$EPOCHREALTIME
 env -i "${envs[@]}" "$cmd" "${argv[@]}" >"$out/.nixify/$stepId.stdout" 2>"$out/.nixify/$stepId.stderr"
 status=$?
+commandEnd=$EPOCHREALTIME
 [ -z "${feeder:-}" ] || kill "$feeder" 2>/dev/null || true
 set -e
 keepOwnFiles
 cat "$out/.nixify/$stepId.stdout"
 cat "$out/.nixify/$stepId.stderr" >&2
+# The command's own seconds, last, into the build log (not the output: it differs each run), for
+# verify's report: the rest of the step's build is its own overhead.
+if [ -n "$commandStart" ]; then
+  us=$((10#${commandEnd//[!0-9]/} - 10#${commandStart//[!0-9]/}))
+  printf 'nixify-rust: %s: command ran %d.%06d s\n' "$stepId" $((us / 1000000)) $((us % 1000000)) >&2
+fi
 exit $status
