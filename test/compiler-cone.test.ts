@@ -1,5 +1,6 @@
 // Cones of the whole compiler through Nix, in CI time. Each fixture is the tree of a real capture,
-// gen --depth rustc of `x.py build --stage 1 library/std` on a tree prepared as Debian does, packed
+// gen --depth rustc of `x.py build --stage 1 library/std` (1.95: `library`, whose std comes with
+// libtest as 1.63's library/std does) on a tree prepared as Debian does, packed
 // with its per-step flakes left out and its source input named neutrally (made and re-rendered by
 // test/support/refresh-compiler-fixture.ts); verify --src points it at the prepared tree and builds
 // the steps some compiler crates need.
