@@ -61,12 +61,12 @@ describe("where Nix built a derivation", () => {
     [
       "handed to a remote builder",
       `@nix {"action":"start","fields":["${DRV}","ssh-ng://root@localhost",1,1],"id":85474144157702,"level":3,"text":"building '${DRV}' on 'ssh-ng://root@localhost'","type":105}`,
-      { kind: "start", drv: DRV, machine: "ssh-ng://root@localhost" },
+      { kind: "start", drv: DRV, machine: "ssh-ng://root@localhost", activity: 85474144157702 },
     ],
     [
       "the builder's own activity, relayed (and a local build): no machine",
       `@nix {"action":"start","fields":["${DRV}","",1,1],"id":85474144157710,"level":3,"text":"building '${DRV}'","type":105}`,
-      { kind: "start", drv: DRV, machine: "" },
+      { kind: "start", drv: DRV, machine: "", activity: 85474144157710 },
     ],
     [
       "a builder that does not answer: Nix's own error",
