@@ -23,7 +23,9 @@
 // gives its steps' seconds summed and its critical path (the longest chain of steps, each at its
 // own seconds): a build bound by its chain has a critical path near its wall time, one bound by
 // the cores a sum near cores x wall time; and from the report's timeline, the seconds in which no
-// step built (Nix between builds), in which one step built alone, and which steps built alone longest.
+// step built (Nix between builds), in which one step built alone, and which steps built alone longest;
+// and the steps' commands' seconds summed against their own overhead (the report's commandSeconds
+// and overheadSeconds), with the median overhead per step, for the rebuild (change) too.
 import { mkdir, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
