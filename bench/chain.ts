@@ -25,7 +25,7 @@ export function chainRecords(n: number, links: number): Record[] {
   }));
 }
 
-/** The manifest of such a chain of n steps. */
-export function chainManifest(n: number, links: number): Manifest {
-  return manifestOf(buildSteps(chainRecords(n, links), new Map()), "bench");
+/** The manifest of the steps gen makes of such records. */
+export function benchManifest(records: Record[]): Manifest {
+  return manifestOf(buildSteps(records, new Map()), "bench");
 }

@@ -34,6 +34,7 @@ import type { Manifest } from "../lib/schema.ts";
 import { NO_CODEGEN } from "../lib/steps/pipeline.ts";
 import { spawn } from "../lib/process.ts";
 import type { StepReport, VerifyReport } from "../lib/verify/report.ts";
+import { loadManifest } from "../lib/write/tree.ts";
 
 const HERE = join(import.meta.dir, "..");
 const { values: opts, positionals } = parseArgs({
@@ -326,7 +327,7 @@ const verify = async (round: number) => {
   await Bun.write(join(work, `verify-${round}.json`), v.stdout);
   const report = JSON.parse(v.stdout) as VerifyReport;
   // The last hand-over into stage1 is the compiler with its std, as x.py leaves build/<host>/stage1.
-  const manifest = JSON.parse(await Bun.file(join(tree, "steps.json")).text()) as Manifest;
+  const { manifest } = await loadManifest(tree);
   const last = manifest.steps.filter((s) => s.kind === "handover" && s.label.includes(`${TARGET}/stage1`)).at(-1)!;
   const stage1 = join(report.steps.find((s) => s.id === last.id)!.outPath!, "build", TARGET, "stage1");
   const version = (await run([join(stage1, "bin/rustc"), "--version"])).stdout.trim();
@@ -381,7 +382,7 @@ await phase("change", async () => {
     xpyRebuildSeconds: Math.round(x.seconds),
     "verify / x.py rebuild": Number((report.totalSeconds / x.seconds).toFixed(2)),
     // Where the rebuild's seconds went: the rebuilt steps' commands, their own overhead, the chain.
-    ...stepSeconds(JSON.parse(await Bun.file(join(tree, "steps.json")).text()) as Manifest, report),
+    ...stepSeconds((await loadManifest(tree)).manifest, report),
   };
 });
 console.log(JSON.stringify(figures, null, 2));

@@ -11,9 +11,7 @@ import { join } from "node:path";
 import { gen } from "../lib/gen.ts";
 import { log } from "../lib/log.ts";
 import { renderTree } from "../lib/render/render-tree.ts";
-import { buildSteps } from "../lib/steps/steps.ts";
-import { manifestOf } from "../test/unit/fixtures.ts";
-import { chainRecords } from "./chain.ts";
+import { benchManifest, chainRecords } from "./chain.ts";
 import { writeTreeAtomically } from "../lib/write/write-tree.ts";
 
 log.level = 1; // warnings and errors only: the figures are the output
@@ -42,7 +40,7 @@ if (src) {
 const n = 10_000;
 const records = chainRecords(n, 2);
 const t0 = performance.now();
-const manifest = manifestOf(buildSteps(records, new Map()), "bench");
+const manifest = benchManifest(records);
 const t1 = performance.now();
 const files = renderTree({ manifest, srcUrl: "path:/src", supplied: new Map(), generated: [] });
 const t2 = performance.now();

@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chainManifest } from "./chain.ts";
+import { benchManifest, chainRecords } from "./chain.ts";
 
 const MAIN = join(import.meta.dir, "..", "main.ts");
 const sizes = process.argv.slice(2).map(Number);
@@ -15,7 +15,7 @@ const work = await mkdtemp(join(tmpdir(), "nixify-bench-"));
 
 /** A tree folder holding only the steps.json of a chain of n rustc steps (graph reads nothing else). */
 async function chainTree(dir: string, n: number): Promise<void> {
-  await Bun.write(join(dir, "steps.json"), JSON.stringify(chainManifest(n, 1)));
+  await Bun.write(join(dir, "steps.json"), JSON.stringify(benchManifest(chainRecords(n, 1))));
 }
 
 /** Peak resident memory of `graph` on the tree, in MB. */

@@ -66,12 +66,8 @@ export function parseRealiseLine(line: string): RealiseEvent | undefined {
   // Only activity starts and messages matter; a builder's own output ("result" lines) never
   // counts as Nix's word, whatever it prints.
   if (!line.includes('"action":"start"') && !line.includes('"action":"msg"')) return undefined;
-  let e: { action?: unknown; id?: unknown; type?: unknown; fields?: unknown; level?: unknown; msg?: unknown; raw_msg?: unknown };
-  try {
-    e = JSON.parse(line.slice("@nix ".length)) as typeof e;
-  } catch {
-    return undefined;
-  }
+  const e = nixJson(line);
+  if (!e) return undefined;
   // Activity type 105 is a build; its fields the derivation and the machine Nix handed it to
   // ("" for this one). A remote build shows twice: Nix's hand-over, then the builder's own
   // activity (machine ""), relayed.
@@ -94,13 +90,20 @@ export function parseRealiseLine(line: string): RealiseEvent | undefined {
   return undefined;
 }
 
-function commandRan(line: string): RealiseEvent | undefined {
-  let e: { id?: unknown; type?: unknown; fields?: unknown };
+/** The JSON of an `@nix {...}` line, or undefined where it is none. */
+function nixJson(
+  line: string,
+): { action?: unknown; id?: unknown; type?: unknown; fields?: unknown; level?: unknown; msg?: unknown; raw_msg?: unknown } | undefined {
   try {
-    e = JSON.parse(line.slice("@nix ".length)) as typeof e;
+    return JSON.parse(line.slice("@nix ".length));
   } catch {
     return undefined;
   }
+}
+
+function commandRan(line: string): RealiseEvent | undefined {
+  const e = nixJson(line);
+  if (!e) return undefined;
   const text = e.type === 101 && Array.isArray(e.fields) && typeof e.fields[0] === "string" ? e.fields[0] : "";
   const ran = COMMAND_RAN.exec(text);
   return ran && typeof e.id === "number" ? { kind: "ran", activity: e.id, seconds: Number(ran[1]) } : undefined;
