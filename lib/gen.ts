@@ -131,6 +131,10 @@ export async function gen(options: GenOptions): Promise<GenResult> {
       if (r.type === "observed" && !sample) manifest.steps[i]!.sources = pieces(r);
     });
     if (depth.finishSteps) manifest.steps = depth.finishSteps(manifest.steps);
+    // A compiler the tree makes itself: the checkout's stage0, downloaded and unpacked by its steps.
+    const made = manifest.steps.filter((s) => s.kind === "download" || s.kind === "unpack");
+    if (depth.pinsToolchain && !cap.toolchain && cap.stage0Compiler && made.length > 0)
+      manifest.stage0 = { ...cap.stage0Compiler, steps: made.map((s) => s.id) };
     refuseDeepChain(manifest.steps);
     const files = renderTree({
       manifest,

@@ -111,7 +111,7 @@ export const StepSchema = v.strictObject({
   site: v.string(),
   /** Observed steps (--depth rustc): the paths it writes; the step's output holds only these. */
   outputs: v.optional(v.array(NonEmpty)),
-  /** Observed steps: the folders (or files) of the checkout it reads; its source holds only these. */
+  /** Observed and unpack steps: the folders (or files) of the checkout it reads; its source holds only these. */
   sources: v.optional(v.array(NonEmpty)),
   /** For downloads: what Nix fetches instead of running curl. */
   fetch: v.optional(v.strictObject({ url: NonEmpty, sha256: Sha256, name: NonEmpty })),
@@ -130,6 +130,11 @@ export const ManifestSchema = v.strictObject({
   placeholders: v.record(v.string(), v.string()),
   /** Depth rustc: the compiler the tree was captured with (@rustc@), pinned by the NAR hash of its sysroot. */
   toolchain: v.optional(v.strictObject({ version: NonEmpty, hash: v.pipe(v.string(), v.regex(/^sha256-[A-Za-z0-9+/]{43}=$/, "an SRI sha256")) })),
+  /**
+   * Depth rustc with no build.rustc: the stage0 compiler of the checkout's list (src/stage0), which
+   * the tree's own steps make (its downloads, fixed-output, and their unpacking).
+   */
+  stage0: v.optional(v.strictObject({ version: NonEmpty, date: NonEmpty, steps: v.array(StepIdSchema) })),
   /** Where the build linked the machine's LLVM: its version; the steps take nixpkgs' llvmPackages_<major>. */
   llvm: v.optional(v.strictObject({ version: v.pipe(v.string(), v.regex(/^\d+\.\d+/, "an LLVM version such as 14.0.6")) })),
   steps: v.array(StepSchema),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up what the tests need on a fresh Debian machine, then runs them all: what scripts/setup.sh
 # installs, real Rust sources (Debian's rustc 1.63, 1.85, 1.90 and 1.95 source tarballs, by
-# test/support/fetch-rust-src.sh, cached), and a toolchain new enough for them.
+# test/support/fetch-rust-src.sh, and 1.85's stage0 tarballs, by fetch-rust-stage0.sh, cached),
+# and a toolchain new enough for them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,6 +34,9 @@ src185=${NIXIFY_RUST_SRC_1_85:-$(bash test/support/fetch-rust-src.sh 1.85)}
 src190=${NIXIFY_RUST_SRC_1_90:-$(bash test/support/fetch-rust-src.sh 1.90)}
 src195=${NIXIFY_RUST_SRC_1_95:-$(bash test/support/fetch-rust-src.sh 1.95)}
 export NIXIFY_RUST_SRC_1_63=$src163 NIXIFY_RUST_SRC_1_85=$src185 NIXIFY_RUST_SRC_1_90=$src190 NIXIFY_RUST_SRC_1_95=$src195
+# 1.85's own stage0 (the official 1.84.0 tarballs its src/stage0 lists, from Debian's orig-stage0
+# tarball, ~880 MB once per machine) for test/deep-stage0.test.ts.
+bash test/support/fetch-rust-stage0.sh 1.85 >/dev/null
 
 # The suites that build a bootstrap crate (1.85, 1.90) need a toolchain at least as new as the
 # newest tree's stage0: the machine's where it is, else Debian's rustc-web for bookworm (downloaded

@@ -7,11 +7,10 @@ import { describe, expect, test } from "bun:test";
 import { readdir, realpath } from "node:fs/promises";
 import { join } from "node:path";
 import { ExitCode } from "../lib/errors.ts";
-import { nixRunner } from "../lib/verify/nix-settings.ts";
 import { spawn } from "../lib/process.ts";
 import type { Manifest } from "../lib/schema.ts";
 import type { VerifyReport } from "../lib/verify/report.ts";
-import { cli, leakedPaths, readTree, rustSrc, supportPath, tempDir } from "./helpers.ts";
+import { buildSysroot, cli, leakedPaths, readTree, rustSrc, supportPath, tempDir } from "./helpers.ts";
 
 const orig = rustSrc("1.63");
 
@@ -96,24 +95,9 @@ describe.skipIf(!orig)("gen --depth rustc on prepared real Rust 1.63 sources", (
     expect(stdOut.some((f) => f.startsWith("libcore-"))).toBe(false);
 
     // The sysroot of the tree, built by Nix from the step outputs.
-    const runner = await nixRunner({ offline: true, stateDir: state });
-    const b = await spawn(
-      [
-        "nix",
-        ...runner.flakeArgs,
-        "build",
-        "--no-link",
-        "--json",
-        "--no-write-lock-file",
-        "--override-input",
-        "nixpkgs",
-        `path:${join(state, "nixpkgs-host")}`,
-        `path:${join(dir, "tree")}#sysroot`,
-      ],
-      { env: runner.env },
-    );
-    expect({ code: b.code, err: b.code ? b.stderr.slice(-2000) : "" }).toEqual({ code: 0, err: "" });
-    const sysroot = (JSON.parse(b.stdout) as Array<{ outputs: { out: string } }>)[0]!.outputs.out;
+    const b = await buildSysroot(state, join(dir, "tree"));
+    expect({ code: b.code, err: b.err }).toEqual({ code: 0, err: "" });
+    const sysroot = b.sysroot!;
     await Bun.write(join(dir, "hello.rs"), 'fn main() { let v: Vec<u32> = (1..=4).collect(); println!("hello from a Nix-built std: {:?}", v); }\n');
     const rustc = join(stage0, "bin", "rustc");
     const c = await spawn([rustc, "--sysroot", sysroot, "hello.rs", "-o", "hello"], { cwd: dir });

@@ -120,3 +120,25 @@ export function nixEval(
   const apply = opts.apply === undefined ? [] : ["--apply", opts.apply];
   return spawn(["nix", "eval", opts.raw ? "--raw" : "--json", "--no-write-lock-file", ...overrides, ref, ...apply], { env });
 }
+
+/**
+ * Builds a tree's `sysroot` (the std its steps made) offline, in verify's store under `state` and
+ * with the nixpkgs stand-in verify wrote there: its store path, or Nix's error.
+ */
+export async function buildSysroot(state: string, tree: string): Promise<{ code: number; err: string; sysroot?: string }> {
+  const { nixRunner } = await import("../lib/verify/nix-settings.ts");
+  const runner = await nixRunner({ offline: true, stateDir: state });
+  const args = [
+    "build",
+    "--no-link",
+    "--json",
+    "--no-write-lock-file",
+    "--override-input",
+    "nixpkgs",
+    `path:${join(state, "nixpkgs-host")}`,
+    `path:${tree}#sysroot`,
+  ];
+  const b = await spawn(["nix", ...runner.flakeArgs, ...args], { env: runner.env });
+  if (b.code !== 0) return { code: b.code, err: b.stderr.slice(-2000) };
+  return { code: 0, err: "", sysroot: (JSON.parse(b.stdout) as Array<{ outputs: { out: string } }>)[0]!.outputs.out };
+}

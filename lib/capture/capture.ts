@@ -10,7 +10,7 @@ import { holdsCredential, withoutSecretValues, xpyEnv } from "./env.ts";
 import { log } from "../log.ts";
 import { machineLibraries } from "./llvm.ts";
 import { checkoutPathsOf } from "./sources.ts";
-import { readStage0Checksums } from "./stage0.ts";
+import { readStage0Checksums, readStage0Compiler } from "./stage0.ts";
 import { symbolizerOf } from "./symbolizer.ts";
 import { sysrootsOf } from "./sysroots.ts";
 import { configToolchain } from "./toolchain.ts";
@@ -174,11 +174,12 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
   const paths = { overlay, root, rootReal, work, build, buildReal, home, tmp };
   const facts = await machineFacts(opts, records, config, paths);
   let outer: Capture | undefined;
-  if (opts.depth.outer) {
+  const outerDepth = typeof opts.depth.outer === "function" ? opts.depth.outer(config) : opts.depth.outer;
+  if (outerDepth) {
     // The run this depth's steps build on (depth cargo: the outer shell), in a folder of its own.
     const outerDir = join(tempDir, "outer");
     await mkdir(outerDir);
-    outer = await capture({ ...opts, depth: opts.depth.outer, mode: "all", buildDir: undefined, runToolchain: undefined, tempDir: outerDir });
+    outer = await capture({ ...opts, depth: outerDepth, mode: "all", buildDir: undefined, runToolchain: undefined, tempDir: outerDir });
   }
   const seconds = { copy: copySeconds, xpy: xpySeconds };
   return { records, config, supplied, channel, channelSupplied, ...facts, outer, paths, seconds };
@@ -213,6 +214,7 @@ async function machineFacts(opts: CaptureOptions, records: Record[], config: Con
     toolchain: toolchain.pinned,
     runToolchain: runToolchain ? [runToolchain, await realpath(runToolchain)].sort((a, b) => b.length - a.length) : undefined,
     stage0Checksums: await readStage0Checksums(root),
+    stage0Compiler: await readStage0Compiler(root),
     sysroots,
     checkout: checkoutPathsOf(root, [...named].map(symbolizerOf({ paths, machinePaths }))),
   };

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { NixifyError } from "../errors.ts";
 import { RECORDER_ENV } from "../schema.ts";
 import { configValue, type Config } from "./config-toml.ts";
+import { readStage0Checksums } from "./stage0.ts";
 import recorderSource from "./rustc-recorder.py" with { type: "text" };
 
 export type RustcRecorder = {
@@ -49,15 +50,17 @@ export async function shimWithWrapper(root: string): Promise<Map<string, string>
 
 /** Writes the recorder into `dir` and returns the environment and copy files that make x.py's build use it. */
 export async function prepareRustcRecorder(dir: string, root: string, config: Config | undefined, python: string): Promise<RustcRecorder> {
+  // Without build.rustc the bootstrap runs the stage0 of the checkout's stage0 list (downloaded,
+  // or from its build cache); the tree then makes that compiler with its own steps.
   const realRustc = configValue(config, "build.rustc");
-  if (!config || !realRustc) {
+  if (!realRustc && (await readStage0Checksums(root)).size === 0) {
     throw new NixifyError(
       "badInput",
-      "--depth rustc runs a real build and needs a local stage0 compiler: the config names no build.rustc",
+      "--depth rustc runs a real build and needs a stage0 compiler: the config names no build.rustc and the checkout lists no stage0 (src/stage0)",
       'pass --config with [build] rustc = "/path/to/bin/rustc" and cargo = "/path/to/bin/cargo" (and local-rebuild = true when they are of the same version as the sources)',
     );
   }
-  if (!(await Bun.file(realRustc).exists())) throw new NixifyError("badInput", `build.rustc ${realRustc} does not exist`);
+  if (realRustc && !(await Bun.file(realRustc).exists())) throw new NixifyError("badInput", `build.rustc ${realRustc} does not exist`);
   const files = await shimWithWrapper(root);
   const script = join(dir, "rustc-recorder.py");
   const wrapper = join(dir, "bin", "rustc-wrapper");

@@ -30,6 +30,22 @@ export async function readStage0Checksums(root: string): Promise<Map<string, str
   return sums;
 }
 
+/** The stage0 compiler the checkout's list names (`compiler_version`, `compiler_date`), if it names one. */
+export async function readStage0Compiler(root: string): Promise<{ version: string; date: string } | undefined> {
+  const keyValue = Bun.file(join(root, "src/stage0"));
+  if (await keyValue.exists()) {
+    const text = await keyValue.text();
+    const value = (key: string) => new RegExp(`^${key}=(\\S+)\\s*$`, "m").exec(text)?.[1];
+    const [version, date] = [value("compiler_version"), value("compiler_date")];
+    return version && date ? { version, date } : undefined;
+  }
+  const json = await Bun.file(join(root, "src/stage0.json"))
+    .json()
+    .catch(() => undefined);
+  const parsed = v.safeParse(Stage0JsonSchema, json);
+  return parsed.success ? parsed.output.compiler : undefined;
+}
+
 /** The checksum for a download URL: the stage0 key it ends with. */
 export function checksumFor(url: string, sums: Map<string, string>): string | undefined {
   for (const [key, sum] of sums) if (url.endsWith(`/${key}`)) return sum;

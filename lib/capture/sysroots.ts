@@ -21,6 +21,7 @@ export type Sysroots = {
 /**
  * The sysroots of the observed calls (real paths, as recorded) in the build dir `build`;
  * `toolchains`: the pinned toolchain's sysroot, by the paths the tree names it by (@sysroot@).
+ * A stage0 unpacked into the build dir is a toolchain too.
  */
 export async function sysrootsOf(records: ObservedRecord[], build: string, toolchains: string[] = []): Promise<Sysroots> {
   const final = await finalSysroots(records, build);
@@ -28,14 +29,25 @@ export async function sysrootsOf(records: ObservedRecord[], build: string, toolc
   const written = new Set(outputs);
   const seen = [...new Set([...records.flatMap((r) => r.sees ?? []), ...[...final.values()].flat()])].filter((f) => !written.has(f)).sort();
   const origins = await originsOf(seen, outputs);
-  // What no call wrote may be the toolchain's own file at the same place in its sysroot.
+  // The folder in the build dir a call runs its compiler from, where that bin/rustc is no call's
+  // output, is a toolchain bootstrap.py unpacked (the checkout's stage0): a step makes it whole.
+  // (1.85 hard-links its files into stage0-sysroot too: those are copies of a toolchain's files.)
+  const compilerRoots = new Set(records.filter((r) => r.tool === "rustc").map((r) => dirname(dirname(r.command))));
+  const unpacked = [...final.keys()].filter(
+    (root) => compilerRoots.has(root) && seen.includes(join(root, "bin/rustc")) && !origins.has(join(root, "bin/rustc")),
+  );
+  for (const root of unpacked) final.delete(root);
+  const inUnpacked = (f: string) => unpacked.some((root) => holds(root, f));
+  const rest = seen.filter((f) => !inUnpacked(f));
+  for (const f of [...origins.keys()].filter(inUnpacked)) origins.delete(f);
+  // What no call wrote may be a toolchain's own file at the same place in its sysroot.
   for (const [file, origin] of await toolchainOrigins(
-    seen.filter((f) => !origins.has(f)),
+    rest.filter((f) => !origins.has(f)),
     [...final.keys()],
-    toolchains,
+    [...toolchains, ...unpacked],
   ))
     origins.set(file, origin);
-  return { final, origins, unexplained: seen.filter((f) => !origins.has(f)) };
+  return { final, origins, unexplained: rest.filter((f) => !origins.has(f)) };
 }
 
 /**

@@ -53,6 +53,8 @@ export type MachineFacts = {
   toolchain?: PinnedToolchain;
   /** The toolchain x.py ran with in place of the pinned stage0 (--run-toolchain), as given and where it really is, longest first. */
   runToolchain?: string[];
+  /** The stage0 compiler the checkout's list names, if it names one. */
+  stage0Compiler?: { version: string; date: string };
   /** The checkout's stage0 checksums: dist path (`dist/DATE/FILE`) -> sha256. */
   stage0Checksums: Map<string, string>;
   /** What the build's sysroots held, for the hand-overs between the observed calls (none without them). */
@@ -101,7 +103,8 @@ export type DepthRecorder = {
   record: (ctx: RecordingContext) => Promise<Recording>;
   /**
    * A depth whose run this one's steps build on, captured after it in mode all, with the config's
-   * own toolchain and x.py's own build dir (depth cargo: the outer shell).
+   * own toolchain and x.py's own build dir (depth cargo: the outer shell); where a function, asked
+   * with the config (depth rustc: the outer shell's stage0 downloads where no build.rustc is named).
    */
-  outer?: DepthRecorder;
+  outer?: DepthRecorder | ((config: Config | undefined) => DepthRecorder | undefined);
 };

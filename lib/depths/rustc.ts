@@ -6,14 +6,17 @@ import type { Capture } from "../capture/types.ts";
 import { readRecords } from "../capture/records.ts";
 import { symbolizerOf } from "../capture/symbolizer.ts";
 import { prepareRustcRecorder } from "../capture/rustc-recording.ts";
+import { configValue } from "../capture/config-toml.ts";
 import { NixifyError } from "../errors.ts";
 import { log } from "../log.ts";
 import { RECORDER_ENV, type ObservedRecord } from "../schema.ts";
 import { disjointHandovers, findHandovers } from "../steps/handovers.ts";
 import { orderObserved } from "../steps/order.ts";
 import { pipelinedCalls, pipelineSteps } from "../steps/pipeline.ts";
-import { symbolicObserved } from "../steps/symbolic-records.ts";
+import { mergeUnpacks, stage0Records } from "../steps/stage0.ts";
+import { symbolicObserved, symbolicRecord } from "../steps/symbolic-records.ts";
 import type { DepthDefinition, DepthSteps } from "./depth.ts";
+import { shell } from "./shell.ts";
 
 /** The path every recorded call sees of the source and of the build dir, wherever they were. */
 const REMAPPED = { src: "/rustc/nixify-src", build: "/rustc/nixify-build" } as const;
@@ -40,8 +43,13 @@ export const rustc: DepthDefinition = {
       records: () => readRecords(recorder.recordFile),
     };
   },
+  // Without build.rustc the compiler is the checkout's stage0: the outer shell records its downloads.
+  outer: (config) => (configValue(config, "build.rustc") ? undefined : shell),
   steps: (cap) => observedSteps(cap, symbolizerOf(cap)),
-  finishSteps: (steps) => pipelineSteps(disjointHandovers(steps), pipelinedCalls(steps)),
+  finishSteps(steps) {
+    const merged = mergeUnpacks(steps);
+    return pipelineSteps(disjointHandovers(merged), pipelinedCalls(merged));
+  },
 };
 
 /**
@@ -55,7 +63,18 @@ function observedSteps(cap: Capture, sym: (s: string) => string): DepthSteps {
   if (unexplained.length > 0) {
     log.warn(`${unexplained.length} sysroot files are no compiler call's output, so no step makes them (e.g. ${sym(unexplained[0]!)})`);
   }
-  const all = [...observed, ...handovers.records].map((r) => symbolicObserved(r, sym));
+  // The stage0 the tree makes itself (no build.rustc): the downloads and unpacks of the folder the
+  // calls run their compiler from. Build scripts then ask that compiler for its version.
+  const outerSym = cap.outer && symbolizerOf(cap.outer);
+  const stage0 = outerSym
+    ? stage0Records(
+        cap.outer!.records.map((r) => symbolicRecord(r, outerSym)),
+        observed.map((r) => sym(r.command)),
+      )
+    : [];
+  const stage0Dir = stage0.find((r) => r.type === "unpack" && r.match === "rustc");
+  const rustcOfScripts = stage0Dir?.type === "unpack" ? `${stage0Dir.dest}/bin/rustc` : undefined;
+  const all = [...observed, ...handovers.records].map((r) => symbolicObserved(r, sym, rustcOfScripts));
   const reads = new Map<ObservedRecord, ObservedRecord[]>();
   for (const [i, hs] of handovers.readBy)
     reads.set(
@@ -68,7 +87,7 @@ function observedSteps(cap: Capture, sym: (s: string) => string): DepthSteps {
     const { code, message, hint } = rustc.nothingRecorded;
     throw new NixifyError(code, message, hint);
   }
-  const at = new Map(records.map((r, i) => [r, i]));
+  const at = new Map(records.map((r, i) => [r, stage0.length + i]));
   const extraDeps = new Map<number, number[]>();
   for (const [r, hs] of reads)
     if (at.has(r))
@@ -76,5 +95,5 @@ function observedSteps(cap: Capture, sym: (s: string) => string): DepthSteps {
         at.get(r)!,
         hs.map((h) => at.get(h)!),
       );
-  return { records, chain: [], extraDeps };
+  return { records: [...stage0, ...records], chain: [], extraDeps };
 }

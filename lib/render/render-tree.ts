@@ -3,7 +3,6 @@
 import pkg from "../../package.json";
 import { attrs, bool, builtin, call, generatedHeader, ident, inherit, lambda, letIn, list, nul, op, path, renderFile, sel, str, type Nix } from "./nix.ts";
 import { IN_SOURCE, IN_STEP, substitutions, type Placeholder } from "../placeholders.ts";
-import { unpackArgs } from "../steps/steps.ts";
 import { STEP_TOOLS } from "./tools.ts";
 import { llvmPackages, type Manifest, type Step } from "../schema.ts";
 import builders from "./templates/builders.nix" with { type: "text" };
@@ -264,7 +263,7 @@ function stepsNix(input: TreeInput, sysroot: Sysroot): Nix {
  * The fields of a step as builders.nix's mkStep takes them, its formals; mkStep hands them to
  * run-step.sh as `step*` attributes (test/unit/step-contract.test.ts holds the templates to this).
  */
-export const MK_STEP_FIELDS = ["id", "name", "kind", "command", "args", "env", "cwd", "deps", "fetch", "unpack", "outputs", "sources"] as const;
+export const MK_STEP_FIELDS = ["id", "name", "kind", "command", "args", "env", "cwd", "deps", "fetch", "outputs", "sources"] as const;
 
 function stepNix(step: Step): Nix {
   const env: Record<string, Nix> = {};
@@ -281,7 +280,6 @@ function stepNix(step: Step): Nix {
   ];
   if (step.outputs) fields.push(["outputs", list(step.outputs.map(str))]);
   if (step.sources) fields.push(["sources", attrs(Object.fromEntries(step.sources.map((rel) => [rel, sel(ident("pieces"), rel)])))]);
-  if (step.kind === "unpack") fields.push(["unpack", attrs(Object.fromEntries(Object.entries(unpackArgs(step)).map(([k, a]) => [k, str(a)])))]);
   if (step.fetch) {
     fields.push(["fetch", attrs({ name: str(step.fetch.name), url: str(step.fetch.url), sha256: str(step.fetch.sha256) })]);
   }

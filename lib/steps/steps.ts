@@ -20,12 +20,13 @@ const DOWNLOADERS = new Set(["curl", "wget", "PowerShell.exe"]);
 const OUTPUT_FLAGS = new Set(["-o", "--out-dir", "--target-dir", "--output", "--out"]);
 
 /**
- * An unpack step's arguments, in order: the tarball, where its FNAME/MATCH/ goes, and MATCH.
- * run-step.sh gets them by these names (stepUnpack), never by position.
+ * An unpack step's arguments, in order: the tarball, where its FNAME/MATCH/ goes, and MATCH; a
+ * step that unpacks several tarballs into one folder (lib/steps/stage0.ts) has one such triple
+ * each. run-step.sh reads them in this order.
  */
 export const UNPACK_ARGS = ["tarball", "dest", "match"] as const;
 
-/** An unpack step's arguments by name. */
+/** An unpack step's (first) arguments by name. */
 export function unpackArgs(step: Step): { [K in (typeof UNPACK_ARGS)[number]]: string } {
   return Object.fromEntries(UNPACK_ARGS.map((k, i) => [k, step.args[i] ?? ""])) as { [K in (typeof UNPACK_ARGS)[number]]: string };
 }
@@ -116,6 +117,11 @@ function labelOf(record: Record, kind: StepKind): string {
   return `${program === kind ? "" : `${kind} `}${program} ${args[0] ?? ""}`.trim();
 }
 
+/** Whether a record downloads (curl, wget): the tree fetches it instead. */
+export function isDownload(record: Record): boolean {
+  return kindOf(record) === "download";
+}
+
 export function isHandover(record: Record): boolean {
   return record.type === "observed" && record.tool === "handover";
 }
@@ -203,6 +209,8 @@ export function buildSteps(records: Record[], checksums: Map<string, string>, ch
     // Observed and planned steps keep only what they write in their output (see run-step.sh).
     if (record.type === "observed") step.outputs = record.outputs;
     if (link >= 0) step.outputs = outputsOf(record);
+    // An unpack reads its tarball, nothing of the checkout.
+    if (record.type === "unpack") step.sources = [];
     if (kind === "download" && record.type !== "unpack") step.fetch = fetchOf(record.args, checksums);
     steps.push(step);
     // A hand-over's files are read only by the calls it was found for (extraDeps), never by file flow.

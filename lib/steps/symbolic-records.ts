@@ -5,11 +5,12 @@
 import { scrubObservedEnv, scrubRecordEnv } from "../capture/env.ts";
 import type { ObservedRecord, Record } from "../schema.ts";
 
-export function symbolicObserved(record: ObservedRecord, sym: (s: string) => string): ObservedRecord {
+/** `stage0Rustc`: the stage0 compiler where the tree makes it (symbolic), else the pinned one. */
+export function symbolicObserved(record: ObservedRecord, sym: (s: string) => string, stage0Rustc = "@rustc@"): ObservedRecord {
   const env: { [k: string]: string } = {};
   for (const [k, value] of Object.entries(scrubObservedEnv(record.env, record.tool, record.envReads))) env[k] = sym(value);
   // Build scripts ask $RUSTC for its version; bootstrap's shim answers as the stage0 rustc would.
-  if (env.RUSTC !== undefined) env.RUSTC = "@rustc@";
+  if (env.RUSTC !== undefined) env.RUSTC = stage0Rustc;
   return {
     ...record,
     command: sym(record.command),

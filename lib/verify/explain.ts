@@ -9,7 +9,8 @@ import type { StepReport, StepStatus, VerifyReport } from "./report.ts";
 /**
  * Which compiler a rustc step runs: the pinned toolchain's (@rustc@), nixpkgs' (@rustc@ in a tree
  * that pins none, or `rustc` by name: its bin comes first on a step's PATH), offline the stand-in's
- * (`standInRustc`, as writeStandIn names it), or one of the tree's own stages.
+ * (`standInRustc`, as writeStandIn names it), the checkout's stage0 where the tree makes it, or one
+ * of the tree's own stages.
  */
 export function compilerOf(step: Step, manifest: Manifest, standInRustc?: string): string {
   const nixpkgs = standInRustc ?? "nixpkgs' rustc";
@@ -17,6 +18,8 @@ export function compilerOf(step: Step, manifest: Manifest, standInRustc?: string
   if (step.command === "rustc") return nixpkgs;
   // @build@/<host>/stage1/bin/rustc: the stage the tree built, handed over by a step.
   const stage = /^@build@\/[^/]+\/([^/]+)\/bin\/rustc$/.exec(step.command)?.[1];
+  if (stage === "stage0" && manifest.stage0)
+    return `${manifest.stage0.version} (the checkout's stage0 of ${manifest.stage0.date}, made by ${manifest.stage0.steps.at(-1)})`;
   return stage ? `the tree's ${stage} rustc` : step.command;
 }
 

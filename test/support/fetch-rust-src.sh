@@ -33,14 +33,7 @@ if [ ! -f "$dir/.complete" ]; then
 fi
 if [ ! -f "$dir/.complete" ]; then
   tarball=$dir.tar.xz
-  if ! echo "$sha  $tarball" | sha256sum -c --quiet - >/dev/null 2>&1; then
-    command -v curl >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl ca-certificates; } >&2
-    url=$(debian_mirror)/$path
-    echo "fetch-rust-src: downloading $url" >&2
-    curl -sSfL --retry 3 -o "$tarball.part" "$url"
-    echo "$sha  $tarball.part" | sha256sum -c --quiet - || { echo "fetch-rust-src: sha256 mismatch: $url" >&2; exit 1; }
-    mv "$tarball.part" "$tarball"
-  fi
+  debian_fetch "$path" "$sha" "$tarball"
   for d in "$dir" "$dir.part"; do [ ! -e "$d" ] || { chmod -R u+w "$d"; rm -rf "$d"; }; done
   mkdir "$dir.part"
   tar -xJf "$tarball" -C "$dir.part" --strip-components=1

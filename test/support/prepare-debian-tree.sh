@@ -116,14 +116,7 @@ dl="$cache/downloads"
 mkdir -p "$dl"
 # Fetches $1 (a Debian file name) into $dl unless a copy with sha256 $2 is already there.
 fetch_checked() {
-  local file=$1 sha=$2 mirror url
-  if [ -f "$dl/$file" ] && echo "$sha  $dl/$file" | sha256sum -c --quiet - >/dev/null 2>&1; then return; fi
-  mirror=$(debian_mirror)
-  url="$mirror/$pool/$(printf '%s' "$file" | sed -e 's/+/%2b/g' -e 's/~/%7e/g')"
-  log "downloading $url"
-  curl -sSfL --retry 3 -o "$dl/$file.part" "$url" || die "the archive does not serve $file ($url)"
-  echo "$sha  $dl/$file.part" | sha256sum -c --quiet - || die "sha256 mismatch for $file"
-  mv "$dl/$file.part" "$dl/$file"
+  debian_fetch "$pool/$(printf '%s' "$1" | sed -e 's/+/%2b/g' -e 's/~/%7e/g')" "$2" "$dl/$1" || die "could not fetch $1"
 }
 components=()
 if [ "$packaging" = debian ]; then

@@ -53,19 +53,26 @@ describe("shimWithWrapper", () => {
   });
 });
 
+const NO_STAGE0 = "--depth rustc runs a real build and needs a stage0 compiler: the config names no build.rustc and the checkout lists no stage0 (src/stage0)";
+
 describe("prepareRustcRecorder", () => {
   test.each([
-    ["no config", undefined, "--depth rustc runs a real build and needs a local stage0 compiler: the config names no build.rustc"],
-    [
-      "a config without build.rustc",
-      "[build]\nsubmodules = false\n",
-      "--depth rustc runs a real build and needs a local stage0 compiler: the config names no build.rustc",
-    ],
+    ["no config, and no stage0 list", undefined, NO_STAGE0],
+    ["a config without build.rustc, and no stage0 list", "[build]\nsubmodules = false\n", NO_STAGE0],
     ["a build.rustc that does not exist", '[build]\nrustc = "/nonexistent/bin/rustc"\n', "build.rustc /nonexistent/bin/rustc does not exist"],
   ])("%s is bad input", async (_, config, message) => {
     const root = await checkout({ "src/bootstrap/src/bin/rustc.rs": SHIM_185 });
     const parsed = config === undefined ? undefined : parseConfig(config);
     expect(await thrown(() => prepareRustcRecorder(join(root, "rec"), root, parsed, "python3"))).toEqual({ code: "badInput", message });
+  });
+
+  test("without build.rustc, a checkout's stage0 list is the compiler: the recorder is prepared", async () => {
+    const root = await checkout({
+      "src/bootstrap/src/bin/rustc.rs": SHIM_185,
+      "src/stage0": `compiler_version=1.84.0\ndist/2025-01-09/rustc-1.84.0-x86_64-unknown-linux-gnu.tar.xz=${"0".repeat(64)}\n`,
+    });
+    const r = await prepareRustcRecorder(join(root, "rec"), root, parseConfig("[build]\nsubmodules = false\n"), "python3");
+    expect(r.env.RUSTC_WRAPPER_REAL).toBe(join(root, "rec", "bin", "rustc-wrapper"));
   });
 
   test("writes the recorder and a wrapper the shim calls, and says where records go", async () => {

@@ -4,7 +4,7 @@ import { expect, test } from "bun:test";
 import { renderTree, withSubstitutions } from "../../lib/render/render-tree.ts";
 import type { Manifest } from "../../lib/schema.ts";
 import { IN_SOURCE, PLACEHOLDERS } from "../../lib/placeholders.ts";
-import { UNPACK_ARGS, unpackArgs } from "../../lib/steps/steps.ts";
+import { UNPACK_ARGS } from "../../lib/steps/steps.ts";
 import { fixtureSteps } from "./fixtures.ts";
 
 const manifest = { system: "x86_64-linux", steps: await fixtureSteps("sample.steps.json") } as Manifest;
@@ -106,13 +106,24 @@ test("a script without its substitutions line is refused", () => {
   expect(() => withSubstitutions("echo hi\n", ["@src@"])).toThrow("#@substitutions VAR@");
 });
 
-test("an unpack step's arguments reach run-step.sh by the names it reads", async () => {
-  const reads = new Set([...files.get("run-step.sh")!.matchAll(/stepUnpack\[(\w+)\]/g)].map((m) => m[1]));
-  expect([...reads].sort()).toEqual([...UNPACK_ARGS].sort());
-  const unpack = (await fixtureSteps("shell-1.85.steps.json")).find((s) => s.kind === "unpack")!;
-  expect(unpackArgs(unpack)).toEqual({
-    tarball: "@build@/cache/2025-01-09/rust-std-1.84.0-x86_64-unknown-linux-gnu.tar.xz",
-    dest: "@build@/x86_64-unknown-linux-gnu/stage0",
-    match: "rust-std-x86_64-unknown-linux-gnu",
-  });
+test("run-step.sh unpacks each (tarball, dest, match) of an unpack step's args from its downloads, several into one folder", async () => {
+  const fns = [shellFunction("subst"), shellFunction("unpackTarballs")].join("\n");
+  const triples = [
+    { tarball: "@build@/cache/d/rustc-1.0-x.tar.xz", dest: "@build@/x/stage0", match: "rustc" },
+    { tarball: "@build@/cache/d/rust-std-1.0-x.tar.xz", dest: "@build@/x/stage0", match: "rust-std-x" },
+  ];
+  const args = triples.flatMap((t) => UNPACK_ARGS.map((k) => JSON.stringify(t[k]))).join(" ");
+  const unpack = (downloads: string) =>
+    bash(`${fns}
+tmp=$(mktemp -d); out=$tmp/out; stepId=step004; trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/t/rustc-1.0-x/rustc/bin" "$tmp/t/rust-std-1.0-x/rust-std-x/lib/rustlib" "$tmp/store"
+echo rustc >"$tmp/t/rustc-1.0-x/rustc/bin/rustc"; echo std >"$tmp/t/rust-std-1.0-x/rust-std-x/lib/rustlib/libstd.rlib"
+tar -cJf "$tmp/store/0a-rustc-1.0-x.tar.xz" -C "$tmp/t" rustc-1.0-x
+tar -cJf "$tmp/store/0b-rust-std-1.0-x.tar.xz" -C "$tmp/t" rust-std-1.0-x
+fetched=(${downloads}); stepArgs=(${args})
+unpackTarballs 2>&1 || { echo "exit $?"; exit 0; }
+cd "$out/build/x/stage0"; find . -type f | sort`);
+  // The downloads in any order: each tarball is found by its name.
+  expect(await unpack(`"$tmp/store/0b-rust-std-1.0-x.tar.xz" "$tmp/store/0a-rustc-1.0-x.tar.xz"`)).toBe("./bin/rustc\n./lib/rustlib/libstd.rlib\n");
+  expect(await unpack(`"$tmp/store/0a-rustc-1.0-x.tar.xz"`)).toBe("nixify-rust: step004: none of its downloads is rust-std-1.0-x.tar.xz\nexit 1\n");
 });

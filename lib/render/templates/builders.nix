@@ -76,7 +76,7 @@ rec {
   # An observed step (gen --depth rustc) names its `outputs`: it sees the outputs of all the
   # steps below it as links and keeps only its own files, so no output copies another.
   # An observed step reads only its `sources` (pieces of the checkout, by relative path), not the whole source.
-  mkStep = source: { id, name, kind, command, args, env, cwd, deps ? [ ], fetch ? null, unpack ? { }, outputs ? null, sources ? null }:
+  mkStep = source: { id, name, kind, command, args, env, cwd, deps ? [ ], fetch ? null, outputs ? null, sources ? null }:
     let
       drv =
         if fetch != null then
@@ -98,7 +98,6 @@ rec {
             stepKind = kind;
             stepCommand = command;
             stepArgs = args;
-            stepUnpack = unpack;
             stepEnv = env;
             stepCwd = cwd;
             stepDeps = map toString (if outputs == null then deps else closureOf deps);

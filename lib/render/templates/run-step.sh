@@ -95,15 +95,25 @@ if [ "$stepKind" = handover ]; then
   exit 0
 fi
 
+# bootstrap.py's unpack, for each (tarball, dest, match) triple of the args (lib/steps/steps.ts's
+# UNPACK_ARGS): the fetched tarball's FNAME/MATCH/* goes to DEST. Several tarballs into one folder
+# make one step: a compiler finds its std beside where it really lies.
+unpackTarballs() {
+  local i name tarball f dest
+  for ((i = 0; i + 2 < ${#stepArgs[@]}; i += 3)); do
+    name=${stepArgs[i]##*/}
+    tarball=
+    for f in "${fetched[@]}"; do [[ ${f##*/} != *-"$name" ]] || tarball=$f; done
+    [ -n "$tarball" ] || { echo "nixify-rust: $stepId: none of its downloads is $name" >&2; return 1; }
+    subst dest "${stepArgs[i + 1]}"
+    rm -rf "$tmp/unpack"
+    mkdir -p "$tmp/unpack" "$dest"
+    tar -xf "$tarball" -C "$tmp/unpack"
+    cp -rT "$tmp/unpack/${name%.tar.*}/${stepArgs[i + 2]}" "$dest"
+  done
+}
 if [ "$stepKind" = unpack ]; then
-  # bootstrap.py's unpack: TARBALL's FNAME/MATCH/* goes to DEST.
-  subst dest "${stepUnpack[dest]}"
-  match=${stepUnpack[match]}
-  fname=${stepUnpack[tarball]##*/}
-  fname=${fname%.tar.*}
-  mkdir -p "$tmp/unpack" "$dest"
-  tar -xf "${fetched[0]}" -C "$tmp/unpack"
-  cp -rT "$tmp/unpack/$fname/${match}" "$dest"
+  unpackTarballs
   exit 0
 fi
 
