@@ -119,9 +119,10 @@ describe("verify", () => {
     const reason = first.report!.steps[0]!.reason!;
     expect(reason.split("\n")).toHaveLength(1);
     expect(reason).toContain("the download could not be fetched: https://static.rust-lang.org/dist/2099-01-01/probe-1.0.tar.gz");
-
-    const env = await offlineNixEnv(join(gendir, "nix"));
-    const added = await spawn(["nix-store", "--add-fixed", "sha256", payload], { env });
+    // The command it names puts the file into verify's own (private, offline) store.
+    const conf = /\(offline\? put it in the store first: NIX_CONF_DIR=(\S+) nix-store --add-fixed sha256 probe-1\.0\.tar\.gz\)$/.exec(reason)?.[1];
+    expect(conf).toBe(join(gendir, "nix", "conf"));
+    const added = await spawn(["nix-store", "--add-fixed", "sha256", payload], { env: { ...process.env, NIX_CONF_DIR: conf! } });
     expect(added.code).toBe(0);
     const second = await runVerify(gendir, ["--only", "step001"]);
     expect(second.statuses).toEqual(["step001 built"]);

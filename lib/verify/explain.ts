@@ -23,13 +23,19 @@ export function compilerOf(step: Step, manifest: Manifest, standInRustc?: string
   return stage ? `the tree's ${stage} rustc` : step.command;
 }
 
+/** A Nix command line as the user runs it against verify's store: offline, its private one. */
+function nixCommand(runner: NixRunner, command: string): string {
+  return runner.offline ? `NIX_CONF_DIR=${runner.env.NIX_CONF_DIR} ${command}` : command;
+}
+
 function logCommand(runner: NixRunner, drv: string): string {
-  return runner.offline ? `NIX_CONF_DIR=${runner.env.NIX_CONF_DIR} nix log ${drv}` : `nix log ${drv}`;
+  return nixCommand(runner, `nix log ${drv}`);
 }
 
 async function failureReason(runner: NixRunner, step: Step, drv: string): Promise<string> {
   if (step.fetch) {
-    return `the download could not be fetched: ${step.fetch.url} (offline? put it in the store first: nix-store --add-fixed sha256 ${step.fetch.name})`;
+    const add = nixCommand(runner, `nix-store --add-fixed sha256 ${step.fetch.name}`);
+    return `the download could not be fetched: ${step.fetch.url} (offline? put it in the store first: ${add})`;
   }
   const r = await spawn(["nix", ...runner.flakeArgs, "log", drv], { env: runner.env });
   return tail(r.stdout || r.stderr, 20);

@@ -1,14 +1,16 @@
 // lib/steps/stage0.ts and lib/capture/stage0.ts: a depth-rustc tree that makes the checkout's stage0
 // itself, on the real records of Rust 1.85's outer shell (its three stage0 downloads and unpacks)
-// and the real stage0 lists of 1.63 (src/stage0.json) and 1.85 (src/stage0).
+// and the real stage0 lists of 1.63 (src/stage0.json) and 1.85 (src/stage0), whole.
 import { describe, expect, test } from "bun:test";
 import { readStage0Checksums, readStage0Compiler } from "../../lib/capture/stage0.ts";
 import { symbolizerOf } from "../../lib/capture/symbolizer.ts";
 import { mergeUnpacks, stage0Records } from "../../lib/steps/stage0.ts";
 import { buildSteps } from "../../lib/steps/steps.ts";
 import { symbolicRecord } from "../../lib/steps/symbolic-records.ts";
-import { rustSrc } from "../helpers.ts";
-import { fixtureCapture, fixtureRecords } from "./fixtures.ts";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fixtureCapture, fixtureRecords, fixtureText } from "./fixtures.ts";
 
 const cap = await fixtureCapture("shell-1.85.capture.json");
 const sym = symbolizerOf(cap);
@@ -30,7 +32,7 @@ describe("stage0Records", () => {
   test.each([
     ["a pinned compiler", ["@rustc@"]],
     ["a stage the tree builds", ["@build@/x86_64-unknown-linux-gnu/stage1/bin/rustc"]],
-    ["no call", []],
+    ["nothing (no call)", []],
   ])("none where the calls run %s", (_, compilers) => expect(stage0Records(outer, compilers)).toEqual([]));
 });
 
@@ -61,15 +63,22 @@ describe("mergeUnpacks", () => {
 });
 
 describe("the stage0 list of a checkout", () => {
+  /** A checkout holding only its stage0 list, as the real tree has it. */
+  const checkoutWith = async (rel: string, fixture: string) => {
+    const root = await mkdtemp(join(tmpdir(), "nixify-stage0-"));
+    await Bun.write(join(root, rel), await fixtureText(fixture));
+    return root;
+  };
   test.each([
-    ["1.63", "src/stage0.json", { version: "1.62.0", date: "2022-06-30" }],
-    ["1.85", "src/stage0", { version: "1.84.0", date: "2025-01-09" }],
-  ] as const)("%s (%s): the compiler it names, and its checksums", async (version, _, compiler) => {
-    const root = rustSrc(version);
-    if (!root) return;
+    ["1.63", "src/stage0.json", "stage0-1.63.json", { version: "1.62.0", date: "2022-06-30" }, 282],
+    ["1.85", "src/stage0", "stage0-1.85", { version: "1.84.0", date: "2025-01-09" }, 348],
+  ] as const)("%s (%s): the compiler it names, and its checksums", async (_, rel, fixture, compiler, count) => {
+    const root = await checkoutWith(rel, fixture);
     expect(await readStage0Compiler(root)).toEqual(compiler);
     const sums = await readStage0Checksums(root);
+    expect(sums.size).toBe(count);
     expect(sums.get(`dist/${compiler.date}/rustc-${compiler.version}-x86_64-unknown-linux-gnu.tar.xz`)).toMatch(/^[0-9a-f]{64}$/);
+    await rm(root, { recursive: true });
   });
   test("a folder without one names none", async () => {
     expect(await readStage0Compiler(import.meta.dir)).toBeUndefined();
