@@ -22,7 +22,7 @@ import { shell } from "./shell.ts";
 const REMAPPED = { src: "/rustc/nixify-src", build: "/rustc/nixify-build" } as const;
 
 export const rustc: DepthDefinition = {
-  help: "rustc: run a real build (e.g. -- build --stage 1 library/std) with the config's build.rustc and make every rustc call, build-script run and hand-over between stages a step",
+  help: "rustc: run a real build (e.g. -- build --stage 1 library/std) with the config's build.rustc (else the checkout's stage0, which the tree downloads itself) and make every rustc call, build-script run and hand-over between stages a step",
   doing: "observing every rustc call of a real x.py",
   builds: ["bootstrap", "library"],
   pinsToolchain: true,
