@@ -31,7 +31,7 @@ export function findHandovers(records: ObservedRecord[], buildDir: string, { fin
     return g;
   };
   records.forEach((r, i) => {
-    const copies = copiesRead(r, origins);
+    const copies = (r.sees ?? []).filter((f) => origins.has(f)).sort();
     if (copies.length > 0) group(copies).readers.push(i);
   });
   for (const files of final.values()) {
@@ -56,25 +56,6 @@ export function findHandovers(records: ObservedRecord[], buildDir: string, { fin
     });
   }
   return { records: handovers, readBy };
-}
-
-/** A library of a sysroot's target folder (`lib/rustlib/TARGET/lib/`), which rustc loads only where a crate needs it. */
-const SYSROOT_LIBRARY = /\/lib\/rustlib\/[^/]+\/lib\/[^/]+\.(rlib|rmeta|so)$/;
-/** A crate's file without its extension: dep-info names the .rmeta it loaded, the link reads the .rlib beside it. */
-const crateFile = (path: string) => path.replace(/\.(rlib|rmeta|so)$/, "");
-
-/**
- * The sysroot copies a call reads, of all it saw. The bootstrap passes -Zbinary-dep-depinfo, so a
- * call's dep-info (its inputs) names every library it loaded: of the sysroots' target libraries it
- * reads only the crates named there. The rest it saw stays (its compiler's own libraries and
- * codegen backends, which dep-info does not track; linkers), and so does all of it where dep-info
- * names no library at all (a crate with no dependencies, or a bootstrap without the flag).
- */
-function copiesRead(r: ObservedRecord, origins: Map<string, string>): string[] {
-  const copies = (r.sees ?? []).filter((f) => origins.has(f)).sort();
-  const loaded = new Set(r.inputs.filter((f) => /\.(rlib|rmeta|so)$/.test(f)).map(crateFile));
-  if (loaded.size === 0) return copies;
-  return copies.filter((f) => !SYSROOT_LIBRARY.test(f) || loaded.has(crateFile(f)));
 }
 
 /**

@@ -52,33 +52,6 @@ test("copies into sysroots become hand-overs, grouped by what each call saw", ()
   ]);
 });
 
-test("a call reads the target libraries its dep-info names (a crate's .rmeta names its .rlib too), and all else it saw", () => {
-  // 1.95's stage0-sysroot once the compiler is built: std's files, the compiler's libraries, a linker.
-  const lib = (name: string) => `${sysroot}/${name}`;
-  const seen = [
-    lib("libstd-2.rlib"),
-    lib("libstd-2.rmeta"),
-    lib("librustc_driver-3.rlib"),
-    lib("librustc_driver-3.rmeta"),
-    `${host}/stage0-sysroot/lib/rustlib/x86_64-unknown-linux-gnu/bin/rust-lld`,
-  ];
-  const found = sysroots(seen.map((to) => [to, `${deps}/${to.split("/").at(-1)}`]));
-  const inputs = (...files: string[]) => ({ inputs: ["/checkout/src/main.rs", ...files] });
-  const records = [
-    observedCall(["/o/tool"], seen, inputs(lib("libstd-2.rmeta"), `${deps}/libanstyle-9.rmeta`)),
-    observedCall(["/o/clippy"], seen, inputs(lib("libstd-2.rmeta"), lib("librustc_driver-3.rmeta"))),
-    // No library named: a crate with no dependencies, or a bootstrap that does not pass -Zbinary-dep-depinfo.
-    observedCall(["/o/core"], seen, inputs()),
-  ];
-  const h = findHandovers(records, build, found);
-  expect(h.records.map((r) => r.outputs)).toEqual([[seen[4], lib("libstd-2.rlib"), lib("libstd-2.rmeta")], [...seen].sort()]);
-  expect([...h.readBy]).toEqual([
-    [0, [0]],
-    [1, [1]],
-    [2, [1]],
-  ]);
-});
-
 describe("hand-over steps", () => {
   test("a hand-over runs cp beside the build dir, with no environment", () => {
     const [h] = findHandovers([call(["/b/a"]), call([], ["/b/b"])], "/b/build", sysroots([["/b/b", "/b/a"]])).records;
