@@ -10,7 +10,7 @@ import { holdsCredential, withoutSecretValues, xpyEnv } from "./env.ts";
 import { log } from "../log.ts";
 import { machineLibraries } from "./llvm.ts";
 import { checkoutPathsOf } from "./sources.ts";
-import { readStage0Checksums, readStage0Compiler } from "./stage0.ts";
+import { readStage0 } from "./stage0.ts";
 import { symbolizerOf } from "./symbolizer.ts";
 import { sysrootsOf } from "./sysroots.ts";
 import { configToolchain } from "./toolchain.ts";
@@ -198,6 +198,7 @@ async function machineFacts(opts: CaptureOptions, records: Record[], config: Con
     own,
   );
   const toolchain = await configToolchain(config, opts.depth.pinsToolchain);
+  const stage0 = await readStage0(root);
   const machinePaths = await withRealPaths([...toolchain.paths, ...machine.paths]);
   const observed = records.filter((r) => r.type === "observed");
   const sysroots = await sysrootsOf(
@@ -213,8 +214,8 @@ async function machineFacts(opts: CaptureOptions, records: Record[], config: Con
     llvmVersion: machine.llvmVersion,
     toolchain: toolchain.pinned,
     runToolchain: runToolchain ? [runToolchain, await realpath(runToolchain)].sort((a, b) => b.length - a.length) : undefined,
-    stage0Checksums: await readStage0Checksums(root),
-    stage0Compiler: await readStage0Compiler(root),
+    stage0Checksums: stage0.checksums,
+    stage0Compiler: stage0.compiler,
     sysroots,
     checkout: checkoutPathsOf(root, [...named].map(symbolizerOf({ paths, machinePaths }))),
   };

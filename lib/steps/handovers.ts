@@ -91,10 +91,12 @@ export function disjointHandovers(steps: Step[]): Step[] {
   const handovers = new Map(steps.filter((s) => s.kind === "handover").map((s) => [s.id, s]));
   const index = new Map(steps.map((s, i) => [s.id, i]));
   const copied = new Map<string, { from: string; readers: Set<string>; first: number }>(); // to -> ...
+  const read = new Set<string>(); // the hand-overs some step reads
   for (const s of steps) {
     for (const d of s.deps) {
       const h = handovers.get(d);
       if (!h) continue;
+      read.add(d);
       for (let i = 0; i < h.args.length; i += 2) {
         const to = h.args[i + 1]!;
         const c = copied.get(to) ?? { from: h.args[i]!, readers: new Set(), first: index.get(d)! };
@@ -104,7 +106,6 @@ export function disjointHandovers(steps: Step[]): Step[] {
       }
     }
   }
-  const read = new Set([...handovers.keys()].filter((id) => steps.some((s) => s.deps.includes(id))));
   const groups = new Map<string, string[]>(); // the steps reading them -> copies
   for (const to of [...copied.keys()].sort()) {
     const key = [...copied.get(to)!.readers].sort().join(" ");

@@ -2,7 +2,7 @@
 // itself, on the real records of Rust 1.85's outer shell (its three stage0 downloads and unpacks)
 // and the real stage0 lists of 1.63 (src/stage0.json) and 1.85 (src/stage0), whole.
 import { describe, expect, test } from "bun:test";
-import { readStage0Checksums, readStage0Compiler } from "../../lib/capture/stage0.ts";
+import { readStage0 } from "../../lib/capture/stage0.ts";
 import { symbolizerOf } from "../../lib/capture/symbolizer.ts";
 import { mergeUnpacks, stage0Records } from "../../lib/steps/stage0.ts";
 import { buildSteps } from "../../lib/steps/steps.ts";
@@ -74,14 +74,13 @@ describe("the stage0 list of a checkout", () => {
     ["1.85", "src/stage0", "stage0-1.85", { version: "1.84.0", date: "2025-01-09" }, 348],
   ] as const)("%s (%s): the compiler it names, and its checksums", async (_, rel, fixture, compiler, count) => {
     const root = await checkoutWith(rel, fixture);
-    expect(await readStage0Compiler(root)).toEqual(compiler);
-    const sums = await readStage0Checksums(root);
+    const { compiler: named, checksums: sums } = await readStage0(root);
+    expect(named).toEqual(compiler);
     expect(sums.size).toBe(count);
     expect(sums.get(`dist/${compiler.date}/rustc-${compiler.version}-x86_64-unknown-linux-gnu.tar.xz`)).toMatch(/^[0-9a-f]{64}$/);
     await rm(root, { recursive: true });
   });
   test("a folder without one names none", async () => {
-    expect(await readStage0Compiler(import.meta.dir)).toBeUndefined();
-    expect((await readStage0Checksums(import.meta.dir)).size).toBe(0);
+    expect(await readStage0(import.meta.dir)).toEqual({ checksums: new Map() });
   });
 });
