@@ -12,9 +12,11 @@
 //   plain N   x.py's wall time from a fresh build dir, its bootstrap binary already built
 //   verify N  verify --jobs 2 --offline into a fresh store; the Nix-built stage-1 rustc's
 //             --version, and hello world compiled against the Nix-built stage-1 std, run
-//   change    one line added to a compiler crate (RUSTS: changedFile) in a copy of the checkout:
-//             verify --src COPY (steps rebuilt, seconds) on the last verify's store, against
-//             x.py's own rebuild after it in the last plain build's dir
+//   change N  one line added to a compiler crate (RUSTS: changedFile), another each round, in a
+//             copy of the checkout: verify --src COPY on the last verify's store (steps rebuilt,
+//             evaluation, each rebuilt step's command and overhead), then x.py's own rebuild after
+//             the same change in the last plain build's dir; --change-rounds N (default 3), and
+//             the ratio of their medians
 // Each phase's figures are kept in WORK/figures.json (and each verify round's report in WORK/verify-N.json) and a finished phase is not run again, so
 // the phases may run in separate sittings; delete the file (or WORK) to start over. Each phase
 // records the machine's mean load (meanLoad), the CPU seconds all processes used (cpuSeconds) and
@@ -39,7 +41,12 @@ import { loadManifest } from "../lib/write/tree.ts";
 const HERE = join(import.meta.dir, "..");
 const { values: opts, positionals } = parseArgs({
   allowPositionals: true,
-  options: { rust: { type: "string", default: "1.63" }, rounds: { type: "string", default: "1" }, tree: { type: "string" } },
+  options: {
+    rust: { type: "string", default: "1.63" },
+    rounds: { type: "string", default: "1" },
+    "change-rounds": { type: "string", default: "3" },
+    tree: { type: "string" },
+  },
 });
 const TARGET = "x86_64-unknown-linux-gnu";
 
@@ -211,8 +218,8 @@ if ((await spawn(["dpkg", "-s", ...rust.aptPackages])).code !== 0) {
 const [src, stage0] = [await support("prepare-debian-tree.sh", opts.rust!), await rust.stage0()];
 const config = (buildDir: string) => rust.config(stage0, buildDir);
 
-/** A copy of the checkout that shares its files (hard links), with CHANGED_FILE replaced by a changed one when asked. */
-async function copyOf(dest: string, change: boolean): Promise<string> {
+/** A copy of the checkout that shares its files (hard links), with CHANGED_FILE replaced by one with `change` (a line) added. */
+async function copyOf(dest: string, change?: string): Promise<string> {
   if (!(await Bun.file(join(dest, "x.py")).exists())) {
     await spawn(["rm", "-rf", dest]);
     if ((await spawn(["cp", "-al", src, dest])).code !== 0) await run(["cp", "-a", src, dest]);
@@ -220,7 +227,7 @@ async function copyOf(dest: string, change: boolean): Promise<string> {
   const file = join(dest, CHANGED_FILE);
   const text = await Bun.file(join(src, CHANGED_FILE)).text();
   await run(["rm", "-f", file]);
-  await Bun.write(file, change ? `${text}\n// nixify-rust bench: a change\n` : text);
+  await Bun.write(file, change === undefined ? text : `${text}\n${change}\n`);
   return dest;
 }
 
@@ -260,7 +267,7 @@ if (!opts.tree) {
 const plainSrc = join(work, "plain-src");
 const plainDir = join(work, "plain");
 const plain = async () => {
-  await copyOf(plainSrc, false);
+  await copyOf(plainSrc);
   await spawn(["rm", "-rf", plainDir]);
   await mkdir(plainDir, { recursive: true });
   await Bun.write(join(plainDir, rust.configName), config(join(plainDir, "build")));
@@ -368,21 +375,50 @@ figures.summary = {
 };
 await save();
 
-await phase("change", async () => {
-  const changed = await copyOf(join(work, "changed-src"), true);
-  const v = await nixify([...verifyArgs, "--src", changed]);
-  const report = JSON.parse(v.stdout) as VerifyReport;
-  await copyOf(plainSrc, true);
-  const x = await run(["python3", join(plainSrc, "x.py"), "build", "--stage", "1", rust.library], { cwd: plainDir });
-  return {
-    rebuilt: report.steps.filter((s) => s.status === "passed").length,
-    alreadyBuilt: report.steps.filter((s) => s.status === "built").length,
-    verifySeconds: Math.round(report.totalSeconds),
-    evalSeconds: Math.round(report.evalSeconds),
-    xpyRebuildSeconds: Math.round(x.seconds),
-    "verify / x.py rebuild": Number((report.totalSeconds / x.seconds).toFixed(2)),
-    // Where the rebuild's seconds went: the rebuilt steps' commands, their own overhead, the chain.
-    ...stepSeconds((await loadManifest(tree)).manifest, report),
+// The edit-rebuild loop: rounds of verify, then x.py, each after the same new change (round 1's
+// x.py runs in the build dir the last plain round left).
+const changeRounds = Number(opts["change-rounds"]);
+for (let round = 1; round <= changeRounds; round++) {
+  await phase(`change ${round}`, async () => {
+    // Another line each run too: a round of an earlier run must not find its rebuild in the store.
+    const change = `// nixify-rust bench: change ${round}, ${new Date().toISOString()}`;
+    const changed = await copyOf(join(work, "changed-src"), change);
+    const v = await nixify([...verifyArgs, "--src", changed]);
+    await Bun.write(join(work, `change-${round}.json`), v.stdout);
+    const report = JSON.parse(v.stdout) as VerifyReport;
+    await copyOf(plainSrc, change);
+    const x = await run(["python3", join(plainSrc, "x.py"), "build", "--stage", "1", rust.library], { cwd: plainDir });
+    const rebuilt = report.steps.filter((s) => s.status === "passed");
+    // Each rebuilt step: its seconds, its command's and its own overhead's.
+    for (const s of rebuilt) {
+      console.log(
+        `  ${s.id} ${s.label}: ${s.seconds.toFixed(2)} s, command ${s.commandSeconds?.toFixed(2) ?? "-"} s, overhead ${s.overheadSeconds?.toFixed(2) ?? "-"} s`,
+      );
+    }
+    return {
+      rebuilt: rebuilt.length,
+      alreadyBuilt: report.steps.filter((s) => s.status === "built").length,
+      verifySeconds: Number(report.totalSeconds.toFixed(1)),
+      evalSeconds: Number(report.evalSeconds.toFixed(2)),
+      xpyRebuildSeconds: Number(x.seconds.toFixed(1)),
+      "verify / x.py rebuild": Number((report.totalSeconds / x.seconds).toFixed(2)),
+      // Where the rebuild's seconds went: the rebuilt steps' commands, their own overhead, the chain.
+      ...stepSeconds((await loadManifest(tree)).manifest, report),
+    };
+  });
+}
+if (changeRounds > 0) {
+  const ofChanges = (key: string) => Array.from({ length: changeRounds }, (_, i) => Number(figures[`change ${i + 1}`]![key]));
+  const [nixRebuild, xpyRebuild] = [median(ofChanges("verifySeconds")), median(ofChanges("xpyRebuildSeconds"))];
+  figures["change summary"] = {
+    rounds: changeRounds,
+    "median verify rebuild seconds": nixRebuild,
+    "median x.py rebuild seconds": xpyRebuild,
+    "verify / x.py rebuild (medians)": Number((nixRebuild / xpyRebuild).toFixed(2)),
+    "median evaluation seconds": median(ofChanges("evalSeconds")),
+    "median step overhead ms": median(ofChanges("medianOverheadMs")),
+    "verify / x.py rebuild by round": ofChanges("verify / x.py rebuild").join(" "),
   };
-});
+  await save();
+}
 console.log(JSON.stringify(figures, null, 2));

@@ -10,7 +10,7 @@ import { ExitCode } from "../lib/errors.ts";
 import { spawn } from "../lib/process.ts";
 import type { Manifest } from "../lib/schema.ts";
 import type { VerifyReport } from "../lib/verify/report.ts";
-import { buildSysroot, cli, leakedPaths, readTree, rustSrc, supportPath, tempDir } from "./helpers.ts";
+import { buildSysroot, cli, leakedPaths, nixEval, offlineNixEnv, readTree, rustSrc, supportPath, tempDir } from "./helpers.ts";
 
 const orig = rustSrc("1.63");
 
@@ -143,5 +143,14 @@ describe.skipIf(!orig)("gen --depth rustc on prepared real Rust 1.63 sources", (
     ).toEqual(["handover x86_64-unknown-linux-gnu/stage0-sysroot (27 files)", "rustc getopts", "rustc test"]);
     expect(second.steps.filter((s) => s.status === "built").length).toBe(manifest.steps.length - 3);
     expect(again.stderr).toContain(`3 passed, ${manifest.steps.length - 3} already built`);
+    // verify reads the changed checkout in place; the tree's flake, as `nix build --override-input
+    // src` takes it (a locked copy of the whole checkout), names the very same derivations.
+    const flake = await nixEval(await offlineNixEnv(state), `path:${join(dir, "tree")}#packages.${manifest.system}`, {
+      inputs: { nixpkgs: join(state, "nixpkgs-host"), src: changed },
+      apply: "builtins.mapAttrs (n: p: p.drvPath)",
+    });
+    expect(flake.code).toBe(0);
+    const drvs = JSON.parse(flake.stdout) as { [id: string]: string };
+    expect(second.steps.map((s) => s.drvPath)).toEqual(second.steps.map((s) => drvs[s.id]));
   }, 1_200_000);
 });

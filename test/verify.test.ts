@@ -9,7 +9,7 @@ import { spawn } from "../lib/process.ts";
 import { writeSample } from "../lib/capture/sample.ts";
 import * as v from "valibot";
 import { VerifyReportSchema } from "../lib/verify/report.ts";
-import { cli, offlineNixEnv, tempDir } from "./helpers.ts";
+import { cli, nixEval, offlineNixEnv, tempDir } from "./helpers.ts";
 
 /** gen on a copy of the sample changed by `edit(root)`, in a fresh folder; returns the folder. */
 async function genSample(edit?: (root: string) => Promise<void>): Promise<string> {
@@ -50,6 +50,20 @@ describe("verify", () => {
     const again = await runVerify(dir);
     expect(again.statuses).toEqual(["step001 built", "step002 built", "step003 built", "step004 built"]);
     expect(again.code).toBe(0);
+  });
+
+  test("the derivations verify builds are the tree flake's own (verify reads the checkout in place; a flake locks a copy)", async () => {
+    const dir = await genSample();
+    const r = await runVerify(dir);
+    expect(r.code).toBe(0);
+    const env = await offlineNixEnv(join(dir, "nix"));
+    const flake = await nixEval(env, `path:${join(dir, "tree")}#packages.x86_64-linux`, {
+      inputs: { nixpkgs: join(dir, "nix/nixpkgs-host") },
+      apply: "builtins.mapAttrs (n: p: p.drvPath)",
+    });
+    expect(flake.code).toBe(0);
+    const drvs = JSON.parse(flake.stdout) as { [id: string]: string };
+    expect(r.report!.steps.map((s) => s.drvPath)).toEqual(["step001", "step002", "step003", "step004"].map((id) => drvs[id]));
   });
 
   test("a channel file gen supplied is the one the steps see", async () => {

@@ -111,15 +111,14 @@ export type CacheInputs = {
   src: string;
   /** The offline stand-in for nixpkgs. */
   standIn: string;
-  /** The flake arguments the evaluation is run with, and what it applies. */
-  args: string[];
-  apply: string;
+  /** The `nix` arguments of the evaluation (what it evaluates and applies). */
+  argv: string[];
 };
 
 /** The cache key: a sha256 over everything the evaluation reads. Throws if something cannot be read. */
 export function cacheKey(inputs: CacheInputs): string {
   const h = new Bun.CryptoHasher("sha256");
-  h.update(`${CACHE_FORMAT}\n${JSON.stringify(inputs.args)}\n${inputs.apply}\n`);
+  h.update(`${CACHE_FORMAT}\n${JSON.stringify(inputs.argv)}\n`);
   const nix = Bun.which("nix");
   if (nix) h.update(statLine("nix", lstatSync(realpathSync(nix), { bigint: true })));
   walk(h, inputs.treeDir, true);

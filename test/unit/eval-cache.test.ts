@@ -68,7 +68,7 @@ describe("the key", async () => {
   await Bun.write(join(standIn, "flake.nix"), "{ }\n");
   await Bun.write(join(src, "vendor/thiserror-impl/src/lib.rs"), "fn a() {}\n");
   await Bun.write(join(src, "vendor/other/lib.rs"), "fn b() {}\n");
-  const inputs = (manifest: Manifest): CacheInputs => ({ treeDir: tree, manifest, src, standIn, args: ["--offline"], apply: "x: x" });
+  const inputs = (manifest: Manifest): CacheInputs => ({ treeDir: tree, manifest, src, standIn, argv: ["eval", "--impure", "--expr", "x"] });
   const one = { ...compiler, steps: [{ ...compiler.steps[0]!, sources: ["vendor/thiserror-impl"] }] } as Manifest;
 
   test("sees a touched piece, not a file no step reads", async () => {
@@ -91,7 +91,7 @@ describe("the key", async () => {
     expect(edited).not.toBe(added);
     await Bun.write(join(standIn, "flake.nix"), "{ }\t");
     expect(cacheKey(inputs(one))).not.toBe(edited);
-    expect(cacheKey({ ...inputs(one), args: ["--offline", "--override-input", "src", "path:/elsewhere"] })).not.toBe(cacheKey(inputs(one)));
+    expect(cacheKey({ ...inputs(one), argv: ["eval", "--impure", "--expr", "y"] })).not.toBe(cacheKey(inputs(one)));
   });
 
   test("a piece that is a link is a doubt: no key (the tree is evaluated)", async () => {

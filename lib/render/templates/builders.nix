@@ -56,25 +56,27 @@ rec {
 
   # The checkout without what is no part of it: the generated tree if it lies inside (`generated`,
   # checkout-relative), x.py's default build dir, and `result` links of nix build.
+  # `src` is the flake input, or the checkout's own path (verify offline): never "${src}", which
+  # would copy a whole checkout to the store to name it.
   cleanSource = src: generated: builtins.path {
     path = src;
     name = "source";
     filter = path: type:
-      let rel = builtins.substring (builtins.stringLength "${src}" + 1) (-1) path;
+      let rel = builtins.substring (builtins.stringLength (toString src) + 1) (-1) path;
       in !(builtins.elem rel ([ "build" ] ++ generated)
         || (type == "symlink" && builtins.match "result(-.*)?" (baseNameOf path) != null));
   };
 
   # One piece of the checkout (a package folder, or a file) as its own store path.
   mkPiece = src: rel: builtins.path {
-    path = "${src}/${rel}";
+    path = "${toString src}/${rel}";
     name = "src-" + builtins.replaceStrings [ "/" ] [ "-" ] (baseNameOf rel);
   };
 
   # One recorded step. A download is a fixed-output fetch whose sha256 comes from the checkout's
   # stage0 list; anything else runs its command on top of the outputs of the steps it depends on.
-  # An observed step (gen --depth rustc) names its `outputs`: it sees the outputs of all the
-  # steps below it as links and keeps only its own files, so no output copies another.
+  # An observed step (gen --depth rustc) names its `outputs`: it sees the outputs of the steps
+  # below it (down to hand-overs) as links and keeps only its own files, so no output copies another.
   # An observed step reads only its `sources` (pieces of the checkout, by relative path), not the whole source.
   mkStep = source: { id, name, kind, command, args, env, cwd, deps ? [ ], fetch ? null, outputs ? null, sources ? null }:
     let
@@ -107,7 +109,9 @@ rec {
             stepSources = if sources == null then { } else sources;
           } // llvmFor ([ command cwd ] ++ args ++ builtins.attrValues env));
     in
-    drv // { nixifyId = id; nixifyDeps = deps; };
+    # A hand-over's output holds real copies of what it read: the steps that read it need nothing
+    # below it, so what a step links (closureOf) stops there.
+    drv // { nixifyId = id; nixifyDeps = if kind == "handover" then [ ] else deps; };
 
   # The standard library built by the steps, as a sysroot for `rustc --sysroot`.
   mkSysroot = { target, files }: derivation (common // {
@@ -117,7 +121,7 @@ rec {
     sysrootFiles = map (f: "${f.step}/${f.path}") files;
   });
 
-  # A step's dependencies and theirs, each once.
+  # A step's dependencies and theirs, each once, down to hand-overs.
   closureOf = deps: map (e: e.step) (builtins.genericClosure {
     startSet = map (d: { key = d.nixifyId; step = d; }) deps;
     operator = e: map (d: { key = d.nixifyId; step = d; }) e.step.nixifyDeps;

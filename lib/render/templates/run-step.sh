@@ -38,17 +38,30 @@ for dep in "${stepDeps[@]}"; do
   if [ -f "$dep" ]; then
     fetched+=("$dep")
   elif [ -n "$stepLinkDeps" ]; then
-    linked+=("$dep/.")
+    linked+=("$dep")
   else
     cp -rT "$dep" "$out"
     chmod -R u+w "$out"
   fi
 done
-# One cp for all linked outputs (a late compiler crate links a few hundred; one cp each took
-# about 2 ms apiece). Folders are made writable as they are made (not the store's read-only
-# modes), so the next dependency's links can go in too: a builder that is not root (a sandbox's)
-# needs that.
-if [ ${#linked[@]} -gt 0 ]; then cp -rs --no-preserve=mode "${linked[@]}" "$out/"; fi
+# Linked outputs: what they hold at the top, not their logs (.nixify/, two files a step below).
+# One cp for each top folder over all of them (a late compiler crate links a few hundred; one cp
+# each took about 2 ms apiece; a link costs up to 1 ms on ext4, whose long link targets take a
+# block each). Folders are made writable as they are made (not the store's read-only modes), so the
+# next dependency's links can go in too: a builder that is not root (a sandbox's) needs that.
+linkOutputs() {
+  local -A tops=()
+  local dep top e
+  for dep in "$@"; do for e in "$dep"/*; do [ ! -e "$e" ] || tops[${e##*/}]=1; done; done
+  for top in "${!tops[@]}"; do
+    local from=()
+    for dep in "$@"; do
+      if [ -d "$dep/$top" ]; then from+=("$dep/$top/."); elif [ -e "$dep/$top" ]; then ln -s "$dep/$top" "$out/$top"; fi
+    done
+    [ ${#from[@]} -eq 0 ] || { mkdir -p "$out/$top" && cp -rs --no-preserve=mode "${from[@]}" "$out/$top/"; }
+  done
+}
+linkOutputs "${linked[@]}"
 # What was copied in, by path, size, mtime and inode: what the command leaves so is not its own.
 listFiles() { find "$out" -type f -printf '%P\t%s\t%T@\t%i\0' | sort -z; }
 listFiles > "$tmp/copied"
