@@ -361,7 +361,8 @@ for (let round = 1; round <= rounds; round++) {
 }
 
 // Medians over the rounds, and each round's verify against the plain run right before it.
-const ofRounds = (phaseName: string, key: string) => Array.from({ length: rounds }, (_, i) => Number(figures[`${phaseName} ${i + 1}`]![key]));
+/** A figure of each of a phase's `count` rounds (`NAME 1`, `NAME 2`, ...). */
+const ofRounds = (phaseName: string, key: string, count = rounds) => Array.from({ length: count }, (_, i) => Number(figures[`${phaseName} ${i + 1}`]![key]));
 const [xpySeconds, verifySeconds] = [ofRounds("plain", "xpySeconds"), ofRounds("verify", "verifySeconds")];
 const [xpy, nix] = [median(xpySeconds), median(verifySeconds)];
 figures.summary = {
@@ -408,7 +409,7 @@ for (let round = 1; round <= changeRounds; round++) {
   });
 }
 if (changeRounds > 0) {
-  const ofChanges = (key: string) => Array.from({ length: changeRounds }, (_, i) => Number(figures[`change ${i + 1}`]![key]));
+  const ofChanges = (key: string) => ofRounds("change", key, changeRounds);
   const [nixRebuild, xpyRebuild] = [median(ofChanges("verifySeconds")), median(ofChanges("xpyRebuildSeconds"))];
   figures["change summary"] = {
     rounds: changeRounds,
