@@ -45,4 +45,11 @@ toolchain=$(bash test/support/toolchain-for.sh 1.90)
 if [ "$toolchain" != "$(rustc --print sysroot 2>/dev/null)" ]; then export PATH=$toolchain/bin:$PATH; fi
 echo "test.sh: the machine's toolchain for the suites: $(rustc --version) ($toolchain)" >&2
 
-bun test --timeout 600000 "$@"
+# The disk the run has, before and after (a CI log shows its end): the slow suites hold a few GB of
+# temp dirs and Nix stores at a time, and a full disk fails whatever test comes next.
+diskFree() { echo "test.sh: free $1: $(df -h --output=avail "${TMPDIR:-/tmp}" | tail -1 | tr -d ' ') for temp dirs, $(df -h --output=avail "$HOME" | tail -1 | tr -d ' ') for the caches" >&2; }
+diskFree "before the tests"
+status=0
+bun test --timeout 600000 "$@" || status=$?
+diskFree "after the tests"
+exit $status

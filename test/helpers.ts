@@ -6,24 +6,28 @@ import { join, relative } from "node:path";
 import { spawn, type SpawnResult } from "../lib/process.ts";
 
 const MAIN = join(import.meta.dir, "..", "main.ts");
-const made: string[] = [];
+/** The temp dirs made so far, each with the test file that made it (Bun.main is the file running). */
+const made: { dir: string; file: string }[] = [];
 
 /**
- * Removes the temp dirs the tests made (test/setup.ts, preloaded by bunfig.toml, calls it once
- * after every file has run: `bun test` fires no process exit event). Their Nix stores hold
- * read-only folders, made writable first.
+ * Removes the temp dirs the tests made, but those of the file `running` (test/setup.ts, preloaded
+ * by bunfig.toml, calls it before each test and once after the run: Bun has no per-file hook in a
+ * preload, nor a process exit event in `bun test`). The suite's disk so holds one file's dirs at a
+ * time, not every file's Nix stores at once. Their Nix stores hold read-only folders, made
+ * writable first.
  */
-export function removeTempDirs(): void {
-  for (const dir of made.splice(0)) {
+export function removeTempDirs(running?: string): void {
+  for (const { dir, file } of made.filter((m) => m.file !== running)) {
     Bun.spawnSync(["chmod", "-R", "u+w", dir]);
     rmSync(dir, { recursive: true, force: true });
   }
+  made.splice(0, made.length, ...made.filter((m) => m.file === running));
 }
 
-/** A realpath'd temp dir, removed when the test run ends. */
+/** A realpath'd temp dir, removed when its test file is done. */
 export async function tempDir(prefix = "nixify-test-"): Promise<string> {
   const dir = await realpath(await mkdtemp(join(tmpdir(), prefix)));
-  made.push(dir);
+  made.push({ dir, file: Bun.main });
   return dir;
 }
 

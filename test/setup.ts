@@ -1,5 +1,7 @@
 // Preloaded by bunfig.toml for every `bun test`: hooks here belong to the whole run, not to a file.
-import { afterAll } from "bun:test";
+import { afterAll, beforeEach } from "bun:test";
 import { removeTempDirs } from "./helpers.ts";
 
-afterAll(removeTempDirs);
+// A file's temp dirs go when the next file's first test starts, the last file's when the run ends.
+beforeEach(() => removeTempDirs(Bun.main));
+afterAll(() => removeTempDirs());

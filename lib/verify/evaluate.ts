@@ -9,6 +9,7 @@ import { attrs, builtin, call, ident, lambda, nul, render, sel, str } from "../r
 import { plainText, spawn } from "../process.ts";
 import { EvaluatedStepsSchema, issueText, type EvaluatedSteps, type Manifest, type Step } from "../schema.ts";
 import { TOOLCHAIN_NAME } from "../render/render-tree.ts";
+import { narHash } from "../capture/nar.ts";
 import { rustcSysroot } from "../toolchain.ts";
 import { loadManifest } from "../write/tree.ts";
 import { canBuild, parseMachines } from "./machines.ts";
@@ -261,15 +262,17 @@ async function ensureToolchain(runner: NixRunner, manifest: Manifest, paths: Eva
       `--toolchain ${toolchain} has no working bin/rustc`,
       "pass a folder with bin/rustc, e.g. what `rustc --print sysroot` prints",
     );
-  const r = await spawn(["nix", ...runner.flakeArgs, "store", "add-path", "--name", TOOLCHAIN_NAME, sysroot.sysroot], { env: runner.env });
-  if (r.code !== 0) throw new NixifyError("nixFailed", `adding --toolchain ${toolchain} to the store failed: ${nixError(r.stderr)}`, NIX_BROKE_HINT);
-  if ((await missing(runner, [pin])).has(pin)) {
-    throw new NixifyError(
+  // Hashed before it is copied: another compiler is refused without adding its gigabytes to the store.
+  const differs = () =>
+    new NixifyError(
       "badInput",
       `--toolchain ${toolchain} is not the compiler this tree was captured with ${pinned}: its contents differ`,
       "pass the very folder the tree was captured with; to build with another compiler, generate the tree with it",
     );
-  }
+  if ((await narHash(sysroot.sysroot)) !== manifest.toolchain.hash) throw differs();
+  const r = await spawn(["nix", ...runner.flakeArgs, "store", "add-path", "--name", TOOLCHAIN_NAME, sysroot.sysroot], { env: runner.env });
+  if (r.code !== 0) throw new NixifyError("nixFailed", `adding --toolchain ${toolchain} to the store failed: ${nixError(r.stderr)}`, NIX_BROKE_HINT);
+  if ((await missing(runner, [pin])).has(pin)) throw differs();
 }
 
 export async function evaluate(opts: VerifyOptions): Promise<Evaluated> {
