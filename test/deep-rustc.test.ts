@@ -8,6 +8,7 @@ import { readdir, realpath } from "node:fs/promises";
 import { join } from "node:path";
 import { ExitCode } from "../lib/errors.ts";
 import { spawn } from "../lib/process.ts";
+import { TOOLCHAIN_NAME } from "../lib/render/render-tree.ts";
 import type { Manifest } from "../lib/schema.ts";
 import type { VerifyReport } from "../lib/verify/report.ts";
 import { buildSysroot, cli, leakedPaths, nixEval, offlineNixEnv, readTree, rustSrc, supportPath, tempDir } from "./helpers.ts";
@@ -70,6 +71,8 @@ describe.skipIf(!orig)("gen --depth rustc on prepared real Rust 1.63 sources", (
     const other = await cli(["verify", "tree", "--offline", "--state", join(dir, "nix-other"), "--toolchain", machine], { cwd: dir });
     expect(other.code).toBe(ExitCode.badInput);
     expect(other.stderr).toContain("is not the compiler this tree was captured with (rustc 1.63.0");
+    // Refused before it is copied: the other compiler's gigabyte is not in the store.
+    expect((await readdir(join(dir, "nix-other", "store"))).filter((p) => p.endsWith(`-${TOOLCHAIN_NAME}`))).toEqual([]);
 
     const state = join(dir, "nix");
     const v = await cli(["verify", "tree", "--offline", "--state", state, "--toolchain", stage0, "--jobs", "2", "--json"], { cwd: dir });
