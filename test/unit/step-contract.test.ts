@@ -52,7 +52,7 @@ test("a tool that only some steps get is given to every step that names its plac
   // where the step names the placeholder. The pattern that decides must match that placeholder.
   const optional = matches(files.get("run-step.sh")!, /\b(tool[A-Z]\w*)=\$\{\1:-\}/g);
   expect(optional.length).toBeGreaterThan(0);
-  const patterns = [...matches(builders, /names "([^"]+)"/g), ...matches(runStep, /grep -q (\S+)/g)].map((p) => new RegExp(p));
+  const patterns = [...matches(builders, /names "([^"]+)"/g), ...matches(runStep, /^\s*\*(@[\w-]+@)\*\)/gm)].map((p) => new RegExp(p));
   for (const [placeholder, value] of Object.entries(IN_STEP)) {
     const name = value.slice(1);
     if (!optional.includes(name) && name !== "toolLibstdcxxDir") continue;

@@ -1,5 +1,7 @@
 # Runs one recorded step inside a Nix build (see builders.nix); the step's output is @work@,
-# which holds the build dir, and the command's stdout/stderr under .nixify/.
+# which holds the build dir, and the command's stdout/stderr under .nixify/. Every step runs it, many
+# for a command of a few milliseconds, so around the command it starts as few processes as it can
+# (each costs a millisecond or two): bash's own expansions stand in for dirname, grep and cat.
 #@prelude@
 home=$NIX_BUILD_TOP/home
 tmp=$NIX_BUILD_TOP/tmp
@@ -9,17 +11,18 @@ mkdir -p "$home" "$tmp" "$out/.nixify" "$out/build"
 # folders with links to the files, so `..` from a file leads where it did in the checkout.
 if [ -z "$stepSource" ]; then
   stepSource=$NIX_BUILD_TOP/source
-  mkdir -p "$stepSource"
-  for rel in "${!stepSources[@]}"; do
-    mkdir -p "$(dirname "$stepSource/$rel")"
-    cp -rsT "${stepSources[$rel]}" "$stepSource/$rel"
-  done
+  parents=("$stepSource")
+  for rel in "${!stepSources[@]}"; do [[ $rel != */* ]] || parents+=("$stepSource/${rel%/*}"); done
+  mkdir -p "${parents[@]}"
+  for rel in "${!stepSources[@]}"; do cp -rsT "${stepSources[$rel]}" "$stepSource/$rel"; done
 fi
 
 # The static libstdc++ the step's C++ compiler links, found as the bootstrap finds it
 # (LLVM_STATIC_STDCPP), asked only by steps that name it.
 toolLibstdcxxDir=
-if grep -q @libstdcxx-dir@ "$attrs"; then toolLibstdcxxDir=$(dirname "$(c++ -print-file-name=libstdc++.a)"); fi
+case "$stepCommand $stepCwd ${stepArgs[*]} ${stepEnv[*]} ${stepOutputs[*]}" in
+  *@libstdcxx-dir@*) toolLibstdcxxDir=$(dirname "$(c++ -print-file-name=libstdc++.a)") ;;
+esac
 
 # Placeholders of the recording -> this build's paths (quoted replacements are literal).
 subst() {
@@ -34,6 +37,7 @@ subst() {
 # keepOwnFiles), so no output grows with the chain of steps before it.
 fetched=()
 linked=()
+copied=()
 for dep in "${stepDeps[@]}"; do
   if [ -f "$dep" ]; then
     fetched+=("$dep")
@@ -42,6 +46,7 @@ for dep in "${stepDeps[@]}"; do
   else
     cp -rT "$dep" "$out"
     chmod -R u+w "$out"
+    copied+=("$dep")
   fi
 done
 # Linked outputs: what they hold at the top, not their logs (.nixify/, two files a step below).
@@ -61,38 +66,41 @@ linkOutputs() {
     [ ${#from[@]} -eq 0 ] || { mkdir -p "$out/$top" && cp -rs --no-preserve=mode "${from[@]}" "$out/$top/"; }
   done
 }
-linkOutputs "${linked[@]}"
+[ ${#linked[@]} -eq 0 ] || linkOutputs "${linked[@]}"
 # What was copied in, by path, size, mtime and inode: what the command leaves so is not its own.
 listFiles() { find "$out" -type f -printf '%P\t%s\t%T@\t%i\0' | sort -z; }
-listFiles > "$tmp/copied"
+[ ${#copied[@]} -eq 0 ] || listFiles > "$tmp/copied"
 
 # Drops what the dependencies left, links and untouched copies, and folders left empty. An observed
 # compiler call (one that names what it produces) keeps only those files: a pipelined crate's
 # metadata step (-Zno-codegen) writes an rlib without code beside the .rmeta it is for, and its full
 # call keeps the rlib, not the .rmeta. A recorded step names none and keeps all it wrote.
 keepOwnFiles() {
-  find "$out" -type l -delete
-  listFiles | comm -z -12 - "$tmp/copied" | cut -z -f1 | while IFS= read -r -d '' rel; do rm -f "$out/$rel"; done
+  if [ ${#copied[@]} -gt 0 ]; then listFiles | comm -z -12 - "$tmp/copied" | cut -z -f1 | (cd "$out" && xargs -0 -r rm -f --); fi
   if [ "$stepKind" = rustc ] && [ ${#stepOutputs[@]} -gt 0 ]; then
     local -A produced=()
-    local p
+    local p unproduced=()
     for p in "${stepOutputs[@]}"; do
       subst p "$p"
       produced[$p]=1
     done
-    find "$out/build" -type f -print0 | while IFS= read -r -d '' p; do [ -n "${produced[$p]:-}" ] || rm -f "$p"; done
+    while IFS= read -r -d '' p; do [ -n "${produced[$p]:-}" ] || unproduced+=("$p"); done < <(find "$out/build" -type f -print0)
+    [ ${#unproduced[@]} -eq 0 ] || printf '%s\0' "${unproduced[@]}" | xargs -0 rm -f --
   fi
-  find "$out" -mindepth 1 -type d -empty -delete
+  # The links, and the folders left empty (-delete visits a folder after what it holds).
+  find "$out" -mindepth 1 \( -type l -delete \) -o \( -type d -empty -delete \)
 }
 # A compiler writes files into folders that must exist; a build script (OUT_DIR) or cargo
 # (its target dir) fills the folder it produces.
+outputDirs=()
 for p in "${stepOutputs[@]}"; do
   subst p "$p"
   case $stepKind in
-    rustc|handover) mkdir -p "$(dirname "$p")" ;;
-    *) mkdir -p "$p" ;;
+    rustc|handover) outputDirs+=("${p%/*}") ;;
+    *) outputDirs+=("$p") ;;
   esac
 done
+[ ${#outputDirs[@]} -eq 0 ] || mkdir -p "${outputDirs[@]}"
 
 if [ "$stepKind" = handover ]; then
   # The bootstrap's copying between stages: each (from, to) pair, from the linked outputs of the
@@ -139,7 +147,7 @@ fi
 startJobserver() {
   local slots=${NIX_BUILD_CORES:-1}
   [ "$slots" -gt 0 ] || slots=$(nproc)
-  mkfifo "$tmp/jobserver"
+  mkfifo "$tmp/jobserver" "$tmp/tick"
   exec 3<>"$tmp/jobserver"
   jobserverEnv="CARGO_MAKEFLAGS=-j$slots --jobserver-fds=3,3 --jobserver-auth=3,3"
   if [ "$slots" -gt 1 ] && [ -r /proc/loadavg ]; then
@@ -157,8 +165,7 @@ startJobserver() {
 feedJobserver() {
   local max=$1 cores=$2 loadavg=$3 issued=0 sum=0 n=0 running tok
   local -a last=(0 0 0 0 0)
-  # Reading a pipe nobody writes waits out the timeout without starting a process.
-  mkfifo "$tmp/tick"
+  # Reading a pipe nobody writes (made by startJobserver) waits out the timeout without starting a process.
   exec 4<>"$tmp/tick"
   while :; do
     read -r -t 0.1 -u 4 tok || true
@@ -203,8 +210,8 @@ commandEnd=$EPOCHREALTIME
 [ -z "${feeder:-}" ] || kill "$feeder" 2>/dev/null || true
 set -e
 keepOwnFiles
-cat "$out/.nixify/$stepId.stdout"
-cat "$out/.nixify/$stepId.stderr" >&2
+[ ! -s "$out/.nixify/$stepId.stdout" ] || cat "$out/.nixify/$stepId.stdout"
+[ ! -s "$out/.nixify/$stepId.stderr" ] || cat "$out/.nixify/$stepId.stderr" >&2
 # The command's own seconds, last, into the build log (not the output: it differs each run), for
 # verify's report: the rest of the step's build is its own overhead.
 if [ -n "$commandStart" ]; then
