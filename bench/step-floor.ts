@@ -47,17 +47,20 @@ const ways: [string, string, string[], boolean, string[]][] = [
   ],
 ];
 
-for (const [kind, builder, args, structured, logArgs] of ways) {
-  const runner = await nixRunner({ offline: true, stateDir: join(work, kind) });
-  const file = join(work, `${kind}.nix`);
-  await Bun.write(file, expr(kind, builder, args, structured));
-  const inst = await spawn(["nix-instantiate", file], { env: runner.env });
-  if (inst.code !== 0) throw new Error(`nix-instantiate: ${inst.stderr.slice(-500)}`);
-  const drvs = inst.stdout.trim().split("\n");
-  const start = performance.now();
-  const built = await spawn(["nix-store", "--realise", "--max-jobs", "1", ...logArgs, ...drvs], { env: runner.env });
-  const seconds = (performance.now() - start) / 1000;
-  if (built.code !== 0) throw new Error(`nix-store --realise: ${built.stderr.slice(-500)}`);
-  console.log(`${kind}: ${n} builds in ${seconds.toFixed(2)} s, ${((seconds / n) * 1000).toFixed(1)} ms a build`);
+try {
+  for (const [kind, builder, args, structured, logArgs] of ways) {
+    const runner = await nixRunner({ offline: true, stateDir: join(work, kind) });
+    const file = join(work, `${kind}.nix`);
+    await Bun.write(file, expr(kind, builder, args, structured));
+    const inst = await spawn(["nix-instantiate", file], { env: runner.env });
+    if (inst.code !== 0) throw new Error(`nix-instantiate: ${inst.stderr.slice(-500)}`);
+    const drvs = inst.stdout.trim().split("\n");
+    const start = performance.now();
+    const built = await spawn(["nix-store", "--realise", "--max-jobs", "1", ...logArgs, ...drvs], { env: runner.env });
+    const seconds = (performance.now() - start) / 1000;
+    if (built.code !== 0) throw new Error(`nix-store --realise: ${built.stderr.slice(-500)}`);
+    console.log(`${kind}: ${n} builds in ${seconds.toFixed(2)} s, ${((seconds / n) * 1000).toFixed(1)} ms a build`);
+  }
+} finally {
+  await rm(work, { recursive: true, force: true });
 }
-await rm(work, { recursive: true, force: true });
