@@ -72,13 +72,14 @@ await() { local n; for _ in $(seq 50); do n=$(look); [ "$n" = "$1" ] && break; s
 
 test("run-step.sh keeps what a step wrote, of an observed compiler call only the files it produces", async () => {
   const fns = [shellFunction("subst"), /^listFiles\(\) .*$/m.exec(files.get("run-step.sh")!)![0], shellFunction("keepOwnFiles")].join("\n");
-  // A dependency's output linked in and one copied, then what the call writes: its log, the rlib
+  // A dependency's output linked in (a symbolic link and a hard one) and one copied, then what the call writes: its log, the rlib
   // (a metadata step's empty one) and the .rmeta.
   const run = (kind: string, produces = "'@build@/d/libfoo.rmeta'") =>
     bash(`${fns}
 out=$(mktemp -d); tmp=$(mktemp -d); dep=$(mktemp -d); trap 'rm -rf "$out" "$tmp" "$dep"' EXIT
 mkdir -p "$dep/build/d" "$out/build/d" "$out/.nixify"
 echo dep >"$dep/build/d/libdep.rmeta"; ln -s "$dep/build/d/libdep.rmeta" "$out/build/d/libdep.rmeta"; echo copy >"$out/build/copied"
+echo hard >"$dep/build/d/libhard.rmeta"; ln "$dep/build/d/libhard.rmeta" "$out/build/d/libhard.rmeta"; hardLinked=1
 listFiles >"$tmp/copied"; copied=("$dep")
 echo log >"$out/.nixify/step001.stderr"; echo rlib >"$out/build/d/libfoo.rlib"; echo rmeta >"$out/build/d/libfoo.rmeta"
 stepKind=${kind}; stepOutputs=(${produces})

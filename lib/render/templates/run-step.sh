@@ -7,6 +7,16 @@ home=$NIX_BUILD_TOP/home
 tmp=$NIX_BUILD_TOP/tmp
 mkdir -p "$home" "$tmp" "$out/.nixify" "$out/build"
 
+# Links to files of the store, with cp's arguments (FROM... TO): hard links where the builder may
+# make them (the store on the same file system, no sandbox or build user; on ext4 half a symbolic
+# link's cost to make and a tenth to drop, a long link target taking a block), else symbolic ones.
+# Returns 0 where the links are hard.
+linkFiles() {
+  if cp -rl --no-preserve=mode "$@" 2>/dev/null; then return 0; fi
+  cp -rs --no-preserve=mode --remove-destination "$@" || exit 1
+  return 1
+}
+
 # A step that reads only pieces of the checkout gets a source of just those, at their places: real
 # folders with links to the files, so `..` from a file leads where it did in the checkout.
 if [ -z "$stepSource" ]; then
@@ -14,7 +24,7 @@ if [ -z "$stepSource" ]; then
   parents=("$stepSource")
   for rel in "${!stepSources[@]}"; do [[ $rel != */* ]] || parents+=("$stepSource/${rel%/*}"); done
   mkdir -p "${parents[@]}"
-  for rel in "${!stepSources[@]}"; do cp -rsT "${stepSources[$rel]}" "$stepSource/$rel"; done
+  for rel in "${!stepSources[@]}"; do linkFiles -T "${stepSources[$rel]}" "$stepSource/$rel" || true; done
 fi
 
 # The static libstdc++ the step's C++ compiler links, found as the bootstrap finds it
@@ -51,9 +61,10 @@ for dep in "${stepDeps[@]}"; do
 done
 # Linked outputs: what they hold at the top, not their logs (.nixify/, two files a step below).
 # One cp for each top folder over all of them (a late compiler crate links a few hundred; one cp
-# each took about 2 ms apiece; a link costs up to 1 ms on ext4, whose long link targets take a
-# block each). Folders are made writable as they are made (not the store's read-only modes), so the
-# next dependency's links can go in too: a builder that is not root (a sandbox's) needs that.
+# each took about 2 ms apiece). Folders are made writable as they are made (not the store's
+# read-only modes), so the next dependency's links can go in too: a builder that is not root (a
+# sandbox's) needs that. Hard links are files like the step's own: they are listed with the copies.
+hardLinked=
 linkOutputs() {
   local -A tops=()
   local dep top e
@@ -63,20 +74,20 @@ linkOutputs() {
     for dep in "$@"; do
       if [ -d "$dep/$top" ]; then from+=("$dep/$top/."); elif [ -e "$dep/$top" ]; then ln -s "$dep/$top" "$out/$top"; fi
     done
-    [ ${#from[@]} -eq 0 ] || { mkdir -p "$out/$top" && cp -rs --no-preserve=mode "${from[@]}" "$out/$top/"; }
+    [ ${#from[@]} -eq 0 ] || { mkdir -p "$out/$top" && if linkFiles "${from[@]}" "$out/$top/"; then hardLinked=1; fi; }
   done
 }
 [ ${#linked[@]} -eq 0 ] || linkOutputs "${linked[@]}"
 # What was copied in, by path, size, mtime and inode: what the command leaves so is not its own.
 listFiles() { find "$out" -type f -printf '%P\t%s\t%T@\t%i\0' | sort -z; }
-[ ${#copied[@]} -eq 0 ] || listFiles > "$tmp/copied"
+[ ${#copied[@]} -eq 0 ] && [ -z "$hardLinked" ] || listFiles > "$tmp/copied"
 
-# Drops what the dependencies left, links and untouched copies, and folders left empty. An observed
+# Drops what the dependencies left, links and untouched copies (hard links among them), and folders left empty. An observed
 # compiler call (one that names what it produces) keeps only those files: a pipelined crate's
 # metadata step (-Zno-codegen) writes an rlib without code beside the .rmeta it is for, and its full
 # call keeps the rlib, not the .rmeta. A recorded step names none and keeps all it wrote.
 keepOwnFiles() {
-  if [ ${#copied[@]} -gt 0 ]; then listFiles | comm -z -12 - "$tmp/copied" | cut -z -f1 | (cd "$out" && xargs -0 -r rm -f --); fi
+  if [ ${#copied[@]} -gt 0 ] || [ -n "$hardLinked" ]; then listFiles | comm -z -12 - "$tmp/copied" | cut -z -f1 | (cd "$out" && xargs -0 -r rm -f --); fi
   if [ "$stepKind" = rustc ] && [ ${#stepOutputs[@]} -gt 0 ]; then
     local -A produced=()
     local p unproduced=()
@@ -147,7 +158,7 @@ fi
 startJobserver() {
   local slots=${NIX_BUILD_CORES:-1}
   [ "$slots" -gt 0 ] || slots=$(nproc)
-  mkfifo "$tmp/jobserver" "$tmp/tick"
+  mkfifo "$tmp/jobserver"
   exec 3<>"$tmp/jobserver"
   jobserverEnv="CARGO_MAKEFLAGS=-j$slots --jobserver-fds=3,3 --jobserver-auth=3,3"
   if [ "$slots" -gt 1 ] && [ -r /proc/loadavg ]; then
@@ -165,7 +176,8 @@ startJobserver() {
 feedJobserver() {
   local max=$1 cores=$2 loadavg=$3 issued=0 sum=0 n=0 running tok
   local -a last=(0 0 0 0 0)
-  # Reading a pipe nobody writes (made by startJobserver) waits out the timeout without starting a process.
+  # Reading a pipe nobody writes waits out the timeout without starting a process.
+  mkfifo "$tmp/tick"
   exec 4<>"$tmp/tick"
   while :; do
     read -r -t 0.1 -u 4 tok || true
