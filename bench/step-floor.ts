@@ -8,13 +8,14 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { hostSystem } from "../lib/capture/system.ts";
 import { spawn } from "../lib/process.ts";
 import { attrs, bool, call, ident, list, render, str } from "../lib/render/nix.ts";
 import { nixRunner } from "../lib/verify/nix-settings.ts";
 
 const n = Number(process.argv[2] ?? 200);
 const work = await mkdtemp(join(tmpdir(), "nixify-bench-floor-"));
-const system = `${process.arch === "arm64" ? "aarch64" : "x86_64"}-${process.platform}`;
+const system = hostSystem();
 const bash = Bun.which("bash")!;
 
 /** N derivations named KIND-i, each with BUILDER and ARGS, and structured attributes where asked. */
@@ -35,16 +36,12 @@ function expr(kind: string, builder: string, args: string[], structured: boolean
   return render(list(Array.from({ length: n }, (_, i) => drv(i))));
 }
 
+// Reads its structured attributes as run-step.sh's prelude does, then makes its output.
+const readAttrs = ["-c", 'set -eu; source "${NIX_ATTRS_SH_FILE:-$NIX_BUILD_TOP/.attrs.sh}"; : > "${outputs[out]}"'];
 const ways: [string, string, string[], boolean, string[]][] = [
   ["sh", "/bin/sh", ["-c", ': > "$out"'], false, []],
-  ["bash-attrs", bash, ["-c", 'set -eu; source "${NIX_ATTRS_SH_FILE:-$NIX_BUILD_TOP/.attrs.sh}"; : > "${outputs[out]}"'], true, []],
-  [
-    "bash-attrs-logged",
-    bash,
-    ["-c", 'set -eu; source "${NIX_ATTRS_SH_FILE:-$NIX_BUILD_TOP/.attrs.sh}"; : > "${outputs[out]}"'],
-    true,
-    ["--log-format", "internal-json", "-vvv"],
-  ],
+  ["bash-attrs", bash, readAttrs, true, []],
+  ["bash-attrs-logged", bash, readAttrs, true, ["--log-format", "internal-json", "-vvv"]],
 ];
 
 try {
