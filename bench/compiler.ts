@@ -15,7 +15,8 @@
 //   change N  one line added to a compiler crate (RUSTS: changedFile), another each round, in a
 //             copy of the checkout: verify --src COPY on the last verify's store (steps rebuilt,
 //             evaluation, each rebuilt step's command and overhead), then x.py's own rebuild after
-//             the same change in the last plain build's dir; --change-rounds N (default 3), and
+//             the same change in the last plain build's dir (its rustc wrapper timing each call,
+//             to set crate by crate beside verify's commands); --change-rounds N (default 3), and
 //             the ratio of their medians
 // Each phase's figures are kept in WORK/figures.json (and each verify round's report in WORK/verify-N.json) and a finished phase is not run again, so
 // the phases may run in separate sittings; delete the file (or WORK) to start over. Each phase
@@ -103,9 +104,9 @@ const figuresFile = join(work, "figures.json");
 const figures: Figures = (await Bun.file(figuresFile).exists()) ? await Bun.file(figuresFile).json() : {};
 const save = () => Bun.write(figuresFile, `${JSON.stringify(figures, null, 2)}\n`);
 
-async function run(argv: string[], opts: { cwd?: string } = {}): Promise<{ seconds: number; stdout: string; stderr: string }> {
+async function run(argv: string[], opts: { cwd?: string; env?: { [k: string]: string } } = {}): Promise<{ seconds: number; stdout: string; stderr: string }> {
   const t = performance.now();
-  const r = await spawn(argv, { cwd: opts.cwd, env: process.env });
+  const r = await spawn(argv, { cwd: opts.cwd, env: { ...process.env, ...opts.env } });
   const seconds = (performance.now() - t) / 1000;
   if (r.code !== 0) throw new Error(`${argv.slice(0, 4).join(" ")} ... failed (${r.code}): ${r.stderr.slice(-3000)}`);
   return { seconds, stdout: r.stdout, stderr: r.stderr };
@@ -187,6 +188,32 @@ function sideBySide(report: VerifyReport): { [k: string]: number | string } {
     .slice(0, 8)
     .map(([s, seconds]) => `${s.id} ${s.label} ${Math.round(seconds)} s`);
   return { noStepSeconds: Math.round(idle), oneStepSeconds: Math.round(oneStep), aloneLongest: longest.join("; ") };
+}
+
+/**
+ * The compiler calls of a rebuild, crate by crate: verify's commands against the x.py's rustc
+ * wrapper's timings (`[RUSTC-TIMING] CRATE test:false SECONDS`), both summed over a crate's calls,
+ * and the crates whose calls took longest more under one than under the other (a slower command,
+ * not our overhead, when the sums differ).
+ */
+function crateSeconds(rebuilt: StepReport[], xpyStderr: string): { [k: string]: number | string } {
+  const add = (m: Map<string, number>, k: string, s: number) => m.set(k, (m.get(k) ?? 0) + s);
+  const ours = new Map<string, number>();
+  for (const s of rebuilt) {
+    const crate = /^rustc (\S+)/.exec(s.label)?.[1];
+    if (crate && s.commandSeconds !== undefined) add(ours, crate, s.commandSeconds);
+  }
+  const theirs = new Map<string, number>();
+  for (const [, crate, seconds] of xpyStderr.matchAll(/^\[RUSTC-TIMING\] (\S+) test:false (\d+\.\d+)/gm)) add(theirs, crate!, Number(seconds));
+  if (theirs.size === 0) return {};
+  const crates = [...new Set([...ours.keys(), ...theirs.keys()])];
+  const sum = (m: Map<string, number>) => Number([...m.values()].reduce((a, b) => a + b, 0).toFixed(1));
+  const apart = crates
+    .map((c) => [c, (ours.get(c) ?? 0) - (theirs.get(c) ?? 0)] as const)
+    .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))
+    .slice(0, 6)
+    .map(([c, d]) => `${c} ${(ours.get(c) ?? 0).toFixed(1)} s against ${(theirs.get(c) ?? 0).toFixed(1)} s`);
+  return { commandSecondsOfCrates: sum(ours), xpyCrateSeconds: sum(theirs), xpyCrates: theirs.size, cratesApart: apart.join("; ") };
 }
 
 async function phase(name: string, body: () => Promise<{ [k: string]: number | string }>): Promise<void> {
@@ -388,7 +415,11 @@ for (let round = 1; round <= changeRounds; round++) {
     await Bun.write(join(work, `change-${round}.json`), v.stdout);
     const report = JSON.parse(v.stdout) as VerifyReport;
     await copyOf(plainSrc, change);
-    const x = await run(["python3", join(plainSrc, "x.py"), "build", "--stage", "1", rust.library], { cwd: plainDir });
+    // The bootstrap's rustc wrapper times each compiler call it runs (every version has it).
+    const x = await run(["python3", join(plainSrc, "x.py"), "build", "--stage", "1", rust.library], {
+      cwd: plainDir,
+      env: { RUSTC_PRINT_STEP_TIMINGS: "1" },
+    });
     const rebuilt = report.steps.filter((s) => s.status === "passed");
     // Each rebuilt step: its seconds, its command's and its own overhead's.
     for (const s of rebuilt) {
@@ -405,6 +436,7 @@ for (let round = 1; round <= changeRounds; round++) {
       "verify / x.py rebuild": Number((report.totalSeconds / x.seconds).toFixed(2)),
       // Where the rebuild's seconds went: the rebuilt steps' commands, their own overhead, the chain.
       ...stepSeconds((await loadManifest(tree)).manifest, report),
+      ...crateSeconds(rebuilt, x.stderr),
     };
   });
 }

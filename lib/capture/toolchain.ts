@@ -36,5 +36,5 @@ export async function configToolchain(config: Config | undefined, pin: boolean):
     const why = "error" in sysroot ? sysroot.error : version.stderr.trim().split("\n")[0];
     throw new NixifyError("badInput", `${rustc} --print sysroot failed: ${why}`, "name a working stage0 compiler as build.rustc");
   }
-  return { paths, pinned: { version: version.stdout.trim(), hash: await narHash(sysroot.sysroot) } };
+  return { paths, pinned: { version: version.stdout.trim(), hash: narHash(sysroot.sysroot) } };
 }

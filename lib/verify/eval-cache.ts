@@ -78,17 +78,25 @@ function entries(root: string, skip: (rel: string, isLink: boolean) => boolean):
   return rels.sort();
 }
 
-/** Feeds `hasher` a fingerprint of `path` (a file, link or folder): stat lines, or with `contents` the bytes too. */
-function walk(hasher: Bun.CryptoHasher, path: string, contents: boolean, skip: (rel: string, isLink: boolean) => boolean = () => false): void {
+/**
+ * Feeds `hasher` a fingerprint of `path` (a file, link or folder): stat lines, or with `contents`
+ * the bytes too. Returns the newest change (mtime or ctime, ns) of a file or link in it.
+ */
+function walk(hasher: Bun.CryptoHasher, path: string, contents: boolean, skip: (rel: string, isLink: boolean) => boolean = () => false): bigint {
   const top = lstatSync(path, { bigint: true, throwIfNoEntry: false });
-  if (!top) return void hasher.update(`${path}\0missing\n`);
+  if (!top) {
+    hasher.update(`${path}\0missing\n`);
+    return 0n;
+  }
   // Whether Nix copies a link or what it names is a doubt: evaluate.
   if (top.isSymbolicLink()) throw new Error(`${path} is a symbolic link`);
   hasher.update(`${path}\0${statLine("", top)}`);
-  if (!top.isDirectory()) return;
+  if (!top.isDirectory()) return changed(top);
+  let newest = 0n;
   for (const rel of entries(path, skip)) {
     const full = join(path, rel);
     const st = lstatSync(full, { bigint: true });
+    if (!st.isDirectory() && changed(st) > newest) newest = changed(st);
     if (!contents) {
       hasher.update(statLine(rel, st));
       continue;
@@ -98,6 +106,19 @@ function walk(hasher: Bun.CryptoHasher, path: string, contents: boolean, skip: (
     else if (st.isFile()) hasher.update(readFileSync(full));
     hasher.update("\n");
   }
+  return newest;
+}
+
+const changed = (st: BigIntStats): bigint => (st.mtimeNs > st.ctimeNs ? st.mtimeNs : st.ctimeNs);
+
+/**
+ * A piece of the checkout by its stat lines alone (what the key reads of it): the same while no
+ * file in it was written, replaced, added or removed. Throws where the piece is a link.
+ */
+export function pieceFingerprint(path: string): { fingerprint: string; newestChangeNs: bigint } {
+  const h = new Bun.CryptoHasher("sha256");
+  const newestChangeNs = walk(h, path, false);
+  return { fingerprint: h.digest("hex"), newestChangeNs };
 }
 
 /** What cleanSource (builders.nix) leaves out of the checkout: x.py's build dir and `result` links. */
@@ -114,6 +135,8 @@ export type CacheInputs = {
   standIn: string;
   /** The `nix` arguments of the evaluation (what it evaluates and applies). */
   argv: string[];
+  /** The NAR hashes of pieces the evaluation is given (piece-hashes.ts): those pieces are known by them, not walked again. */
+  pieceHashes?: Record<string, string>;
 };
 
 /** The cache key: a sha256 over everything the evaluation reads. Throws if something cannot be read. */
@@ -128,7 +151,12 @@ export function cacheKey(inputs: CacheInputs): string {
   // The checkout's own folder may be reached through a link (Nix follows that one).
   const src = realpathSync(inputs.src);
   if (read.all) walk(h, src, false, cleanSourceSkips);
-  else for (const piece of read.pieces) walk(h, join(src, piece), false);
+  else
+    for (const piece of read.pieces) {
+      const hash = inputs.pieceHashes?.[piece];
+      if (hash === undefined) walk(h, join(src, piece), false);
+      else h.update(`${piece}\0${hash}\n`);
+    }
   return h.digest("hex");
 }
 
@@ -165,16 +193,21 @@ export async function cached(runner: NixRunner, file: string, key: string): Prom
   return parsed.output.paths;
 }
 
-/** Keeps `paths` for `key` (written whole, then renamed: a reader never sees half a file). */
+/** Keeps `paths` for `key`. */
 export async function keep(file: string, key: string, paths: EvaluatedSteps): Promise<void> {
+  await keepWhole(file, JSON.stringify({ key, paths }));
+}
+
+/** Writes `text` whole, then renames it into place: a reader never sees half a file. */
+export async function keepWhole(file: string, text: string): Promise<void> {
   const part = `${file}.${process.pid}.part`;
   try {
     await mkdir(join(file, ".."), { recursive: true });
-    await Bun.write(part, JSON.stringify({ key, paths }));
+    await Bun.write(part, text);
     await rename(part, file);
   } catch (e) {
-    // Not keeping it costs the next run an evaluation, nothing more.
-    log.debug(`evaluation not kept: ${(e as Error).message}`);
+    // Not keeping it costs the next run some work, nothing more.
+    log.debug(`${basename(file)} not kept: ${(e as Error).message}`);
     await rm(part, { force: true });
   }
 }

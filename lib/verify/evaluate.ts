@@ -17,7 +17,8 @@ import { nixRunner, type NixRunner } from "./nix-settings.ts";
 import { nixError } from "./nix-output.ts";
 import { missing, NIX_BROKE_HINT } from "./store.ts";
 import { checkToolchain, writeStandIn } from "./standin.ts";
-import { cached, cacheFile, cacheKey, flakeSrc, keep } from "./eval-cache.ts";
+import { cached, cacheFile, cacheKey, flakeSrc, keep, sourceRead } from "./eval-cache.ts";
+import { pieceHashes } from "./piece-hashes.ts";
 
 export type VerifyOptions = {
   tree: string;
@@ -125,9 +126,9 @@ function checkBuilders(opts: VerifyOptions, system: string): void {
  * The `nix eval` arguments that give the tree's packages (each one's derivation and output), and
  * the checkout the steps read, where a folder is known (--src, or the tree's own `src` input).
  * Online: the tree's flake, as a user would build it. Offline, with that folder: the flake's own
- * `outputs` called with the stand-in as nixpkgs and the folder's path as `src`, so Nix adds only
- * the pieces the steps read, where a flake input is copied whole to be locked (1.95's checkout:
- * 28-56 s on every edit, against 2 s). Both give the same
+ * `outputs` called with the stand-in as nixpkgs and the folder's path as `src` (with its pieces'
+ * hashes: hashPieces), so Nix adds only the pieces the steps read, where a flake input is copied
+ * whole to be locked (1.95's checkout: 28-56 s on every edit, against 1 s). Both give the same
  * derivations (test/verify.test.ts, test/deep-rustc.test.ts).
  */
 async function evalArgs(
@@ -137,7 +138,7 @@ async function evalArgs(
   stateDir: string,
   toolchain: string | undefined,
   src: string | undefined,
-): Promise<{ argv: string[]; source?: string; standIn?: string; standInRustc?: string }> {
+): Promise<{ argv: string[]; source?: string; standIn?: string; standInRustc?: string; pieceHashes?: Record<string, string> }> {
   const flakeNix = join(dir, "flake.nix");
   const source =
     src !== undefined
@@ -164,16 +165,36 @@ async function evalArgs(
   const standInRustc = await writeStandIn(standIn, manifest.system, toolchain, manifest.llvm?.version);
   // A source that is no folder here (a URL): the flake locks it.
   if (source === undefined) return { argv: flake([["nixpkgs", standIn]]), standIn, standInRustc };
+  const hashes = await hashPieces(dir, manifest, stateDir, source);
+  const srcArg = hashes
+    ? attrs({ outPath: str(source), pieceHashes: attrs(Object.fromEntries(Object.entries(hashes).map(([rel, h]) => [rel, str(h)]))) })
+    : str(source);
   const outputs = call(
     sel(call(ident("import"), str(flakeNix)), "outputs"),
-    attrs({ self: nul(), nixpkgs: call(builtin("getFlake"), str(`path:${standIn}`)), src: str(source) }),
+    attrs({ self: nul(), nixpkgs: call(builtin("getFlake"), str(`path:${standIn}`)), src: srcArg }),
   );
   return {
     argv: ["eval", "--json", ...runner.flakeArgs, "--impure", "--expr", render(sel(outputs, "packages", manifest.system)), ...apply],
     source,
     standIn,
     standInRustc,
+    pieceHashes: hashes,
   };
+}
+
+/**
+ * Offline, where the steps read pieces of the checkout: each piece's NAR hash (piece-hashes.ts),
+ * for the evaluation to give with the checkout's path (builders.nix's mkPiece hands them to Nix).
+ */
+async function hashPieces(dir: string, manifest: Manifest, stateDir: string, source: string): Promise<Record<string, string> | undefined> {
+  const stepsNix = await Bun.file(join(dir, "steps.nix"))
+    .text()
+    .catch(() => "");
+  const read = sourceRead(manifest, stepsNix);
+  if (read.all) return undefined;
+  const { hashes, hashed } = await pieceHashes(stateDir, source, read.pieces);
+  log.debug(`source pieces: ${hashed.length} of ${read.pieces.length} read for their hashes, the others' kept`);
+  return hashes;
 }
 
 /**
@@ -204,13 +225,13 @@ async function evaluateOrReuse(
   dir: string,
   manifest: Manifest,
   stateDir: string,
-  args: { argv: string[]; source?: string; standIn?: string },
+  args: { argv: string[]; source?: string; standIn?: string; pieceHashes?: Record<string, string> },
 ): Promise<{ paths: EvaluatedSteps; reused: boolean }> {
-  const { argv, source, standIn } = args;
+  const { argv, source, standIn, pieceHashes } = args;
   let key: string | undefined;
   if (standIn !== undefined && source !== undefined) {
     try {
-      key = cacheKey({ treeDir: dir, manifest, src: source, standIn, argv });
+      key = cacheKey({ treeDir: dir, manifest, src: source, standIn, argv, pieceHashes });
     } catch (e) {
       log.debug(`evaluating again: the inputs could not all be read (${(e as Error).message})`);
     }
@@ -269,7 +290,7 @@ async function ensureToolchain(runner: NixRunner, manifest: Manifest, paths: Eva
       `--toolchain ${toolchain} is not the compiler this tree was captured with ${pinned}: its contents differ`,
       "pass the very folder the tree was captured with; to build with another compiler, generate the tree with it",
     );
-  if ((await narHash(sysroot.sysroot)) !== manifest.toolchain.hash) throw differs();
+  if (narHash(sysroot.sysroot) !== manifest.toolchain.hash) throw differs();
   const r = await spawn(["nix", ...runner.flakeArgs, "store", "add-path", "--name", TOOLCHAIN_NAME, sysroot.sysroot], { env: runner.env });
   if (r.code !== 0) throw new NixifyError("nixFailed", `adding --toolchain ${toolchain} to the store failed: ${nixError(r.stderr)}`, NIX_BROKE_HINT);
   if ((await missing(runner, [pin])).has(pin)) throw differs();
@@ -283,9 +304,10 @@ export async function evaluate(opts: VerifyOptions): Promise<Evaluated> {
   checkBuilders(opts, manifest.system);
   await checkToolchainOption(opts, manifest);
   const runner = await nixRunner({ offline: opts.offline, stateDir: opts.stateDir });
-  const args = await evalArgs(runner, dir, manifest, opts.stateDir, opts.toolchain, opts.src);
   log.start(`evaluating ${dir} (${manifest.steps.length} steps) once`);
+  // Its arguments count: offline, they hash the pieces of the checkout that changed.
   const evalStart = performance.now();
+  const args = await evalArgs(runner, dir, manifest, opts.stateDir, opts.toolchain, opts.src);
   const { paths, reused } = await evaluateOrReuse(runner, dir, manifest, opts.stateDir, args);
   const evalSeconds = (performance.now() - evalStart) / 1000;
   await ensureToolchain(runner, manifest, paths, opts.toolchain);

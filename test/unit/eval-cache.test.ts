@@ -94,6 +94,15 @@ describe("the key", async () => {
     expect(cacheKey({ ...inputs(one), argv: ["eval", "--impure", "--expr", "y"] })).not.toBe(cacheKey(inputs(one)));
   });
 
+  test("a piece given to the evaluation by its hash is known by that hash, not walked", async () => {
+    const hashed = (hash: string): CacheInputs => ({ ...inputs(one), pieceHashes: { "vendor/thiserror-impl": hash } });
+    const before = cacheKey(hashed("sha256-a"));
+    const now = new Date();
+    await utimes(join(src, "vendor/thiserror-impl/src/lib.rs"), now, now);
+    expect(cacheKey(hashed("sha256-a"))).toBe(before);
+    expect(cacheKey(hashed("sha256-b"))).not.toBe(before);
+  });
+
   test("a piece that is a link is a doubt: no key (the tree is evaluated)", async () => {
     await symlink("thiserror-impl", join(src, "vendor/linked"));
     const linked = { ...one, steps: [{ ...one.steps[0]!, sources: ["vendor/linked"] }] } as Manifest;

@@ -67,11 +67,13 @@ rec {
         || (type == "symlink" && builtins.match "result(-.*)?" (baseNameOf path) != null));
   };
 
-  # One piece of the checkout (a package folder, or a file) as its own store path.
-  mkPiece = src: rel: builtins.path {
+  # One piece of the checkout (a package folder, or a file) as its own store path. Where `src`
+  # comes with the pieces' NAR hashes (verify --offline keeps them), Nix takes a piece it already
+  # has by its hash, without reading it.
+  mkPiece = src: rel: builtins.path ({
     path = "${toString src}/${rel}";
     name = "src-" + builtins.replaceStrings [ "/" ] [ "-" ] (baseNameOf rel);
-  };
+  } // (if src ? pieceHashes && src.pieceHashes ? ${rel} then { sha256 = src.pieceHashes.${rel}; } else { }));
 
   # One recorded step. A download is a fixed-output fetch whose sha256 comes from the checkout's
   # stage0 list; anything else runs its command on top of the outputs of the steps it depends on.
