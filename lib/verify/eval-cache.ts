@@ -1,10 +1,10 @@
 // A tree's evaluation, kept in the --state folder and reused while nothing it reads has changed.
-// Evaluating the 526-step 1.95 tree costs about 2 s (Nix hashes each piece of the checkout the
-// steps read), paid on every run; a kept one is checked in a fraction of that. The key is
-// everything the evaluation reads: the tree's files (by content), the stand-in nixpkgs (by
-// content), the source as the steps read it (each piece a step names, or the whole checkout where
-// a step reads all of it: one walk, each entry's path, type, size, mode, mtime, ctime and inode),
-// Nix itself and the evaluation's arguments.
+// Evaluating the 526-step 1.95 tree costs about 0.6 s once Nix is given the pieces' hashes
+// (piece-hashes.ts; 2 s where it hashes every piece itself); a kept one is checked in a fraction
+// of that. The key is everything the evaluation reads: the tree's files (by content), the
+// stand-in nixpkgs (by content), the source as the steps read it (each piece by the hash given for
+// it, or by its walk; or the whole checkout where a step reads all of it: one walk, each entry's
+// path, type, size, mode, mtime, ctime and inode), Nix itself and the evaluation's arguments.
 // Only offline: online, nixpkgs is a moving input. A hit is used only if every .drv is still valid
 // in the store; any doubt (no source folder found, an unreadable file, a broken cache) evaluates.
 import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, type BigIntStats } from "node:fs";
