@@ -79,8 +79,8 @@ test("run-step.sh keeps what a step wrote, of an observed compiler call only the
 out=$(mktemp -d); tmp=$(mktemp -d); dep=$(mktemp -d); trap 'rm -rf "$out" "$tmp" "$dep"' EXIT
 mkdir -p "$dep/build/d" "$out/build/d" "$out/.nixify"
 echo dep >"$dep/build/d/libdep.rmeta"; ln -s "$dep/build/d/libdep.rmeta" "$out/build/d/libdep.rmeta"; echo copy >"$out/build/copied"
-echo hard >"$dep/build/d/libhard.rmeta"; ln "$dep/build/d/libhard.rmeta" "$out/build/d/libhard.rmeta"; hardLinked=1
-listFiles >"$tmp/copied"; copied=("$dep")
+echo hard >"$dep/build/d/libhard.rmeta"; ln "$dep/build/d/libhard.rmeta" "$out/build/d/libhard.rmeta"
+notOwn=1; listFiles >"$tmp/copied"
 echo log >"$out/.nixify/step001.stderr"; echo rlib >"$out/build/d/libfoo.rlib"; echo rmeta >"$out/build/d/libfoo.rmeta"
 stepKind=${kind}; stepOutputs=(${produces})
 keepOwnFiles; cd "$out"; find . ! -type d | sort`);

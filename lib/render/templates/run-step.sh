@@ -1,7 +1,8 @@
 # Runs one recorded step inside a Nix build (see builders.nix); the step's output is @work@,
-# which holds the build dir, and the command's stdout/stderr under .nixify/. Every step runs it, many
-# for a command of a few milliseconds, so around the command it starts as few processes as it can
-# (each costs a millisecond or two): bash's own expansions stand in for dirname, grep and cat.
+# which holds the build dir, and the command's stdout/stderr under .nixify/. Every step runs it,
+# many for a command of a few milliseconds, so around the command it starts as few processes as it
+# can (each costs a millisecond or two): bash's own expansions stand in for dirname and grep where
+# they can, and an empty log is not printed.
 #@prelude@
 home=$NIX_BUILD_TOP/home
 tmp=$NIX_BUILD_TOP/tmp
@@ -47,7 +48,8 @@ subst() {
 # keepOwnFiles), so no output grows with the chain of steps before it.
 fetched=()
 linked=()
-copied=()
+# Set once files not the step's own are in its output (copies, hard links): they are listed.
+notOwn=
 for dep in "${stepDeps[@]}"; do
   if [ -f "$dep" ]; then
     fetched+=("$dep")
@@ -56,7 +58,7 @@ for dep in "${stepDeps[@]}"; do
   else
     cp -rT "$dep" "$out"
     chmod -R u+w "$out"
-    copied+=("$dep")
+    notOwn=1
   fi
 done
 # Linked outputs: what they hold at the top, not their logs (.nixify/, two files a step below).
@@ -64,7 +66,6 @@ done
 # each took about 2 ms apiece). Folders are made writable as they are made (not the store's
 # read-only modes), so the next dependency's links can go in too: a builder that is not root (a
 # sandbox's) needs that. Hard links are files like the step's own: they are listed with the copies.
-hardLinked=
 linkOutputs() {
   local -A tops=()
   local dep top e
@@ -74,20 +75,21 @@ linkOutputs() {
     for dep in "$@"; do
       if [ -d "$dep/$top" ]; then from+=("$dep/$top/."); elif [ -e "$dep/$top" ]; then ln -s "$dep/$top" "$out/$top"; fi
     done
-    [ ${#from[@]} -eq 0 ] || { mkdir -p "$out/$top" && if linkFiles "${from[@]}" "$out/$top/"; then hardLinked=1; fi; }
+    [ ${#from[@]} -eq 0 ] || { mkdir -p "$out/$top" && if linkFiles "${from[@]}" "$out/$top/"; then notOwn=1; fi; }
   done
 }
 [ ${#linked[@]} -eq 0 ] || linkOutputs "${linked[@]}"
 # What was copied in, by path, size, mtime and inode: what the command leaves so is not its own.
 listFiles() { find "$out" -type f -printf '%P\t%s\t%T@\t%i\0' | sort -z; }
-[ ${#copied[@]} -eq 0 ] && [ -z "$hardLinked" ] || listFiles > "$tmp/copied"
+[ -z "$notOwn" ] || listFiles > "$tmp/copied"
 
-# Drops what the dependencies left, links and untouched copies (hard links among them), and folders left empty. An observed
-# compiler call (one that names what it produces) keeps only those files: a pipelined crate's
-# metadata step (-Zno-codegen) writes an rlib without code beside the .rmeta it is for, and its full
-# call keeps the rlib, not the .rmeta. A recorded step names none and keeps all it wrote.
+# Drops what the dependencies left, links and untouched copies (hard links among them), and
+# folders left empty. An observed compiler call (one that names what it produces) keeps only
+# those files: a pipelined crate's metadata step (-Zno-codegen) writes an rlib without code beside
+# the .rmeta it is for, and its full call keeps the rlib, not the .rmeta. A recorded step names
+# none and keeps all it wrote.
 keepOwnFiles() {
-  if [ ${#copied[@]} -gt 0 ] || [ -n "$hardLinked" ]; then listFiles | comm -z -12 - "$tmp/copied" | cut -z -f1 | (cd "$out" && xargs -0 -r rm -f --); fi
+  if [ -n "$notOwn" ]; then listFiles | comm -z -12 - "$tmp/copied" | cut -z -f1 | (cd "$out" && xargs -0 -r rm -f --); fi
   if [ "$stepKind" = rustc ] && [ ${#stepOutputs[@]} -gt 0 ]; then
     local -A produced=()
     local p unproduced=()
