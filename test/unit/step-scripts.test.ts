@@ -70,24 +70,29 @@ await() { local n; for _ in $(seq 50); do n=$(look); [ "$n" = "$1" ] && break; s
   expect(out.trim().split("\n")).toEqual(phases.map(([, tokens]) => tokens));
 });
 
-test("run-step.sh keeps what a step wrote, of an observed compiler call only the files it produces", async () => {
-  const fns = [shellFunction("subst"), /^listFiles\(\) .*$/m.exec(files.get("run-step.sh")!)![0], shellFunction("keepOwnFiles")].join("\n");
+test("run-step.sh keeps what a step wrote, of an observed compiler call or hand-over only the files it names", async () => {
+  const script = files.get("run-step.sh")!;
+  const names = /^namesOutputs=\n^case .*$/m.exec(script)![0];
+  const fns = [shellFunction("subst"), /^listFiles\(\) .*$/m.exec(script)![0], shellFunction("keepOwnFiles")].join("\n");
   // A dependency's output linked in (a symbolic link and a hard one) and one copied, then what the call writes: its log, the rlib
-  // (a metadata step's empty one) and the .rmeta.
+  // (a metadata step's empty one) and the .rmeta. As run-step.sh does: the listing or the folder set aside, before the command.
   const run = (kind: string, produces = "'@build@/d/libfoo.rmeta'") =>
     bash(`${fns}
 out=$(mktemp -d); tmp=$(mktemp -d); dep=$(mktemp -d); trap 'rm -rf "$out" "$tmp" "$dep"' EXIT
 mkdir -p "$dep/build/d" "$out/build/d" "$out/.nixify"
 echo dep >"$dep/build/d/libdep.rmeta"; ln -s "$dep/build/d/libdep.rmeta" "$out/build/d/libdep.rmeta"; echo copy >"$out/build/copied"
 echo hard >"$dep/build/d/libhard.rmeta"; ln "$dep/build/d/libhard.rmeta" "$out/build/d/libhard.rmeta"
-notOwn=1; listFiles >"$tmp/copied"
+stepKind=${kind}; stepOutputs=(${produces}); notOwn=1
+${names}
+[ -n "$namesOutputs" ] || listFiles >"$tmp/copied"; [ -z "$namesOutputs" ] || mkdir "$out/.linked"
 echo log >"$out/.nixify/step001.stderr"; echo rlib >"$out/build/d/libfoo.rlib"; echo rmeta >"$out/build/d/libfoo.rmeta"
-stepKind=${kind}; stepOutputs=(${produces})
-keepOwnFiles; cd "$out"; find . ! -type d | sort`);
-  expect(await run("rustc")).toBe("./.nixify/step001.stderr\n./build/d/libfoo.rmeta\n");
-  expect(await run("build-script")).toBe("./.nixify/step001.stderr\n./build/d/libfoo.rlib\n./build/d/libfoo.rmeta\n");
+keepOwnFiles; cd "$out"; find . ! -type d | sort; cat "$dep/build/d/libhard.rmeta"`);
+  const dep = "hard\n";
+  expect(await run("rustc")).toBe(`./.nixify/step001.stderr\n./build/d/libfoo.rmeta\n${dep}`);
+  expect(await run("handover", "'@build@/d/libfoo.rlib' '@build@/d/gone.rlib'")).toBe(`./.nixify/step001.stderr\n./build/d/libfoo.rlib\n${dep}`);
+  expect(await run("build-script")).toBe(`./.nixify/step001.stderr\n./build/d/libfoo.rlib\n./build/d/libfoo.rmeta\n${dep}`);
   // A recorded compiler call (depth shell: the sample's) names nothing it produces: it keeps all.
-  expect(await run("rustc", "")).toBe("./.nixify/step001.stderr\n./build/d/libfoo.rlib\n./build/d/libfoo.rmeta\n");
+  expect(await run("rustc", "")).toBe(`./.nixify/step001.stderr\n./build/d/libfoo.rlib\n./build/d/libfoo.rmeta\n${dep}`);
 });
 
 test("make-source.sh fills in the toolchain's placeholders, and only those", async () => {

@@ -79,27 +79,35 @@ linkOutputs() {
   done
 }
 [ ${#linked[@]} -eq 0 ] || linkOutputs "${linked[@]}"
+# An observed compiler call or hand-over names the files it produces, and keeps only those (see
+# keepOwnFiles): what else its output holds needs no listing.
+namesOutputs=
+case $stepKind in rustc | handover) [ ${#stepOutputs[@]} -eq 0 ] || namesOutputs=1 ;; esac
 # What was copied in, by path, size, mtime and inode: what the command leaves so is not its own.
 listFiles() { find "$out" -type f -printf '%P\t%s\t%T@\t%i\0' | sort -z; }
-[ -z "$notOwn" ] || listFiles > "$tmp/copied"
+[ -z "$notOwn" ] || [ -n "$namesOutputs" ] || listFiles > "$tmp/copied"
 
 # Drops what the dependencies left, links and untouched copies (hard links among them), and
-# folders left empty. An observed compiler call (one that names what it produces) keeps only
-# those files: a pipelined crate's metadata step (-Zno-codegen) writes an rlib without code beside
-# the .rmeta it is for, and its full call keeps the rlib, not the .rmeta. A recorded step names
-# none and keeps all it wrote.
+# folders left empty. A step that names its files keeps only those: a pipelined crate's metadata
+# step (-Zno-codegen) writes an rlib without code beside the .rmeta it is for, and its full call
+# keeps the rlib, not the .rmeta. All else is set aside (its .linked folder is made with the
+# outputs' folders) and the named files linked back: three processes, where listing what was
+# linked in and comparing took a dozen. A recorded step or a build script keeps all it wrote.
 keepOwnFiles() {
-  if [ -n "$notOwn" ]; then listFiles | comm -z -12 - "$tmp/copied" | cut -z -f1 | (cd "$out" && xargs -0 -r rm -f --); fi
-  if [ "$stepKind" = rustc ] && [ ${#stepOutputs[@]} -gt 0 ]; then
-    local -A produced=()
-    local p unproduced=()
+  if [ -n "$namesOutputs" ]; then
+    local p kept=()
     for p in "${stepOutputs[@]}"; do
       subst p "$p"
-      produced[$p]=1
+      [ ! -e "$p" ] || kept+=("${p#"$out"/}")
     done
-    while IFS= read -r -d '' p; do [ -n "${produced[$p]:-}" ] || unproduced+=("$p"); done < <(find "$out/build" -type f -print0)
-    [ ${#unproduced[@]} -eq 0 ] || printf '%s\0' "${unproduced[@]}" | xargs -0 rm -f --
+    mv "$out"/* "$out/.linked/"
+    cd "$out/.linked"
+    [ ${#kept[@]} -eq 0 ] || cp -l --parents -t "$out" -- "${kept[@]}"
+    cd "$out"
+    rm -rf "$out/.linked"
+    return
   fi
+  if [ -n "$notOwn" ]; then listFiles | comm -z -12 - "$tmp/copied" | cut -z -f1 | (cd "$out" && xargs -0 -r rm -f --); fi
   # The links, and the folders left empty (-delete visits a folder after what it holds).
   find "$out" -mindepth 1 \( -type l -delete \) -o \( -type d -empty -delete \)
 }
@@ -113,6 +121,7 @@ for p in "${stepOutputs[@]}"; do
     *) outputDirs+=("$p") ;;
   esac
 done
+[ -z "$namesOutputs" ] || outputDirs+=("$out/.linked")
 [ ${#outputDirs[@]} -eq 0 ] || mkdir -p "${outputDirs[@]}"
 
 if [ "$stepKind" = handover ]; then
@@ -213,7 +222,7 @@ case $stepKind in
   rustc|build-script) startJobserver; envs+=("$jobserverEnv") ;;
 esac
 subst dir "$stepCwd"
-mkdir -p "$dir" 2>/dev/null || true
+[ -d "$dir" ] || mkdir -p "$dir" 2>/dev/null || true
 cd "$dir"
 echo "nixify-rust: $stepId: $cmd ${argv[*]}" >&2
 set +e
