@@ -1,9 +1,10 @@
 // Benchmark of what a step costs before its script does anything (not a test: it prints figures).
 //   bun bench/step-floor.ts [N]   (default 200)
 // N independent derivations that do nothing but make their output, built by one
-// `nix-store --realise --max-jobs 1` into a fresh offline store (verify's settings), three ways:
+// `nix-store --realise --max-jobs 1` into a fresh offline store (verify's settings), four ways:
 // `/bin/sh -c` (Nix's own floor: starting a build, registering its output), bash reading its
-// structured attributes as run-step.sh does, and the same with verify's JSON log at debug level.
+// structured attributes as run-step.sh does, the same with verify's JSON log, and with that log at
+// Nix's debug level (-vvv: verify's until 2026-12-05, for the two lines that named a build's end).
 // Seconds per build, against the per-step overhead bench/compiler.ts prints (its median).
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -41,7 +42,8 @@ const readAttrs = ["-c", 'set -eu; source "${NIX_ATTRS_SH_FILE:-$NIX_BUILD_TOP/.
 const ways: [string, string, string[], boolean, string[]][] = [
   ["sh", "/bin/sh", ["-c", ': > "$out"'], false, []],
   ["bash-attrs", bash, readAttrs, true, []],
-  ["bash-attrs-logged", bash, readAttrs, true, ["--log-format", "internal-json", "-vvv"]],
+  ["bash-attrs-logged", bash, readAttrs, true, ["--log-format", "internal-json"]],
+  ["bash-attrs-debug", bash, readAttrs, true, ["--log-format", "internal-json", "-vvv"]],
 ];
 
 try {

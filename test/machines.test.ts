@@ -78,9 +78,9 @@ describe("where Nix built a derivation", () => {
       },
     ],
     [
-      "what the ssh Nix runs prints (-v at Nix's -vvv): not Nix's word",
-      "debug1: Connecting to 127.0.0.1 [127.0.0.1] port 1.",
-      { kind: "error", ours: false, text: "debug1: Connecting to 127.0.0.1 [127.0.0.1] port 1." },
+      "what the ssh Nix runs prints: not Nix's word",
+      "ssh: connect to host 127.0.0.1 port 1: Connection refused",
+      { kind: "error", ours: false, text: "ssh: connect to host 127.0.0.1 port 1: Connection refused" },
     ],
   ])("%s", (_, line, event) => {
     expect(parseRealiseLine(line)).toEqual(event as ReturnType<typeof parseRealiseLine>);

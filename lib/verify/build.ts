@@ -1,7 +1,7 @@
 // verify, third stage: one `nix-store --realise` for every step to build. Nix builds them in
 // dependency order (one at a time unless --jobs); starting a Nix process per step would cost more
-// than a trivial step's build. Its JSON log (at debug level, -vvv) says when each build starts,
-// on which machine, and when its builder exits, so a step's seconds are its own even with several
+// than a trivial step's build. Its JSON log says when each build starts and on which machine, and
+// each step's last line when its command ended, so a step's seconds are its own even with several
 // jobs; whether it passed is only ever read from the store. The log is folded as it comes
 // (build-log.ts); a step is told as soon as its verdict is known, and the judge (judge.ts) gives
 // the rest once Nix is done.
@@ -16,7 +16,8 @@ import type { NixRunner } from "./nix-settings.ts";
 import { parseRealiseLine } from "./nix-output.ts";
 import { missing } from "./store.ts";
 
-function realiseArgs(opts: VerifyOptions, drvs: string[]): string[] {
+/** verify's `nix-store --realise` of `drvs` (test/support/record-realise-logs.ts records its logs with it). */
+export function realiseArgs(opts: Pick<VerifyOptions, "jobs" | "builders" | "keepGoing">, drvs: string[]): string[] {
   return [
     "nix-store",
     "--realise",
@@ -24,7 +25,6 @@ function realiseArgs(opts: VerifyOptions, drvs: string[]): string[] {
     String(opts.jobs ?? 1),
     "--log-format",
     "internal-json",
-    "-vvv",
     ...(opts.builders === undefined ? [] : ["--builders", opts.builders]),
     ...(opts.keepGoing ? ["--keep-going"] : []),
     ...drvs,
@@ -61,6 +61,11 @@ export async function build(tree: Evaluated, opts: VerifyOptions, toBuild: Step[
   const out = (s: Step) => paths[s.id]!.out;
   const byDrv = byDerivation(manifest.steps, paths);
   const wanted = new Set(toBuild.map((s) => s.id));
+  /** The step to build whose derivation `drv` is, if any. */
+  const toBuildOf = (drv: string): Step | undefined => {
+    const step = byDrv.get(drv);
+    return step && wanted.has(step.id) ? step : undefined;
+  };
   const failures: Promise<void>[] = [];
   const give = (v: Verdict): void => {
     if (v.status === "failed") failures.push(verdicts.fail(v.step, v.seconds, v.more));
@@ -82,13 +87,17 @@ export async function build(tree: Evaluated, opts: VerifyOptions, toBuild: Step[
     (line) => {
       const e = parseRealiseLine(line);
       if (!e) return;
+      const before = said;
       said = follow(said, e, performance.now());
-      if (e.kind !== "failed" && e.kind !== "done") return;
-      const step = byDrv.get(e.drv);
-      if (!step || !wanted.has(step.id)) return;
-      if (e.kind === "failed") give(now(step, "failed"));
-      // A goal done after a build: the store says whether it passed.
-      else if (said.builds.has(e.drv)) store.add(step);
+      if (e.kind === "failed") {
+        const step = toBuildOf(e.drv);
+        if (step) give(now(step, "failed"));
+      }
+      // Builds Nix is done with: the store says whether they passed.
+      for (const drv of said.done.slice(before.done.length)) {
+        const step = toBuildOf(drv);
+        if (step) store.add(step);
+      }
     },
   );
   await Promise.all(failures);

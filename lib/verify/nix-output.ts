@@ -19,38 +19,23 @@ export function nixError(stderr: string): string {
   return `${lines[i]!.slice("error:".length).trim()}${at ? ` (at ${at})` : ""}`;
 }
 
-/** What verify follows in the log of `nix-store --realise --log-format internal-json -vvv`. */
+/** What verify follows in the log of `nix-store --realise --log-format internal-json` (Nix's default level). */
 export type RealiseEvent =
   /** Nix started building `drv`, on `machine` (a remote builder's store URI, or "" for this machine), as its activity `activity`. */
   | { kind: "start"; drv: string; machine: string; activity: number }
-  /** The build of activity `activity` said its command ran `seconds` (run-step.sh's last line, COMMAND_RAN). */
+  /** The build of activity `activity` said its command ran `seconds` (run-step.sh's last line, COMMAND_RAN): its builder is ending. */
   | { kind: "ran"; activity: number; seconds: number }
-  /** Its builder exited (for a remote build: its outputs are copied back); its goal is done (outputs registered if it succeeded); it failed. */
-  | { kind: "end" | "done" | "failed"; drv: string }
+  /** A count of builds began as activity `activity` (Nix's own is the first; a remote builder's are relayed later). */
+  | { kind: "count"; activity: number }
+  /** The count of activity `activity` says `done` builds are done: their outputs registered (or copied back from a builder). */
+  | { kind: "progress"; activity: number; done: number }
+  /** Nix said the build of `drv` failed. */
+  | { kind: "failed"; drv: string }
   /**
    * Any other error of Nix's (its first line), or a line that is not Nix's JSON (`ours` false:
-   * what a child of Nix printed, such as the debug lines of the ssh it runs for a remote builder).
+   * what a child of Nix printed, such as the ssh it runs for a remote builder).
    */
   | { kind: "error"; text: string; ours: boolean };
-
-/**
- * A message of Nix's in one line: its first. Nix quotes the first line of what ssh printed for a
- * builder it cannot reach, and with verify's -vvv Nix runs ssh with -v, whose first line is its
- * version banner: ssh's own reason is then its last line that is not a debug line.
- */
-function oneLine(msg: string): string {
-  const lines = msg
-    .split("\n")
-    .map((l) => l.trim())
-    .filter(Boolean);
-  const first = lines[0] ?? "";
-  const banner = /: OpenSSH_\S+.*$/;
-  const reason = lines
-    .slice(1)
-    .filter((l) => !/^debug\d*:/.test(l))
-    .at(-1);
-  return banner.test(first) && reason ? first.replace(banner, `: ${reason}`) : first;
-}
 
 /**
  * The line run-step.sh writes last into a step's build log: its command's seconds (the rest of the
@@ -59,35 +44,48 @@ function oneLine(msg: string): string {
  */
 export const COMMAND_RAN = /^nixify-rust: step\d+: command ran (\d+\.\d{6}) s$/;
 
+// Nix's activity types (its logging.hh): a count of builds, a build; and the result a count sends.
+const BUILDS = 104;
+const BUILD = 105;
+const PROGRESS = 105;
+
 export function parseRealiseLine(line: string): RealiseEvent | undefined {
   if (!line.startsWith("@nix {")) return line.trim() ? { kind: "error", text: plainText(line).trim(), ours: false } : undefined;
-  // A build's log line (result 101) counts only as the seconds its step's script says its command took.
-  if (line.includes('"action":"result"') && line.includes("command ran")) return commandRan(line);
+  if (line.includes('"action":"result"')) {
+    // A build's log line (result 101) counts only as the seconds its step's script says its command took.
+    if (line.includes("command ran")) return commandRan(line);
+    if (!line.includes(`"type":${PROGRESS}`)) return undefined;
+    const e = nixJson(line);
+    const fields = e?.type === PROGRESS && Array.isArray(e.fields) ? e.fields : [];
+    return typeof fields[0] === "number" && typeof e?.id === "number" ? { kind: "progress", activity: e.id, done: fields[0] } : undefined;
+  }
   // Only activity starts and messages matter; a builder's own output ("result" lines) never
   // counts as Nix's word, whatever it prints.
   if (!line.includes('"action":"start"') && !line.includes('"action":"msg"')) return undefined;
   const e = nixJson(line);
   if (!e) return undefined;
-  // Activity type 105 is a build; its fields the derivation and the machine Nix handed it to
-  // ("" for this one). A remote build shows twice: Nix's hand-over, then the builder's own
-  // activity (machine ""), relayed.
-  if (e.action === "start" && e.type === 105 && Array.isArray(e.fields) && typeof e.fields[0] === "string") {
+  if (e.action === "start" && e.type === BUILDS) return { kind: "count", activity: Number(e.id) };
+  // A build's fields: the derivation and the machine Nix handed it to ("" for this one). A remote
+  // build shows twice: Nix's hand-over, then the builder's own activity (machine ""), relayed.
+  if (e.action === "start" && e.type === BUILD && Array.isArray(e.fields) && typeof e.fields[0] === "string") {
     return { kind: "start", drv: e.fields[0], machine: typeof e.fields[1] === "string" ? e.fields[1] : "", activity: Number(e.id) };
   }
-  if (e.action !== "msg" || typeof e.msg !== "string") return undefined;
+  if (e.action !== "msg" || typeof e.msg !== "string" || e.level !== 0) return undefined;
   const msg = plainText(e.msg);
-  if (e.level === 0) {
-    // Nix's own errors carry raw_msg; a builder's line in the shape of Nix's JSON, which Nix 2.8
-    // relays as a message, does not, and must not fail another step.
-    const failed = typeof e.raw_msg === "string" ? /^error: builder for '([^']+\.drv)' failed/.exec(msg) : null;
-    return failed ? { kind: "failed", drv: failed[1]! } : { kind: "error", text: oneLine(msg), ours: true };
-  }
-  // Debug messages (-vvv) of Nix 2.8's derivation goal: the builder's exit, and the goal's end.
-  const end = /^builder process for '([^']+\.drv)' finished$/.exec(msg);
-  if (end) return { kind: "end", drv: end[1]! };
-  const done = /^building of '([^'!]+\.drv)(?:![^']*)?' from \.drv file: done$/.exec(msg);
-  if (done) return { kind: "done", drv: done[1]! };
-  return undefined;
+  // Nix's own errors carry raw_msg; a builder's line in the shape of Nix's JSON, which Nix 2.8
+  // relays as a message, does not, and must not fail another step.
+  const failed = typeof e.raw_msg === "string" ? /^error: builder for '([^']+\.drv)' failed/.exec(msg) : null;
+  return failed
+    ? { kind: "failed", drv: failed[1]! }
+    : {
+        kind: "error",
+        text:
+          msg
+            .split("\n")
+            .map((l) => l.trim())
+            .find(Boolean) ?? "",
+        ours: true,
+      };
 }
 
 /** The JSON of an `@nix {...}` line, or undefined where it is none. */

@@ -1,5 +1,5 @@
 // What verify reads of Nix's own text (lib/verify/nix-output.ts): the lines of a real
-// `nix-store --realise --log-format internal-json -vvv`, and Nix's error messages.
+// `nix-store --realise --log-format internal-json` (verify's own), and Nix's error messages.
 import { describe, expect, test } from "bun:test";
 import type { Manifest, Step } from "../../lib/schema.ts";
 import { compilerOf } from "../../lib/verify/explain.ts";
@@ -7,31 +7,34 @@ import { nixError, parseRealiseLine, type RealiseEvent } from "../../lib/verify/
 import { fixtureSteps, fixtureText } from "./fixtures.ts";
 
 const log = (await fixtureText("nix-realise.log")).split("\n");
-const STORE = "/tmp/wtc-nix/store";
-const drv = {
-  step001: `${STORE}/77gibrygmf32pbl4m2iap8in463rskfq-nixify-step001-rustc-greeting.drv`,
-  step002: `${STORE}/1h4s3aiqvj07milvw0j46dszzgqn408q-nixify-step002-rustc-hello.drv`,
-  step003: `${STORE}/d5y7vf8zvsjm2cn9gnll539wnj6hnyvf-nixify-step003-rustc-tool.drv`,
-};
+/** The three derivations, by their step names. */
+const drv = Object.fromEntries(
+  ["step001", "step002", "step003"].map((id) => [id, new RegExp(`/[^" ]+-nixify-${id}-[a-z-]+\\.drv`).exec(log.join("\n"))![0]]),
+) as { step001: string; step002: string; step003: string };
 /** The line step001's builder printed in the shape of Nix's JSON; Nix passed it on as its own message. */
 const forged = log.find((l) => l.startsWith('@nix {"action":"msg","level":0,"msg":"error: builder for \'/nix/store/0000'))!;
 
 describe("parseRealiseLine on a real realise of three steps", () => {
-  test("each build's start, its builder's end, its goal's end, and the failure of step002", () => {
+  test("each build's start, Nix's count of builds done as it goes up, and the failure of step002", () => {
     const events = log
       .filter((l) => l !== forged)
       .map(parseRealiseLine)
       .filter((e): e is RealiseEvent => e !== undefined);
-    expect(events).toEqual([
+    const count = events.find((e) => e.kind === "count")!;
+    // Other activities' progress (the copying of paths, type 103) stays at 0; the count says each step done.
+    const told = events.filter((e, i) => {
+      if (e.kind !== "progress") return true;
+      const before = events.slice(0, i).findLast((p) => p.kind === "progress" && p.activity === e.activity);
+      return e.activity === count.activity && (before?.kind !== "progress" || before.done !== e.done);
+    });
+    expect(told).toEqual([
+      { kind: "count", activity: count.activity },
+      { kind: "progress", activity: count.activity, done: 0 },
       { kind: "start", drv: drv.step001, machine: "", activity: expect.any(Number) },
-      { kind: "end", drv: drv.step001 },
-      { kind: "done", drv: drv.step001 },
+      { kind: "progress", activity: count.activity, done: 1 },
       { kind: "start", drv: drv.step003, machine: "", activity: expect.any(Number) },
-      { kind: "end", drv: drv.step003 },
-      { kind: "done", drv: drv.step003 },
+      { kind: "progress", activity: count.activity, done: 2 },
       { kind: "start", drv: drv.step002, machine: "", activity: expect.any(Number) },
-      { kind: "end", drv: drv.step002 },
-      { kind: "done", drv: drv.step002 },
       // Nix's own error, in colour: "builder for '...' failed with exit code 1".
       { kind: "failed", drv: drv.step002 },
     ]);
@@ -66,8 +69,13 @@ describe("parseRealiseLine on a real realise of three steps", () => {
       undefined,
     ],
     ["an informational message", line("these 3 derivations will be built:"), undefined],
-    ["a debug message of the goal that is not its end", line("from .drv file: woken up"), undefined],
-    ["a substitution's end (not a build's)", line("substitution of"), undefined],
+    ["a phase of Nix's (result 106)", line('"type":106'), undefined],
+    ["an informational activity (type 0)", line('"type":0'), undefined],
+    [
+      "a builder's output shaped like a count of builds",
+      line('"fields":["compiling greeting"]').replace('"compiling greeting"', '"\\"type\\":105"'),
+      undefined,
+    ],
     ["an activity's stop", line('"action":"stop"'), undefined],
     [
       "an error of Nix's that is no build failure: its first line",

@@ -6,7 +6,8 @@
 #@prelude@
 home=$NIX_BUILD_TOP/home
 tmp=$NIX_BUILD_TOP/tmp
-mkdir -p "$home" "$tmp" "$out/.nixify" "$out/build"
+# The folders every step needs, and those of its source (below): one mkdir.
+folders=("$home" "$tmp" "$out/.nixify" "$out/build")
 
 # Links to files of the store, with cp's arguments (FROM... TO): hard links where the builder may
 # make them (the store on the same file system, no sandbox or build user; on ext4 half a symbolic
@@ -22,11 +23,11 @@ linkFiles() {
 # folders with links to the files, so `..` from a file leads where it did in the checkout.
 if [ -z "$stepSource" ]; then
   stepSource=$NIX_BUILD_TOP/source
-  parents=("$stepSource")
-  for rel in "${!stepSources[@]}"; do [[ $rel != */* ]] || parents+=("$stepSource/${rel%/*}"); done
-  mkdir -p "${parents[@]}"
-  for rel in "${!stepSources[@]}"; do linkFiles -T "${stepSources[$rel]}" "$stepSource/$rel" || true; done
+  folders+=("$stepSource")
+  for rel in "${!stepSources[@]}"; do [[ $rel != */* ]] || folders+=("$stepSource/${rel%/*}"); done
 fi
+mkdir -p "${folders[@]}"
+for rel in "${!stepSources[@]}"; do linkFiles -T "${stepSources[$rel]}" "$stepSource/$rel" || true; done
 
 # The static libstdc++ the step's C++ compiler links, found as the bootstrap finds it
 # (LLVM_STATIC_STDCPP), asked only by steps that name it.
@@ -75,7 +76,7 @@ linkOutputs() {
     for dep in "$@"; do
       if [ -d "$dep/$top" ]; then from+=("$dep/$top/."); elif [ -e "$dep/$top" ]; then ln -s "$dep/$top" "$out/$top"; fi
     done
-    [ ${#from[@]} -eq 0 ] || { mkdir -p "$out/$top" && if linkFiles "${from[@]}" "$out/$top/"; then notOwn=1; fi; }
+    [ ${#from[@]} -eq 0 ] || { [ -d "$out/$top" ] || mkdir -p "$out/$top"; if linkFiles "${from[@]}" "$out/$top/"; then notOwn=1; fi; }
   done
 }
 [ ${#linked[@]} -eq 0 ] || linkOutputs "${linked[@]}"
