@@ -84,15 +84,21 @@ echo dep >"$dep/build/d/libdep.rmeta"; ln -s "$dep/build/d/libdep.rmeta" "$out/b
 echo hard >"$dep/build/d/libhard.rmeta"; ln "$dep/build/d/libhard.rmeta" "$out/build/d/libhard.rmeta"
 stepKind=${kind}; stepOutputs=(${produces}); notOwn=1
 ${names}
-[ -n "$namesOutputs" ] || listFiles >"$tmp/copied"; [ -z "$namesOutputs" ] || mkdir "$out/.linked"
+[ -n "$namesOutputs" ] || listFiles >"$tmp/copied"
 echo log >"$out/.nixify/step001.stderr"; echo rlib >"$out/build/d/libfoo.rlib"; echo rmeta >"$out/build/d/libfoo.rmeta"
+mkdir "$out/build/e"; echo x >"$out/build/e/lib[x]*.rlib"; echo y >"$out/build/e/libx-.rlib"
 keepOwnFiles; cd "$out"; find . ! -type d | sort; cat "$dep/build/d/libhard.rmeta"`);
   const dep = "hard\n";
+  const all = "./build/d/libfoo.rlib\n./build/d/libfoo.rmeta\n./build/e/lib[x]*.rlib\n./build/e/libx-.rlib\n";
   expect(await run("rustc")).toBe(`./.nixify/step001.stderr\n./build/d/libfoo.rmeta\n${dep}`);
+  // A name is no pattern: lib[x]*.rlib keeps that file, not libx-.rlib.
+  expect(await run("rustc", "'@build@/d/libfoo.rmeta' '@build@/e/lib[x]*.rlib'")).toBe(
+    `./.nixify/step001.stderr\n./build/d/libfoo.rmeta\n./build/e/lib[x]*.rlib\n${dep}`,
+  );
   expect(await run("handover", "'@build@/d/libfoo.rlib' '@build@/d/gone.rlib'")).toBe(`./.nixify/step001.stderr\n./build/d/libfoo.rlib\n${dep}`);
-  expect(await run("build-script")).toBe(`./.nixify/step001.stderr\n./build/d/libfoo.rlib\n./build/d/libfoo.rmeta\n${dep}`);
+  expect(await run("build-script")).toBe(`./.nixify/step001.stderr\n${all}${dep}`);
   // A recorded compiler call (depth shell: the sample's) names nothing it produces: it keeps all.
-  expect(await run("rustc", "")).toBe(`./.nixify/step001.stderr\n./build/d/libfoo.rlib\n./build/d/libfoo.rmeta\n${dep}`);
+  expect(await run("rustc", "")).toBe(`./.nixify/step001.stderr\n${all}${dep}`);
 });
 
 test("make-source.sh fills in the toolchain's placeholders, and only those", async () => {

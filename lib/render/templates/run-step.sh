@@ -6,8 +6,6 @@
 #@prelude@
 home=$NIX_BUILD_TOP/home
 tmp=$NIX_BUILD_TOP/tmp
-# The folders every step needs, and those of its source (below): one mkdir.
-folders=("$home" "$tmp" "$out/.nixify" "$out/build")
 
 # Links to files of the store, with cp's arguments (FROM... TO): hard links where the builder may
 # make them (the store on the same file system, no sandbox or build user; on ext4 half a symbolic
@@ -18,16 +16,6 @@ linkFiles() {
   cp -rs --no-preserve=mode --remove-destination "$@" || exit 1
   return 1
 }
-
-# A step that reads only pieces of the checkout gets a source of just those, at their places: real
-# folders with links to the files, so `..` from a file leads where it did in the checkout.
-if [ -z "$stepSource" ]; then
-  stepSource=$NIX_BUILD_TOP/source
-  folders+=("$stepSource")
-  for rel in "${!stepSources[@]}"; do [[ $rel != */* ]] || folders+=("$stepSource/${rel%/*}"); done
-fi
-mkdir -p "${folders[@]}"
-for rel in "${!stepSources[@]}"; do linkFiles -T "${stepSources[$rel]}" "$stepSource/$rel" || true; done
 
 # The static libstdc++ the step's C++ compiler links, found as the bootstrap finds it
 # (LLVM_STATIC_STDCPP), asked only by steps that name it.
@@ -42,6 +30,28 @@ subst() {
   #@substitutions s@
   printf -v "$1" '%s' "$s"
 }
+
+# The folders every step needs, its source's (below) and its outputs' (a compiler writes files into
+# folders that must exist; a build script (OUT_DIR) or cargo (its target dir) fills the folder it
+# produces): one mkdir.
+folders=("$home" "$tmp" "$out/.nixify" "$out/build")
+for p in "${stepOutputs[@]}"; do
+  subst p "$p"
+  case $stepKind in
+    rustc | handover) folders+=("${p%/*}") ;;
+    *) folders+=("$p") ;;
+  esac
+done
+
+# A step that reads only pieces of the checkout gets a source of just those, at their places: real
+# folders with links to the files, so `..` from a file leads where it did in the checkout.
+if [ -z "$stepSource" ]; then
+  stepSource=$NIX_BUILD_TOP/source
+  folders+=("$stepSource")
+  for rel in "${!stepSources[@]}"; do [[ $rel != */* ]] || folders+=("$stepSource/${rel%/*}"); done
+fi
+mkdir -p "${folders[@]}"
+for rel in "${!stepSources[@]}"; do linkFiles -T "${stepSources[$rel]}" "$stepSource/$rel" || true; done
 
 # Start from what the steps this one depends on left behind; fetched files stay where they are.
 # An observed step links them (read-only, from the store); another step's command may rewrite
@@ -91,39 +101,24 @@ listFiles() { find "$out" -type f -printf '%P\t%s\t%T@\t%i\0' | sort -z; }
 # Drops what the dependencies left, links and untouched copies (hard links among them), and
 # folders left empty. A step that names its files keeps only those: a pipelined crate's metadata
 # step (-Zno-codegen) writes an rlib without code beside the .rmeta it is for, and its full call
-# keeps the rlib, not the .rmeta. All else is set aside (its .linked folder is made with the
-# outputs' folders) and the named files linked back: three processes, where listing what was
-# linked in and comparing took a dozen. A recorded step or a build script keeps all it wrote.
+# keeps the rlib, not the .rmeta. One find drops all else (a listing of what was linked in,
+# compared after, took a dozen processes). A recorded step or a build script keeps all it wrote.
 keepOwnFiles() {
   if [ -n "$namesOutputs" ]; then
     local p kept=()
     for p in "${stepOutputs[@]}"; do
       subst p "$p"
-      [ ! -e "$p" ] || kept+=("${p#"$out"/}")
+      # find's -path takes a pattern: its special characters are escaped.
+      p=${p//\\/\\\\} p=${p//\*/\\*} p=${p//\?/\\?} p=${p//\[/\\[}
+      kept+=(! -path "$p")
     done
-    mv "$out"/* "$out/.linked/"
-    cd "$out/.linked"
-    [ ${#kept[@]} -eq 0 ] || cp -l --parents -t "$out" -- "${kept[@]}"
-    cd "$out"
-    rm -rf "$out/.linked"
+    find "$out" -mindepth 1 ! -path "$out/.nixify*" \( \( ! -type d "${kept[@]}" -delete \) -o \( -type d -empty -delete \) \)
     return
   fi
   if [ -n "$notOwn" ]; then listFiles | comm -z -12 - "$tmp/copied" | cut -z -f1 | (cd "$out" && xargs -0 -r rm -f --); fi
   # The links, and the folders left empty (-delete visits a folder after what it holds).
   find "$out" -mindepth 1 \( -type l -delete \) -o \( -type d -empty -delete \)
 }
-# A compiler writes files into folders that must exist; a build script (OUT_DIR) or cargo
-# (its target dir) fills the folder it produces.
-outputDirs=()
-for p in "${stepOutputs[@]}"; do
-  subst p "$p"
-  case $stepKind in
-    rustc|handover) outputDirs+=("${p%/*}") ;;
-    *) outputDirs+=("$p") ;;
-  esac
-done
-[ -z "$namesOutputs" ] || outputDirs+=("$out/.linked")
-[ ${#outputDirs[@]} -eq 0 ] || mkdir -p "${outputDirs[@]}"
 
 if [ "$stepKind" = handover ]; then
   # The bootstrap's copying between stages: each (from, to) pair, from the linked outputs of the
