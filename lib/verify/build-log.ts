@@ -74,8 +74,10 @@ export function follow(log: BuildLog, event: RealiseEvent, at: number): BuildLog
     case "count":
       return log.count === undefined ? { ...log, count: event.activity } : log;
     case "progress": {
+      // Only Nix's own count: the copying of paths, and a remote builder's relayed count, say others.
+      if (event.activity !== log.count) return log;
       let next = log;
-      for (let n = log.doneCount; event.activity === log.count && n < event.done; n++) {
+      for (let n = log.doneCount; n < event.done; n++) {
         const drv = nextDone(next);
         next = { ...next, doneCount: n + 1 };
         if (drv === undefined) continue;

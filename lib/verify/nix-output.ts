@@ -75,17 +75,17 @@ export function parseRealiseLine(line: string): RealiseEvent | undefined {
   // Nix's own errors carry raw_msg; a builder's line in the shape of Nix's JSON, which Nix 2.8
   // relays as a message, does not, and must not fail another step.
   const failed = typeof e.raw_msg === "string" ? /^error: builder for '([^']+\.drv)' failed/.exec(msg) : null;
-  return failed
-    ? { kind: "failed", drv: failed[1]! }
-    : {
-        kind: "error",
-        text:
-          msg
-            .split("\n")
-            .map((l) => l.trim())
-            .find(Boolean) ?? "",
-        ours: true,
-      };
+  return failed ? { kind: "failed", drv: failed[1]! } : { kind: "error", text: firstLine(msg), ours: true };
+}
+
+/** A message's first line that is not blank, trimmed. */
+function firstLine(msg: string): string {
+  return (
+    msg
+      .split("\n")
+      .map((l) => l.trim())
+      .find(Boolean) ?? ""
+  );
 }
 
 /** The JSON of an `@nix {...}` line, or undefined where it is none. */
