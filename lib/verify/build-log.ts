@@ -28,7 +28,7 @@ export type BuildLog = {
   /** The derivation each build activity of Nix's is of (a build's log lines name only their activity). */
   readonly activities: ReadonlyMap<number, string>;
   /** Nix's own count of builds (its first), and how many it said are done. */
-  readonly count?: number;
+  readonly countActivity?: number;
   readonly doneCount: number;
   /** The derivations Nix was done with, in its order. */
   readonly done: readonly string[];
@@ -72,10 +72,10 @@ export function follow(log: BuildLog, event: RealiseEvent, at: number): BuildLog
       return build ? withBuild(log, drv!, { ...build, command: event.seconds, end: at }) : log;
     }
     case "count":
-      return log.count === undefined ? { ...log, count: event.activity } : log;
+      return log.countActivity === undefined ? { ...log, countActivity: event.activity } : log;
     case "progress": {
       // Only Nix's own count: the copying of paths, and a remote builder's relayed count, say others.
-      if (event.activity !== log.count) return log;
+      if (event.activity !== log.countActivity) return log;
       let next = log;
       for (let n = log.doneCount; n < event.done; n++) {
         const drv = nextDone(next);

@@ -31,16 +31,18 @@ subst() {
   printf -v "$1" '%s' "$s"
 }
 
+# An observed compiler call or hand-over names the files it produces, and keeps only those (see
+# keepOwnFiles).
+namesOutputs=
+case $stepKind in rustc | handover) [ ${#stepOutputs[@]} -eq 0 ] || namesOutputs=1 ;; esac
+
 # The folders every step needs, its source's (below) and its outputs' (a compiler writes files into
 # folders that must exist; a build script (OUT_DIR) or cargo (its target dir) fills the folder it
 # produces): one mkdir.
 folders=("$home" "$tmp" "$out/.nixify" "$out/build")
 for p in "${stepOutputs[@]}"; do
   subst p "$p"
-  case $stepKind in
-    rustc | handover) folders+=("${p%/*}") ;;
-    *) folders+=("$p") ;;
-  esac
+  if [ -n "$namesOutputs" ]; then folders+=("${p%/*}"); else folders+=("$p"); fi
 done
 
 # A step that reads only pieces of the checkout gets a source of just those, at their places: real
@@ -59,7 +61,8 @@ for rel in "${!stepSources[@]}"; do linkFiles -T "${stepSources[$rel]}" "$stepSo
 # keepOwnFiles), so no output grows with the chain of steps before it.
 fetched=()
 linked=()
-# Set once files not the step's own are in its output (copies, hard links): they are listed.
+# Set once files not the step's own are in its output (copies, hard links): a step that does not
+# name its files lists them, to drop them after.
 notOwn=
 for dep in "${stepDeps[@]}"; do
   if [ -f "$dep" ]; then
@@ -76,7 +79,7 @@ done
 # One cp for each top folder over all of them (a late compiler crate links a few hundred; one cp
 # each took about 2 ms apiece). Folders are made writable as they are made (not the store's
 # read-only modes), so the next dependency's links can go in too: a builder that is not root (a
-# sandbox's) needs that. Hard links are files like the step's own: they are listed with the copies.
+# sandbox's) needs that. Hard links are files like the step's own: they are dropped with the copies.
 linkOutputs() {
   local -A tops=()
   local dep top e
@@ -90,10 +93,6 @@ linkOutputs() {
   done
 }
 [ ${#linked[@]} -eq 0 ] || linkOutputs "${linked[@]}"
-# An observed compiler call or hand-over names the files it produces, and keeps only those (see
-# keepOwnFiles): what else its output holds needs no listing.
-namesOutputs=
-case $stepKind in rustc | handover) [ ${#stepOutputs[@]} -eq 0 ] || namesOutputs=1 ;; esac
 # What was copied in, by path, size, mtime and inode: what the command leaves so is not its own.
 listFiles() { find "$out" -type f -printf '%P\t%s\t%T@\t%i\0' | sort -z; }
 [ -z "$notOwn" ] || [ -n "$namesOutputs" ] || listFiles > "$tmp/copied"
