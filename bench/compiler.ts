@@ -298,8 +298,9 @@ const plain = async () => {
   await spawn(["rm", "-rf", plainDir]);
   await mkdir(plainDir, { recursive: true });
   await Bun.write(join(plainDir, rust.configName), config(join(plainDir, "build")));
-  // x.py --help builds the bootstrap binary, then exits 1 on 1.63 (usage); the binary is what counts.
-  await spawn(["python3", join(plainSrc, "x.py"), "--help"], { cwd: plainDir, env: process.env });
+  // x.py build --help builds the bootstrap binary, then may exit 1 (usage); the binary is what counts.
+  // (A bare --help does not build it on newer trees: bootstrap.py prints a saved text.)
+  await spawn(["python3", join(plainSrc, "x.py"), "build", "--help"], { cwd: plainDir, env: process.env });
   if (!(await Bun.file(join(plainDir, "build/bootstrap/debug/bootstrap")).exists())) throw new Error("x.py --help built no bootstrap binary");
   const b = await run(["python3", join(plainSrc, "x.py"), "build", "--stage", "1", rust.library], { cwd: plainDir });
   return { xpySeconds: Math.round(b.seconds) };
