@@ -128,7 +128,8 @@ export function cleanSourceSkips(rel: string, isLink: boolean): boolean {
 
 export type CacheInputs = {
   treeDir: string;
-  manifest: Manifest;
+  /** What of the checkout the evaluation reads (sourceRead of the tree's manifest and steps.nix). */
+  read: SourceRead;
   /** The checkout the steps read: --src, or the tree's own `src` input. */
   src: string;
   /** The offline stand-in for nixpkgs. */
@@ -147,12 +148,11 @@ export function cacheKey(inputs: CacheInputs): string {
   if (nix) h.update(statLine("nix", lstatSync(realpathSync(nix), { bigint: true })));
   walk(h, inputs.treeDir, true);
   walk(h, inputs.standIn, true);
-  const read = sourceRead(inputs.manifest, readFileSync(join(inputs.treeDir, "steps.nix"), "utf8"));
   // The checkout's own folder may be reached through a link (Nix follows that one).
   const src = realpathSync(inputs.src);
-  if (read.all) walk(h, src, false, cleanSourceSkips);
+  if (inputs.read.all) walk(h, src, false, cleanSourceSkips);
   else
-    for (const piece of read.pieces) {
+    for (const piece of inputs.read.pieces) {
       const hash = inputs.pieceHashes?.[piece];
       if (hash === undefined) walk(h, join(src, piece), false);
       else h.update(`${piece}\0${hash}\n`);

@@ -17,7 +17,7 @@ import { nixRunner, type NixRunner } from "./nix-settings.ts";
 import { nixError } from "./nix-output.ts";
 import { missing, NIX_BROKE_HINT } from "./store.ts";
 import { checkToolchain, writeStandIn } from "./standin.ts";
-import { cached, cacheFile, cacheKey, flakeSrc, keep, sourceRead } from "./eval-cache.ts";
+import { cached, cacheFile, cacheKey, flakeSrc, keep, sourceRead, type SourceRead } from "./eval-cache.ts";
 import { pieceHashes } from "./piece-hashes.ts";
 
 export type VerifyOptions = {
@@ -138,7 +138,7 @@ async function evalArgs(
   stateDir: string,
   toolchain: string | undefined,
   src: string | undefined,
-): Promise<{ argv: string[]; source?: string; standIn?: string; standInRustc?: string; pieceHashes?: Record<string, string> }> {
+): Promise<{ argv: string[]; source?: string; standIn?: string; standInRustc?: string; read?: SourceRead; pieceHashes?: Record<string, string> }> {
   const flakeNix = join(dir, "flake.nix");
   const source =
     src !== undefined
@@ -165,7 +165,7 @@ async function evalArgs(
   const standInRustc = await writeStandIn(standIn, manifest.system, toolchain, manifest.llvm?.version);
   // A source that is no folder here (a URL): the flake locks it.
   if (source === undefined) return { argv: flake([["nixpkgs", standIn]]), standIn, standInRustc };
-  const hashes = await hashPieces(dir, manifest, stateDir, source);
+  const { read, hashes } = await hashPieces(dir, manifest, stateDir, source);
   const srcArg = hashes
     ? attrs({ outPath: str(source), pieceHashes: attrs(Object.fromEntries(Object.entries(hashes).map(([rel, h]) => [rel, str(h)]))) })
     : str(source);
@@ -178,23 +178,25 @@ async function evalArgs(
     source,
     standIn,
     standInRustc,
+    read,
     pieceHashes: hashes,
   };
 }
 
 /**
- * Offline, where the steps read pieces of the checkout: each piece's NAR hash (piece-hashes.ts),
- * for the evaluation to give with the checkout's path (builders.nix's mkPiece hands them to Nix).
+ * Offline: what of the checkout the steps read, and where that is pieces, each piece's NAR hash
+ * (piece-hashes.ts), for the evaluation to give with the checkout's path (builders.nix's mkPiece
+ * hands them to Nix).
  */
-async function hashPieces(dir: string, manifest: Manifest, stateDir: string, source: string): Promise<Record<string, string> | undefined> {
+async function hashPieces(dir: string, manifest: Manifest, stateDir: string, source: string): Promise<{ read: SourceRead; hashes?: Record<string, string> }> {
   const stepsNix = await Bun.file(join(dir, "steps.nix"))
     .text()
     .catch(() => "");
   const read = sourceRead(manifest, stepsNix);
-  if (read.all) return undefined;
+  if (read.all) return { read };
   const { hashes, hashed } = await pieceHashes(stateDir, source, read.pieces);
   log.debug(`source pieces: ${hashed.length} of ${read.pieces.length} read for their hashes, the others' kept`);
-  return hashes;
+  return { read, hashes };
 }
 
 /**
@@ -225,13 +227,13 @@ async function evaluateOrReuse(
   dir: string,
   manifest: Manifest,
   stateDir: string,
-  args: { argv: string[]; source?: string; standIn?: string; pieceHashes?: Record<string, string> },
+  args: { argv: string[]; source?: string; standIn?: string; read?: SourceRead; pieceHashes?: Record<string, string> },
 ): Promise<{ paths: EvaluatedSteps; reused: boolean }> {
-  const { argv, source, standIn, pieceHashes } = args;
+  const { argv, source, standIn, read, pieceHashes } = args;
   let key: string | undefined;
-  if (standIn !== undefined && source !== undefined) {
+  if (standIn !== undefined && source !== undefined && read !== undefined) {
     try {
-      key = cacheKey({ treeDir: dir, manifest, src: source, standIn, argv, pieceHashes });
+      key = cacheKey({ treeDir: dir, read, src: source, standIn, argv, pieceHashes });
     } catch (e) {
       log.debug(`evaluating again: the inputs could not all be read (${(e as Error).message})`);
     }

@@ -68,7 +68,13 @@ describe("the key", async () => {
   await Bun.write(join(standIn, "flake.nix"), "{ }\n");
   await Bun.write(join(src, "vendor/thiserror-impl/src/lib.rs"), "fn a() {}\n");
   await Bun.write(join(src, "vendor/other/lib.rs"), "fn b() {}\n");
-  const inputs = (manifest: Manifest): CacheInputs => ({ treeDir: tree, manifest, src, standIn, argv: ["eval", "--impure", "--expr", "x"] });
+  const inputs = (manifest: Manifest): CacheInputs => ({
+    treeDir: tree,
+    read: sourceRead(manifest, "{ }\n"),
+    src,
+    standIn,
+    argv: ["eval", "--impure", "--expr", "x"],
+  });
   const one = { ...compiler, steps: [{ ...compiler.steps[0]!, sources: ["vendor/thiserror-impl"] }] } as Manifest;
 
   test("sees a touched piece, not a file no step reads", async () => {
