@@ -182,4 +182,17 @@ describe("the workflows", () => {
     expect(ci).toContain("image: debian:bookworm");
     for (const step of ["run: bun install --frozen-lockfile", "run: bun run build", "dist/nixify-rust-*", "dist/SHA256SUMS"]) expect(release).toContain(step);
   });
+
+  test("the format check skips what git ignores: the tree the README's first command writes (bootstrap/) fails no test run after it", async () => {
+    const dir = await tempDir();
+    for (const f of ["biome.json", ".gitignore"]) await copyFile(join(ROOT, f), join(dir, f));
+    expect((await spawn(["git", "init", "-q", dir])).code).toBe(0);
+    const unformatted = '{"steps":   [1,\n2]}\n';
+    await Bun.write(join(dir, "bootstrap/steps.json"), unformatted);
+    const check = () => spawn([join(ROOT, "node_modules/.bin/biome"), "format", "."], { cwd: dir });
+    expect((await check()).code).toBe(0);
+    // The control: the same file where git does not ignore it fails the check.
+    await Bun.write(join(dir, "tree/steps.json"), unformatted);
+    expect((await check()).code).not.toBe(0);
+  });
 });
