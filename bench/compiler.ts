@@ -301,7 +301,7 @@ const plain = async () => {
   // x.py build --help builds the bootstrap binary, then may exit 1 (usage); the binary is what counts.
   // (A bare --help does not build it on newer trees: bootstrap.py prints a saved text.)
   await spawn(["python3", join(plainSrc, "x.py"), "build", "--help"], { cwd: plainDir, env: process.env });
-  if (!(await Bun.file(join(plainDir, "build/bootstrap/debug/bootstrap")).exists())) throw new Error("x.py --help built no bootstrap binary");
+  if (!(await Bun.file(join(plainDir, "build/bootstrap/debug/bootstrap")).exists())) throw new Error("x.py build --help built no bootstrap binary");
   const b = await run(["python3", join(plainSrc, "x.py"), "build", "--stage", "1", rust.library], { cwd: plainDir });
   return { xpySeconds: Math.round(b.seconds) };
 };
